@@ -1,0 +1,165 @@
+"""InstanceData: an instance under a scenario, as the frames the model blocks and the checker read.
+
+Everything the scenario changes about the data is applied here, once: effective
+norms τ_k and required shares σ_k, de-earmarking shares θ_s, the equity weights
+ω_r = bw_r^-α / (population-weighted mean of bw^-α), eligibility for extra
+money, and the sparse reach table N_k(i).  The model blocks and the
+independent checker both start from these frames, so what the model optimises
+and what the checker re-checks are the same data.
+
+Index names equal the table id columns (``region_id``, ``domain_id``,
+``stream_id``, ``ftype_id``, ``point_id``, ``site_id``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from allocator.instance import Instance
+from allocator.scenario import Scenario, check_against
+from allocator.travel import reach_table
+
+
+@dataclass(frozen=True)
+class InstanceData:
+    instance: Instance
+    scenario: Scenario
+
+    @classmethod
+    def prepare(cls, instance: Instance, scenario: Scenario, label: str = "scenario") -> "InstanceData":
+        check_against(scenario, instance, label)
+        return cls(instance, scenario)
+
+    # --- regions -----------------------------------------------------------
+    @cached_property
+    def regions(self) -> pd.DataFrame:
+        """Regions with ``omega`` (equity weight) and ``eligible`` (may receive extra money)."""
+        r = self.instance.regions.copy()
+        raw = r["bw_index"].to_numpy(float) ** (-self.scenario.equity_alpha)
+        pop = r["population"].to_numpy(float)
+        r["omega"] = raw / (raw @ pop / pop.sum())
+        tags = r["tags"].fillna("") if "tags" in r else pd.Series("", index=r.index)
+        wanted = set(self.scenario.extra_eligible_tags)
+        r["eligible"] = True if not wanted else tags.map(lambda t: bool(wanted & {x.strip() for x in str(t).split(";")}))
+        return r
+
+    # --- money -------------------------------------------------------------
+    @cached_property
+    def streams(self) -> pd.DataFrame:
+        """Streams with the effective de-earmarking share ``theta``."""
+        s = self.instance.streams.copy()
+        theta = s["deearmark_share"].astype(float)
+        if self.scenario.deearmark_share is not None:
+            theta[:] = self.scenario.deearmark_share
+        for sid, share in self.scenario.deearmark.items():
+            theta[sid] = share
+        s["theta"] = theta
+        return s
+
+    @property
+    def domains(self) -> pd.DataFrame:
+        return self.instance.domains
+
+    @property
+    def baseline(self) -> pd.Series:
+        return self.instance.baseline
+
+    @cached_property
+    def priorities(self) -> pd.Series:
+        """Kansenagenda multiplier per (region, domain); 1 where the instance gives none."""
+        full = self.baseline.index
+        if self.instance.priorities is None:
+            return pd.Series(1.0, index=full, name="weight")
+        return self.instance.priorities.reindex(full, fill_value=1.0)
+
+    # --- facilities --------------------------------------------------------
+    @cached_property
+    def ftypes(self) -> pd.DataFrame:
+        """Facility types with the effective ``norm`` and ``required_share``."""
+        f = self.instance.facility_types.copy()
+        for k, v in self.scenario.norms.items():
+            f.loc[k, "norm"] = v
+        for k, v in self.scenario.required_share.items():
+            f.loc[k, "required_share"] = v
+        return f
+
+    @cached_property
+    def sites(self) -> pd.DataFrame:
+        """Sites with their paying ``domain_id``, ``forced`` (1 open, 0 closed, NaN free)."""
+        s = self.instance.sites.copy()
+        s["domain_id"] = s["ftype_id"].map(self.ftypes["domain_id"])
+        forced = pd.Series(np.nan, index=s.index)
+        forced[list(self.scenario.force_open)] = 1.0
+        forced[list(self.scenario.force_closed)] = 0.0
+        s["forced"] = forced
+        return s
+
+    @property
+    def points(self) -> pd.DataFrame:
+        return self.instance.demand_points
+
+    @cached_property
+    def reach(self) -> pd.DataFrame:
+        """Sparse N_k(i): one row per (point_id, ftype_id, site_id) within the norm, with km and minutes."""
+        t = self.instance.manifest.travel
+        return reach_table(self.points, self.instance.sites, self.ftypes, self.ftypes["norm"],
+                           self.instance.travel, t.detour_factor, t.speed_kmh)
+
+    @cached_property
+    def coverable(self) -> pd.DataFrame:
+        """(point_id, ftype_id) pairs with at least one site in reach, with the point's region and population."""
+        pairs = self.reach[["point_id", "ftype_id"]].drop_duplicates()
+        pts = self.points[["region_id", "population"]]
+        return pairs.join(pts, on="point_id").reset_index(drop=True)
+
+    @cached_property
+    def demand(self) -> pd.DataFrame:
+        """(region_id, ftype_id) rows of the minimum service: population, and the required persons σ_k·pop."""
+        served = self.ftypes.index[self.ftypes["required_share"] > 0]
+        pop = self.points.groupby("region_id")["population"].sum()
+        rk = pd.MultiIndex.from_product([pop.index, served], names=["region_id", "ftype_id"]).to_frame(index=False)
+        rk["population"] = rk["region_id"].map(pop).astype(float)
+        rk["required"] = rk["ftype_id"].map(self.ftypes["required_share"]) * rk["population"]
+        return rk
+
+    @cached_property
+    def basic_types(self) -> list[str]:
+        return list(self.ftypes.index[self.ftypes["basic_package"]])
+
+    def reach_stats(self) -> pd.DataFrame:
+        """Per facility type: norm, population within reach of an existing site, of any site, and none."""
+        pts = self.points
+        total = float(pts["population"].sum())
+        existing = self.reach[self.reach["site_id"].map(self.instance.sites["existing"]).astype(bool)]
+        rows = []
+        for k, f in self.ftypes.iterrows():
+            any_pts = set(self.reach.loc[self.reach["ftype_id"] == k, "point_id"])
+            ex_pts = set(existing.loc[existing["ftype_id"] == k, "point_id"])
+            none = pts.index[~pts.index.isin(any_pts)]
+            rows.append({
+                "ftype_id": k,
+                "norm": f"{f['norm']:g} {f['norm_unit']}" if f["norm_unit"] != "region" else "in region",
+                "required_share": float(f["required_share"]),
+                "sites": int((self.instance.sites["ftype_id"] == k).sum()),
+                "pop_share_existing": float(pts.loc[list(ex_pts), "population"].sum()) / total if total else 0.0,
+                "pop_share_any_site": float(pts.loc[list(any_pts), "population"].sum()) / total if total else 0.0,
+                "points_unreachable": int(len(none)),
+                "regions_unreachable": sorted(pts.loc[none, "region_id"].unique().tolist()),
+            })
+        return pd.DataFrame(rows).set_index("ftype_id")
+
+    def unreachable_warnings(self) -> list[str]:
+        """Demand points no site (existing or candidate) can serve within a norm that requires coverage."""
+        out = []
+        stats = self.reach_stats()
+        for k, row in stats.iterrows():
+            if row["points_unreachable"] and self.ftypes.loc[k, "required_share"] > 0:
+                regions = row["regions_unreachable"]
+                out.append(f"{row['points_unreachable']} demand point(s) in {len(regions)} region(s) have no {k} site "
+                           f"within the norm ({row['norm']}), even with every candidate open: "
+                           f"{', '.join(regions[:8])}{' ...' if len(regions) > 8 else ''}")
+        return out

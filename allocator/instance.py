@@ -1,0 +1,277 @@
+"""A validated instance, and the readers that make one (CSV folder, Excel workbook, generator).
+
+Many readers, one constructor: every source ends in :func:`from_frames`, which
+types and checks the tables (:mod:`allocator.tables`, :mod:`allocator.schema`),
+checks references between them and the status-quo budget identity, and returns
+a frozen :class:`Instance`.  Nothing is cached or written; a bad instance
+raises one :class:`~allocator.errors.InputError` listing every problem found.
+
+Instance names: a folder path, an ``.xlsx`` path, a shipped instance name
+(``nl``), or ``gen:SIZE:SEED`` for a generated one.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from pydantic import ValidationError
+
+from allocator.errors import InputError, InputIssue, IssueCollector
+from allocator.schema import ROW_MODELS, Manifest, pydantic_issues, validate_rows
+from allocator.tables import TABLE_ORDER, TABLES, check_bounds, check_references, parse_table
+
+SHIPPED = Path(__file__).resolve().parent.parent / "instances"
+DEFAULT_INSTANCE = "nl"
+BUDGET_TOLERANCE = 1e-6  # M€; rounding room when checking that streams cover the status quo
+
+
+@dataclass(frozen=True)
+class Instance:
+    """One validated instance: manifest plus typed tables indexed by their ids.
+
+    Frames: ``regions`` (index region_id), ``domains`` (domain_id), ``streams``
+    (stream_id), ``baseline`` (MultiIndex region_id × domain_id, every pair
+    present, missing rows filled with 0), ``facility_types`` (ftype_id),
+    ``demand_points`` (point_id), ``sites`` (site_id); optional ``travel``
+    (point_id, site_id, minutes, km) and ``priorities`` (region_id × domain_id).
+    """
+
+    manifest: Manifest
+    regions: pd.DataFrame
+    domains: pd.DataFrame
+    streams: pd.DataFrame
+    baseline: pd.Series
+    facility_types: pd.DataFrame
+    demand_points: pd.DataFrame
+    sites: pd.DataFrame
+    travel: pd.DataFrame | None = None
+    priorities: pd.Series | None = None
+    source: str = ""
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def name(self) -> str:
+        return self.manifest.name
+
+    def summary(self) -> dict:
+        """Counts and totals a planner checks first."""
+        sites = self.sites
+        return {
+            "name": self.name,
+            "source": self.source,
+            "regions": len(self.regions),
+            "domains": len(self.domains),
+            "streams": len(self.streams),
+            "facility_types": len(self.facility_types),
+            "demand_points": len(self.demand_points),
+            "sites": len(sites),
+            "existing_sites": int(sites["existing"].sum()),
+            "candidate_sites": int((~sites["existing"]).sum()),
+            "population": int(self.regions["population"].sum()),
+            "demand_population": int(self.demand_points["population"].sum()),
+            "budget_meur": float(self.streams["amount"].sum()),
+            "baseline_meur": float(self.baseline.sum()),
+            "travel_given": self.travel is not None,
+        }
+
+
+def load_instance(name: str | Path | None = None) -> Instance:
+    """Load an instance by shipped name, folder, workbook or ``gen:SIZE:SEED``."""
+    name = str(name) if name is not None else DEFAULT_INSTANCE
+    if name.startswith("gen:"):
+        from instances.generators import generate_from_name
+
+        return generate_from_name(name)
+    path = Path(name)
+    if not path.exists() and (SHIPPED / name / "instance.toml").exists():
+        path = SHIPPED / name
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return read_workbook(path)
+    if path.is_dir():
+        return read_folder(path)
+    raise InputError(InputIssue(str(path), "no such instance: expected a folder with instance.toml, an .xlsx workbook, "
+                                           f"a shipped name ({', '.join(shipped_names())}) or gen:SIZE:SEED"))
+
+
+def shipped_names() -> list[str]:
+    return sorted(p.parent.name for p in SHIPPED.glob("*/instance.toml"))
+
+
+def read_manifest(path: Path) -> dict:
+    if not path.exists():
+        raise InputError(InputIssue(str(path), "missing file: the instance manifest (instance.toml) is required"))
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise InputError(InputIssue(str(path), f"not valid TOML: {err}")) from None
+
+
+def read_folder(folder: Path) -> Instance:
+    """Read ``instance.toml`` and one CSV per table from ``folder``."""
+    manifest = read_manifest(folder / "instance.toml")
+    frames, labels, issues = {}, {}, IssueCollector()
+    for name in TABLE_ORDER:
+        path = folder / TABLES[name].file
+        labels[name] = str(path)
+        if not path.exists():
+            if not TABLES[name].optional:
+                issues.add(str(path), f"missing file: the {name} table is required")
+            continue
+        try:
+            frames[name] = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as err:
+            issues.add(str(path), f"cannot read as CSV (UTF-8, comma-separated, header row): {err}")
+    issues.raise_if_any()
+    return from_frames(manifest, frames, labels, source=str(folder), manifest_label=str(folder / "instance.toml"))
+
+
+def read_workbook(path: Path) -> Instance:
+    """Read the tables from one Excel workbook (a sheet per table) and the manifest beside it.
+
+    The manifest is ``<workbook stem>.toml`` next to the workbook, else ``instance.toml`` in its folder.
+    """
+    if not path.exists():
+        raise InputError(InputIssue(str(path), "missing file"))
+    manifest_path = path.with_suffix(".toml")
+    if not manifest_path.exists():
+        manifest_path = path.parent / "instance.toml"
+    manifest = read_manifest(manifest_path)
+    try:
+        sheets = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False)
+    except Exception as err:  # openpyxl raises many types for a damaged file
+        raise InputError(InputIssue(str(path), f"cannot read as an Excel workbook: {err}")) from None
+    frames, labels, issues = {}, {}, IssueCollector()
+    for name in TABLE_ORDER:
+        labels[name] = f"{path} [sheet {name}]"
+        if name in sheets:
+            frames[name] = sheets[name]
+        elif not TABLES[name].optional:
+            issues.add(f"{path} [sheet {name}]", f"missing sheet: the {name} table is required; sheets found: {sorted(sheets)}")
+    unknown = sorted(set(sheets) - set(TABLES))
+    for name in unknown:
+        issues.add(f"{path} [sheet {name}]", f"unknown sheet; expected sheets {list(TABLE_ORDER)}")
+    issues.raise_if_any()
+    return from_frames(manifest, frames, labels, source=str(path), manifest_label=str(manifest_path))
+
+
+def write_folder(instance: Instance, folder: Path) -> None:
+    """Write an instance as a CSV folder (the inverse of :func:`read_folder`)."""
+    import tomli_w
+
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "instance.toml").write_text(tomli_w.dumps(instance.manifest.model_dump(exclude_none=True)), encoding="utf-8")
+    for name, frame in table_frames(instance).items():
+        frame.to_csv(folder / TABLES[name].file, index=False)
+
+
+def table_frames(instance: Instance) -> dict[str, pd.DataFrame]:
+    """The instance's tables as flat frames with the file columns, in file order."""
+    out = {
+        "regions": instance.regions.reset_index(),
+        "domains": instance.domains.reset_index(),
+        "streams": instance.streams.reset_index(),
+        "baseline": instance.baseline.rename("amount").reset_index(),
+        "facility_types": instance.facility_types.reset_index(),
+        "demand_points": instance.demand_points.reset_index(),
+        "sites": instance.sites.reset_index(),
+    }
+    if instance.travel is not None:
+        out["travel"] = instance.travel
+    if instance.priorities is not None:
+        out["priorities"] = instance.priorities.rename("weight").reset_index()
+    for name, frame in out.items():
+        cols = [c.name for c in TABLES[name].columns if c.name in frame]
+        out[name] = frame[cols]
+    return out
+
+
+def from_frames(manifest: dict, raw: dict[str, pd.DataFrame], labels: dict[str, str] | None = None,
+                source: str = "", manifest_label: str = "instance.toml") -> Instance:
+    """The canonical constructor: raw tables (strings or typed values) to a validated :class:`Instance`."""
+    labels = {n: (labels or {}).get(n, TABLES[n].file) for n in TABLE_ORDER}
+    issues = IssueCollector()
+    try:
+        man = Manifest(**manifest)
+    except ValidationError as err:
+        pydantic_issues(err, manifest_label, issues)
+        man = None
+    typed: dict[str, pd.DataFrame] = {}
+    for name in TABLE_ORDER:
+        if name not in raw:
+            if not TABLES[name].optional:
+                issues.add(labels[name], f"missing table {name}")
+            continue
+        frame = raw[name].astype(str) if not all(raw[name].dtypes == object) else raw[name]
+        typed[name] = parse_table(frame, TABLES[name], labels[name], issues)
+    issues.raise_if_any()
+    for name, model in ROW_MODELS.items():
+        validate_rows(typed[name].to_dict("records"), model, labels[name], issues)
+    check_references(typed, labels, issues)
+    if man is not None:
+        for name in ("regions", "demand_points", "sites"):
+            check_bounds(typed[name], labels[name], man.bounds, issues)
+    issues.raise_if_any()
+    instance = _assemble(man, typed, source)
+    _check_status_quo_budget(instance, labels, issues)
+    issues.raise_if_any()
+    return instance
+
+
+def _assemble(man: Manifest, t: dict[str, pd.DataFrame], source: str) -> Instance:
+    regions = t["regions"].set_index("region_id")
+    regions["population"] = regions["population"].astype(np.int64)
+    domains = t["domains"].set_index("domain_id")
+    full = pd.MultiIndex.from_product([regions.index, domains.index], names=["region_id", "domain_id"])
+    baseline = t["baseline"].set_index(["region_id", "domain_id"])["amount"].reindex(full, fill_value=0.0)
+    points = t["demand_points"].set_index("point_id")
+    points["population"] = points["population"].astype(np.int64)
+    priorities = None
+    if "priorities" in t:
+        priorities = t["priorities"].set_index(["region_id", "domain_id"])["weight"]
+    warnings = _warnings(regions, points)
+    return Instance(
+        manifest=man,
+        regions=regions,
+        domains=domains,
+        streams=t["streams"].set_index("stream_id"),
+        baseline=baseline,
+        facility_types=t["facility_types"].set_index("ftype_id"),
+        demand_points=points,
+        sites=t["sites"].set_index("site_id"),
+        travel=t.get("travel"),
+        priorities=priorities,
+        source=source,
+        warnings=tuple(warnings),
+    )
+
+
+def _warnings(regions: pd.DataFrame, points: pd.DataFrame) -> list[str]:
+    out = []
+    by_region = points.groupby("region_id")["population"].sum().reindex(regions.index, fill_value=0)
+    empty = by_region.index[by_region == 0]
+    if len(empty):
+        out.append(f"{len(empty)} region(s) have no demand point: {', '.join(map(str, empty[:10]))}")
+    diff = (by_region - regions["population"]).abs()
+    off = diff.index[(diff > 0.005 * regions["population"]) & (by_region > 0)]
+    if len(off):
+        out.append(f"{len(off)} region(s) whose demand points do not add up to the region population (±0.5%): "
+                   f"{', '.join(map(str, off[:10]))}")
+    return out
+
+
+def _check_status_quo_budget(inst: Instance, labels: dict[str, str], issues: IssueCollector) -> None:
+    """model.md invariant 1: the streams of each domain pay for its baseline and its existing sites."""
+    program = inst.baseline.groupby(level="domain_id").sum()
+    site_domain = inst.sites["ftype_id"].map(inst.facility_types["domain_id"])
+    sites_cost = inst.sites["operating_cost"].where(inst.sites["existing"], 0.0).groupby(site_domain).sum()
+    need = program.add(sites_cost, fill_value=0.0)
+    have = inst.streams.groupby("domain_id")["amount"].sum().reindex(need.index, fill_value=0.0)
+    short = need - have
+    for domain, gap in short[short > BUDGET_TOLERANCE].items():
+        issues.add(labels["streams"], f"the streams of domain '{domain}' ({have[domain]:.3f} M€) do not pay for its status quo "
+                   f"(baseline {program.get(domain, 0):.3f} M€ + existing sites {sites_cost.get(domain, 0):.3f} M€); "
+                   f"short by {gap:.3f} M€", column="amount")

@@ -1,0 +1,184 @@
+"""Scenarios: the policy settings and solver options of one run, as one printable value.
+
+A scenario is resolved in layers, later layers winning key by key (nested
+tables merge):
+
+1. the model's defaults (the field defaults below);
+2. the instance's ``[defaults]`` table in ``instance.toml``;
+3. the scenario file, after the file it ``extends`` (recursively, relative
+   paths from the extending file);
+4. command-line flags.
+
+The result is strict (unknown keys are errors, naming the file) and frozen,
+and it is written next to every result as ``scenario.toml``.
+Symbols of ``model.md``: ``shortfall_price`` = λ (€ per person below the
+minimum), ``equity_alpha`` = α, ``liveability_value`` = β (€ per person),
+``extra_budget`` = E_max (M€), ``deearmark_share`` = θ, ``norms`` = τ_k,
+``required_share`` = σ_k.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+import tomli_w
+from pydantic import Field, ValidationError, model_validator
+
+from allocator.errors import InputError, InputIssue, IssueCollector
+from allocator.schema import Strict, pydantic_issues
+
+
+class WelfareCurve(Strict):
+    """Concave piecewise-linear f_rd around baseline b: slopes fall as spending rises; cuts cost more.
+
+    f(x) = mw_d · [ Σ_s slope_s · (segment s of x − b above b) − loss_aversion · slope_1 · (b − x)⁺ ],
+    segment s spans ``breakpoints[s-1]·b .. breakpoints[s]·b`` above baseline; nothing is gained beyond
+    the last breakpoint.  Illustrative shape; see the instance README.
+    """
+
+    breakpoints: list[float] = Field(default=[0.1, 0.25, 0.5], description="cumulative shares of baseline")
+    slopes: list[float] = Field(default=[1.0, 0.6, 0.3], description="multiplier of the domain's marginal welfare per segment")
+    loss_aversion: float = Field(1.5, ge=1.0, description="a euro cut costs this times the first euro gained")
+
+    @model_validator(mode="after")
+    def _concave(self) -> "WelfareCurve":
+        b, s = self.breakpoints, self.slopes
+        if len(b) != len(s) or not b:
+            raise ValueError("breakpoints and slopes need the same, non-zero length")
+        if any(x <= 0 for x in b) or any(b2 <= b1 for b1, b2 in zip(b, b[1:])):
+            raise ValueError("breakpoints must be positive and increasing")
+        if any(x < 0 for x in s) or any(s2 > s1 for s1, s2 in zip(s, s[1:])):
+            raise ValueError("slopes must be non-negative and non-increasing (concave welfare)")
+        return self
+
+
+class SolverOptions(Strict):
+    """HiGHS options for every solve of the run."""
+
+    time_limit: float | None = Field(60.0, gt=0, description="seconds per solve; None = no limit")
+    mip_gap: float = Field(1e-4, ge=0, description="relative MIP gap at which HiGHS stops")
+    threads: int | None = Field(None, ge=1, description="HiGHS threads; None = HiGHS default")
+    seed: int = Field(0, ge=0, description="HiGHS random seed")
+    verbose: bool = False
+
+
+class Scenario(Strict):
+    """Every setting of one run.  Defaults are the model's; instances and files override them."""
+
+    name: str = "default"
+    description: str = ""
+    mode: Literal["weighted", "lexicographic"] = "weighted"
+    shortfall_price: float = Field(2000.0, ge=0, description="λ: € of welfare per person below the minimum")
+    shortfall_measure: Literal["total", "worst"] = Field("total", description="Q = Σ q_rk, or Q_max = max q_rk/pop_r")
+    equity_alpha: float = Field(1.0, ge=0, description="α: ω_r = bw_r^-α normalised to mean 1")
+    liveability_value: float = Field(0.0, ge=0, description="β: € per person who keeps the whole basic package")
+    extra_budget: float = Field(0.0, ge=0, description="E_max: extra money on top of the streams, M€/yr")
+    extra_eligible_tags: list[str] = Field(default=[], description="extra money only for regions with one of these tags")
+    deearmark_share: float | None = Field(None, ge=0, le=1, description="θ for every stream (overrides the table)")
+    deearmark: dict[str, float] = Field(default={}, description="θ per stream id (overrides deearmark_share)")
+    hold_harmless: Literal["none", "region", "region-domain"] = "none"
+    min_service: Literal["soft", "hard"] = "soft"
+    norms: dict[str, float] = Field(default={}, description="τ_k per facility type id")
+    required_share: dict[str, float] = Field(default={}, description="σ_k per facility type id")
+    force_open: list[str] = []
+    force_closed: list[str] = []
+    keep_last_site: bool = Field(False, description="never close the last site of a type in a region")
+    max_closures: int | None = Field(None, ge=0, description="at most this many existing sites close")
+    use_capacity: bool = Field(False, description="assign demand to sites within capacity")
+    lexicographic_tolerance: float = Field(0.0, ge=0, description="relative slack on Q* in the second stage")
+    welfare: WelfareCurve = WelfareCurve()
+    solver: SolverOptions = SolverOptions()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Scenario":
+        both = sorted(set(self.force_open) & set(self.force_closed))
+        if both:
+            raise ValueError(f"sites both forced open and forced closed: {both}")
+        bad = {k: v for k, v in {**self.deearmark, **self.required_share}.items() if not 0 <= v <= 1}
+        if bad:
+            raise ValueError(f"shares must lie in [0, 1]: {bad}")
+        if any(v < 0 for v in self.norms.values()):
+            raise ValueError("norms must be >= 0")
+        return self
+
+    def to_toml(self) -> str:
+        return tomli_w.dumps(self.model_dump(exclude_none=True))
+
+    def with_changes(self, **changes: Any) -> "Scenario":
+        """A re-validated copy with some fields changed (nested tables merge)."""
+        return Scenario(**deep_merge(self.model_dump(), changes))
+
+
+def deep_merge(base: dict, over: dict) -> dict:
+    """``over`` wins key by key; nested dicts merge recursively."""
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def read_scenario_file(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict:
+    """A scenario file as a dict, with the file it ``extends`` merged underneath."""
+    path = Path(path)
+    if path.resolve() in _seen:
+        raise InputError(InputIssue(str(path), "circular 'extends': " + " -> ".join(map(str, (*_seen, path)))))
+    if not path.exists():
+        raise InputError(InputIssue(str(path), "missing scenario file"))
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise InputError(InputIssue(str(path), f"not valid TOML: {err}")) from None
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data
+    if not isinstance(parent, str):
+        raise InputError(InputIssue(str(path), "'extends' must be a file name"))
+    base = read_scenario_file(path.parent / parent, (*_seen, path.resolve()))
+    return deep_merge(base, data)
+
+
+def resolve_scenario(instance_defaults: dict | None = None, file: str | Path | None = None,
+                     overrides: dict | None = None) -> Scenario:
+    """Merge model defaults < instance defaults < scenario file (+ extends) < CLI overrides."""
+    layers = [("instance.toml [defaults]", instance_defaults or {})]
+    if file is not None:
+        data = read_scenario_file(file)
+        data.setdefault("name", Path(file).stem)
+        layers.append((str(file), data))
+    layers.append(("command-line options", {k: v for k, v in (overrides or {}).items() if v is not None}))
+    merged: dict = {}
+    issues = IssueCollector()
+    for label, layer in layers:
+        try:
+            Scenario(**deep_merge(merged, layer))  # find which layer brings an error
+        except ValidationError as err:
+            pydantic_issues(err, label, issues)
+            issues.raise_if_any()
+        merged = deep_merge(merged, layer)
+    return Scenario(**merged)
+
+
+def check_against(sc: Scenario, instance, label: str = "scenario") -> None:
+    """References in the scenario must name things the instance has."""
+    issues = IssueCollector()
+    ftypes, sites, streams = set(instance.facility_types.index), set(instance.sites.index), set(instance.streams.index)
+    for key, names, known, what in (
+        ("norms", sc.norms, ftypes, "facility type"),
+        ("required_share", sc.required_share, ftypes, "facility type"),
+        ("deearmark", sc.deearmark, streams, "stream"),
+        ("force_open", sc.force_open, sites, "site"),
+        ("force_closed", sc.force_closed, sites, "site"),
+    ):
+        for name in names:
+            if name not in known:
+                issues.add(label, f"{key}: unknown {what} '{name}'")
+    tags = set()
+    if "tags" in instance.regions:
+        for t in instance.regions["tags"].dropna():
+            tags.update(x.strip() for x in str(t).split(";"))
+    for tag in sc.extra_eligible_tags:
+        if tag not in tags:
+            issues.add(label, f"extra_eligible_tags: no region carries the tag '{tag}'")
+    issues.raise_if_any()

@@ -1,0 +1,48 @@
+"""What every command shares: the instance argument, scenario options, error handling, JSON output."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+
+import click
+
+from allocator.errors import InputError
+
+EXIT_OK, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 1, 2, 3
+
+instance_argument = click.argument("instance", required=False, default=None, metavar="[INSTANCE]")
+scenario_option = click.option("--scenario", "-s", "scenario_file", type=click.Path(dir_okay=False),
+                               help="Scenario TOML file (may 'extends' another).")
+json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
+
+
+def emit_json(obj: dict) -> None:
+    click.echo(json.dumps(obj, indent=2, default=_default, allow_nan=False))
+
+
+def _default(o):
+    if hasattr(o, "item"):
+        return o.item()
+    if hasattr(o, "value"):
+        return o.value
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def handle_input_errors(fn):
+    """Turn InputError into a readable message (or JSON) and exit code 1; never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except InputError as err:
+            if kwargs.get("as_json"):
+                emit_json({"valid": False, "status": "input_error", "errors": [i.as_dict() for i in err.issues]})
+            else:
+                click.echo(f"Input error ({len(err.issues)} problem{'s' if len(err.issues) != 1 else ''}):", err=True)
+                click.echo(str(err), err=True)
+            sys.exit(EXIT_INPUT)
+
+    return wrapper

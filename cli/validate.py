@@ -1,0 +1,58 @@
+"""``regio validate`` and ``regio scenario``: check an instance, print a resolved scenario."""
+
+from __future__ import annotations
+
+import click
+
+from allocator.data import InstanceData
+from allocator.instance import load_instance
+from allocator.scenario import resolve_scenario
+from cli.common import emit_json, handle_input_errors, instance_argument, json_option, scenario_option
+
+
+def load(instance: str | None, scenario_file: str | None, overrides: dict | None = None) -> InstanceData:
+    """Instance + resolved scenario (instance defaults < file < flags), checked against each other."""
+    inst = load_instance(instance)
+    sc = resolve_scenario(inst.manifest.defaults, scenario_file, overrides)
+    return InstanceData.prepare(inst, sc, label=scenario_file or "scenario")
+
+
+@click.command()
+@instance_argument
+@scenario_option
+@json_option
+@handle_input_errors
+def validate(instance, scenario_file, as_json):
+    """Check an instance (and scenario): counts, totals, reach per facility type, or every error."""
+    data = load(instance, scenario_file)
+    s = data.instance.summary()
+    stats = data.reach_stats()
+    warnings = list(data.instance.warnings) + data.unreachable_warnings()
+    if as_json:
+        emit_json({"valid": True, **s, "scenario": data.scenario.name,
+                   "reach": stats.reset_index().to_dict("records"), "warnings": warnings})
+        return
+    click.echo(f"Instance {s['name']}  ({s['source']})")
+    click.echo(f"  {data.instance.manifest.title}")
+    click.echo(f"  regions {s['regions']:,}   domains {s['domains']}   streams {s['streams']}   facility types {s['facility_types']}")
+    click.echo(f"  demand points {s['demand_points']:,} ({s['demand_population']:,} persons)   "
+               f"sites {s['sites']:,} ({s['existing_sites']:,} existing, {s['candidate_sites']:,} candidates)")
+    click.echo(f"  population {s['population']:,}   budget {s['budget_meur']:,.1f} M€/yr   "
+               f"baseline programme spending {s['baseline_meur']:,.1f} M€/yr")
+    click.echo(f"Reach under scenario '{data.scenario.name}' (share of population within the norm):")
+    click.echo(f"  {'type':<18}{'norm':>12}{'σ':>6}{'sites':>8}{'existing':>10}{'any site':>10}{'unreachable pts':>17}")
+    for k, r in stats.iterrows():
+        click.echo(f"  {k:<18}{r['norm']:>12}{r['required_share']:>6.2f}{r['sites']:>8,}"
+                   f"{r['pop_share_existing']:>10.1%}{r['pop_share_any_site']:>10.1%}{r['points_unreachable']:>17,}")
+    for w in warnings:
+        click.echo(f"warning: {w}")
+    click.echo("valid")
+
+
+@click.command("scenario")
+@instance_argument
+@scenario_option
+@handle_input_errors
+def scenario_cmd(instance, scenario_file):
+    """Print the fully resolved scenario (defaults < instance < file < flags) as TOML."""
+    click.echo(load(instance, scenario_file).scenario.to_toml(), nl=False)

@@ -1,0 +1,280 @@
+"""Build the shipped Dutch instance ``instances/nl`` from the real data in ``shared/data/nl``.
+
+Re-runnable: ``python -m instances.prepare_nl [--source ../shared/data/nl] [--out instances/nl]``.
+It writes the instance tables, ``calibration.csv`` (CBS vs modelled distance
+per municipality and facility type) and copies the boundary GeoJSON.
+What is data and what is an illustrative assumption is listed in
+``instances/nl/README.md``; the constants below are those assumptions.
+
+Rules, in brief:
+
+* regions: the 342 municipalities of 1 Jan 2024 (CBS), with tags province,
+  COROP and NPVR programme region (NPVR regions approximated by COROP regions);
+* bw_index: mean of population-weighted z-scores of eight CBS broad-welfare
+  indicators (latest year per municipality, sign so that higher = better),
+  mapped to ``1 + 0.1·z`` and renormalised to a population-weighted mean of 1;
+* demand points: the 1 109 CBS population centres (2021), scaled so that no
+  municipality's centres exceed its 2024 population, plus one point per
+  municipality at its representative point for the rest, so that points add
+  up exactly to the 2024 municipal populations;
+* sites: the 98 RIVM general-hospital locations as existing emergency sites;
+  GP practices, primary schools and libraries placed at every centre above a
+  population threshold plus the largest centre of each municipality, the
+  threshold and a within-centre access distance fitted per type to the CBS
+  2022 average distances; regional centres (Mittelzentren) at centres of
+  ≥ 20 000 inhabitants; candidate sites at demand points without one;
+* money: gemeentefonds (€43.8 bn) and specific grants (€21.3 bn, 2024) split
+  over the six domains by illustrative shares; baseline = what the streams pay
+  after existing sites, spread over municipalities by population and needs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from allocator.travel import great_circle_km, pairs_within
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_SOURCE = HERE.parent.parent / "shared" / "data" / "nl"
+DETOUR, SPEED_KMH = 1.3, 60.0
+
+# NPVR (Nationaal Programma Vitale Regio's, 2025): 11 regions, approximated by COROP regions
+NPVR = {
+    "kop-van-noord-holland": ["CR18"], "noord-en-oost-groningen": ["CR01", "CR02"],
+    "zuidoost-friesland": ["CR06"], "noord-friesland": ["CR04"], "zuid-en-oost-drenthe": ["CR08", "CR09"],
+    "twente": ["CR12"], "achterhoek": ["CR14"], "noord-limburg": ["CR37"], "midden-limburg": ["CR38"],
+    "zuid-limburg": ["CR39"], "zeeuws-vlaanderen": ["CR31"],
+}
+# broad-welfare composite: indicator -> +1 if higher is better, -1 if lower is better
+BW_INDICATORS = {
+    "median_disposable_income_eur": 1, "net_labour_participation_pct": 1, "unemployment_pct": -1,
+    "population_with_starting_qualification_pct": 1, "good_self_rated_health_pct": 1,
+    "life_expectancy_at_birth_years": 1, "registered_problematic_debt_pct": -1, "satisfied_with_life_pct": 1,
+}
+BW_SPREAD = 0.1
+
+DOMAINS = [  # id, name, marginal welfare of the first extra euro (illustrative)
+    ("care", "Care (zorg)", 1.0), ("education", "Education (onderwijs)", 1.0),
+    ("housing", "Housing (huisvesting)", 0.9), ("accessibility", "Accessibility (bereikbaarheid)", 0.9),
+    ("safety", "Safety (veiligheid)", 0.8), ("regional_economy", "Regional economy", 0.8),
+]
+GEMEENTEFONDS_MEUR, SPECIFIC_GRANTS_MEUR = 43_800.0, 21_300.0
+FUND_SHARES = {"care": 0.45, "education": 0.08, "housing": 0.10, "accessibility": 0.12, "safety": 0.08, "regional_economy": 0.17}
+GRANT_SHARES = {"care": 0.25, "education": 0.20, "housing": 0.15, "accessibility": 0.20, "safety": 0.10, "regional_economy": 0.10}
+FUND_THETA, GRANT_THETA = 0.10, 0.0
+
+# ftype: name, domain, norm, unit, required share, €/covered person/yr, basic package, operating, opening M€/yr
+FTYPES = {
+    "emergency": ("Emergency department (SEH)", "care", 45.0, "min", 1.0, 200.0, False, 12.0, 6.0),
+    "gp_practice": ("GP practice (huisarts)", "care", 5.0, "km", 1.0, 150.0, True, 0.4, 0.15),
+    "primary_school": ("Primary school (basisschool)", "education", 6.0, "km", 1.0, 100.0, True, 1.2, 0.4),
+    "library": ("Public library (bibliotheek)", "education", 0.0, "region", 1.0, 30.0, True, 0.5, 0.15),
+    "regional_centre": ("Regional centre (Mittelzentrum)", "regional_economy", 30.0, "min", 1.0, 100.0, False, 3.0, 1.5),
+}
+CALIBRATED = {"gp_practice": "dist_gp_practice_km", "primary_school": "dist_primary_school_km", "library": "dist_library_km"}
+REGIONAL_CENTRE_MIN_POP, REGIONAL_CENTRE_CANDIDATE_POP, EMERGENCY_CANDIDATE_POP = 20_000, 7_500, 15_000
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--source", type=Path, default=DEFAULT_SOURCE)
+    ap.add_argument("--out", type=Path, default=HERE / "nl")
+    args = ap.parse_args()
+    build(args.source, args.out)
+
+
+def build(src: Path, out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    mun = pd.read_csv(src / "municipalities_2024.csv")
+    regions = make_regions(mun, pd.read_csv(src / "brede_welvaart_municipalities.csv"))
+    points = make_points(mun, pd.read_csv(src / "population_centres_2021.csv"))
+    cbs = cbs_distances(pd.read_csv(src / "facility_distance_2022.csv"))
+    sites, calibration, fits = make_sites(points, pd.read_csv(src / "hospital_locations_2025.csv"), cbs)
+    ftypes = pd.DataFrame([
+        {"ftype_id": k, "name": v[0], "domain_id": v[1], "norm": v[2], "norm_unit": v[3], "required_share": v[4],
+         "welfare_value": v[5], "basic_package": v[6]} for k, v in FTYPES.items()
+    ])
+    streams, baseline = make_money(regions, mun, sites, ftypes)
+    domains = pd.DataFrame(DOMAINS, columns=["domain_id", "name", "marginal_welfare"])
+    for name, frame in (("regions", regions), ("domains", domains), ("streams", streams), ("baseline", baseline),
+                        ("facility_types", ftypes), ("demand_points", points), ("sites", sites),
+                        ("calibration", calibration)):
+        frame.to_csv(out / f"{name}.csv", index=False, float_format="%.10g" if name != "baseline" else "%.6f")
+    shutil.copyfile(src / "municipalities_2024.geojson", out / "municipalities_2024.geojson")
+    print(f"regions {len(regions)}, population {regions['population'].sum():,}, points {len(points)} "
+          f"(population {points['population'].sum():,}), sites {len(sites)} ({int(sites['existing'].sum())} existing)")
+    for k, f in fits.items():
+        print(f"calibration {k}: threshold {f['threshold']:,.0f} inh., access {f['access_km']:.2f} km, "
+              f"MAE {f['mae_km']:.2f} km, mean CBS {f['cbs_mean_km']:.2f} vs model {f['model_mean_km']:.2f} km, "
+              f"r = {f['corr']:.2f}, existing sites {f['sites']}")
+
+
+def make_regions(mun: pd.DataFrame, bw_long: pd.DataFrame) -> pd.DataFrame:
+    npvr = {c: slug for slug, corops in NPVR.items() for c in corops}
+    tags = [";".join([p, c] + ([f"npvr", f"npvr:{npvr[c]}"] if c in npvr else []))
+            for p, c in zip(mun["province_code"], mun["corop_code"])]
+    return pd.DataFrame({
+        "region_id": mun["municipality_code"], "name": mun["municipality_name"], "population": mun["population"],
+        "bw_index": bw_index(mun, bw_long).round(4), "province": mun["province_name"], "corop": mun["corop_code"],
+        "tags": tags, "lat": mun["lat"], "lon": mun["lon"],
+    })
+
+
+def bw_index(mun: pd.DataFrame, bw_long: pd.DataFrame) -> np.ndarray:
+    """1 + 0.1·(mean signed z-score of the indicators), renormalised to population-weighted mean 1."""
+    pop = mun.set_index("municipality_code")["population"].astype(float)
+    prov = mun.set_index("municipality_code")["province_code"]
+    data = bw_long[bw_long["indicator"].isin(BW_INDICATORS)]
+    latest = data.sort_values("year").groupby(["municipality_code", "indicator"])["value"].last().unstack()
+    latest = latest.reindex(pop.index)
+    z = pd.DataFrame(index=pop.index)
+    for ind, sign in BW_INDICATORS.items():
+        col = latest[ind]
+        col = col.fillna(col.groupby(prov).transform(lambda s: np.average(s.dropna(), weights=pop[s.dropna().index])))
+        mean = np.average(col, weights=pop)
+        sd = np.sqrt(np.average((col - mean) ** 2, weights=pop))
+        z[ind] = sign * (col - mean) / sd
+    raw = 1 + BW_SPREAD * z.mean(axis=1)
+    return (raw / np.average(raw, weights=pop)).to_numpy()
+
+
+def make_points(mun: pd.DataFrame, centres: pd.DataFrame) -> pd.DataFrame:
+    """Centres (scaled to fit 2024 totals) plus one rest-of-municipality point at the representative point."""
+    pop24 = mun.set_index("municipality_code")["population"]
+    c = centres.copy()
+    c["point_id"] = [f"K{i:04d}" for i in range(len(c))]
+    total = c.groupby("municipality_code")["population_2021"].transform("sum")
+    cap = c["municipality_code"].map(pop24)
+    scale = np.minimum(1.0, cap / total)
+    c["population"] = np.floor(c["population_2021"] * scale).astype(np.int64)
+    rest = pop24 - c.groupby("municipality_code")["population"].sum().reindex(pop24.index, fill_value=0)
+    r = mun[["municipality_code", "municipality_name", "lat", "lon"]].copy()
+    r["population"] = r["municipality_code"].map(rest).astype(np.int64)
+    r["point_id"] = "O" + r["municipality_code"].str[2:]
+    r["name"] = r["municipality_name"] + " (outside centres)"
+    points = pd.concat([
+        c.rename(columns={"town_name": "name"})[["point_id", "municipality_code", "name", "population", "lat", "lon"]],
+        r[["point_id", "municipality_code", "name", "population", "lat", "lon"]],
+    ], ignore_index=True).rename(columns={"municipality_code": "region_id"})
+    points = points[points["population"] > 0].reset_index(drop=True)
+    assert points.groupby("region_id")["population"].sum().reindex(pop24.index).eq(pop24).all()
+    return points
+
+
+def cbs_distances(dist: pd.DataFrame) -> pd.DataFrame:
+    """CBS 2022 average distances mapped to 2024 municipalities (population-weighted over merged ones)."""
+    cols = list(CALIBRATED.values()) + ["dist_hospital_km"]
+    w = dist["population_2022"].astype(float)
+    g = dist[cols].mul(w, axis=0).groupby(dist["municipality_code_2024"]).sum()
+    return g.div(w.groupby(dist["municipality_code_2024"]).sum(), axis=0)
+
+
+def nearest_km(points: pd.DataFrame, sites: pd.DataFrame, max_km: float = 60.0) -> np.ndarray:
+    """Road km (great-circle × detour) from each point to its nearest site (capped search radius)."""
+    pi, si, gc = pairs_within(points, sites, max_km / DETOUR)
+    best = np.full(len(points), max_km)
+    np.minimum.at(best, pi, gc * DETOUR)
+    return best
+
+
+def modelled_mean(points: pd.DataFrame, km: np.ndarray) -> pd.Series:
+    w = points["population"].to_numpy(float)
+    return pd.Series(km * w, index=points.index).groupby(points["region_id"]).sum() / points.groupby("region_id")["population"].sum()
+
+
+def make_sites(points: pd.DataFrame, hospitals: pd.DataFrame, cbs: pd.DataFrame):
+    largest = points.index.isin(points.groupby("region_id")["population"].idxmax())
+    frames, calib, fits = [], [], {}
+    # calibrated types: centre threshold + within-centre access distance fitted to CBS
+    for k, col in CALIBRATED.items():
+        target = cbs[col].reindex(points["region_id"].unique())
+        best = None
+        for threshold in np.unique(np.round(np.geomspace(1_000, 200_000, 60), -2)):
+            host = (points["population"] >= threshold) | largest
+            base = modelled_mean(points, nearest_km(points, points[host]))
+            resid = target - base.reindex(target.index)
+            access = max(0.0, float(np.median(resid)))
+            mae = float(np.abs(resid - access).mean())
+            if best is None or mae < best[0] - 1e-9:
+                best = (mae, threshold, access, host, base)
+        mae, threshold, access, host, base = best
+        model = base.reindex(target.index) + access
+        fits[k] = {"threshold": threshold, "access_km": access, "mae_km": mae, "cbs_mean_km": float(target.mean()),
+                   "model_mean_km": float(model.mean()), "corr": float(np.corrcoef(target, model)[0, 1]),
+                   "sites": int(host.sum())}
+        calib.append(pd.DataFrame({"region_id": target.index, "ftype_id": k, "cbs_km": target.round(3).to_numpy(),
+                                   "model_km": model.round(3).to_numpy()}))
+        frames.append(_sites_at(points, host, k, existing=True))
+        frames.append(_sites_at(points, ~host, k, existing=False))
+    # emergency departments: the real hospital list; candidates at large centres far from one
+    h = hospitals.reset_index(drop=True)
+    frames.append(pd.DataFrame({
+        "site_id": [f"emergency-H{i:03d}" for i in range(len(h))], "ftype_id": "emergency",
+        "region_id": h["municipality_code"], "name": h["hospital_name"], "lat": h["lat"], "lon": h["lon"],
+        "existing": True,
+    }))
+    hosp_km = nearest_km(points, h)
+    cand = (points["population"] >= EMERGENCY_CANDIDATE_POP) & (hosp_km > 10.0)
+    frames.append(_sites_at(points, cand, "emergency", existing=False))
+    target = cbs["dist_hospital_km"].reindex(points["region_id"].unique())
+    model = modelled_mean(points, hosp_km).reindex(target.index)
+    calib.append(pd.DataFrame({"region_id": target.index, "ftype_id": "emergency", "cbs_km": target.round(3).to_numpy(),
+                               "model_km": model.round(3).to_numpy()}))
+    fits["emergency (hospitals, not fitted)"] = {"threshold": 0, "access_km": 0.0, "mae_km": float((target - model).abs().mean()),
+                                                 "cbs_mean_km": float(target.mean()), "model_mean_km": float(model.mean()),
+                                                 "corr": float(np.corrcoef(target, model)[0, 1]), "sites": len(h)}
+    # regional centres
+    rc = points["population"] >= REGIONAL_CENTRE_MIN_POP
+    frames.append(_sites_at(points, rc, "regional_centre", existing=True))
+    frames.append(_sites_at(points, ~rc & (points["population"] >= REGIONAL_CENTRE_CANDIDATE_POP), "regional_centre", existing=False))
+    sites = pd.concat(frames, ignore_index=True)
+    sites["operating_cost"] = sites["ftype_id"].map({k: v[7] for k, v in FTYPES.items()})
+    sites["opening_cost"] = sites["ftype_id"].map({k: v[8] for k, v in FTYPES.items()})
+    sites["capacity"] = ""
+    return sites, pd.concat(calib, ignore_index=True), fits
+
+
+def _sites_at(points: pd.DataFrame, mask, ftype: str, existing: bool) -> pd.DataFrame:
+    p = points[np.asarray(mask)]
+    return pd.DataFrame({
+        "site_id": f"{ftype}-" + p["point_id"], "ftype_id": ftype, "region_id": p["region_id"],
+        "name": p["name"], "lat": p["lat"], "lon": p["lon"], "existing": existing,
+    })
+
+
+def make_money(regions: pd.DataFrame, mun: pd.DataFrame, sites: pd.DataFrame, ftypes: pd.DataFrame):
+    """Streams at the real 2024 totals; baseline = what is left after existing sites, by population and need."""
+    streams = []
+    for d, _, _ in DOMAINS:
+        streams.append({"stream_id": f"gemeentefonds_{d}", "name": f"Gemeentefonds, share spent on {d}", "domain_id": d,
+                        "amount": round(GEMEENTEFONDS_MEUR * FUND_SHARES[d], 3), "deearmark_share": FUND_THETA})
+        streams.append({"stream_id": f"spuk_{d}", "name": f"Specific grants (SPUK) for {d}", "domain_id": d,
+                        "amount": round(SPECIFIC_GRANTS_MEUR * GRANT_SHARES[d], 3), "deearmark_share": GRANT_THETA})
+    streams = pd.DataFrame(streams)
+    dom_of = ftypes.set_index("ftype_id")["domain_id"]
+    site_cost = sites[sites["existing"]].groupby(sites["ftype_id"].map(dom_of))["operating_cost"].sum()
+    pop = mun["population"].to_numpy(float)
+    need = {
+        "care": pop * (1 + 2 * (mun["pct_age_65_plus"] - 20) / 100),
+        "education": pop * (mun["pct_age_0_14"] + mun["pct_age_15_24"]) / 26,
+        "housing": mun["households"].to_numpy(float),
+        "accessibility": 0.7 * pop + 0.3 * pop.sum() * mun["land_area_km2"] / mun["land_area_km2"].sum(),
+        "safety": pop * (1.3 - 0.1 * mun["urbanity_class_1_to_5"]),
+        "regional_economy": pop,
+    }
+    rows = []
+    for d, _, _ in DOMAINS:
+        available = streams.loc[streams["domain_id"] == d, "amount"].sum() - site_cost.get(d, 0.0)
+        share = np.asarray(need[d], dtype=float) / np.sum(need[d])
+        amount = np.floor(available * share * 1e6) / 1e6  # round down: streams cover the status quo
+        rows.append(pd.DataFrame({"region_id": regions["region_id"], "domain_id": d, "amount": amount}))
+    return streams, pd.concat(rows, ignore_index=True)
+
+
+if __name__ == "__main__":
+    main()
