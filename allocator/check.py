@@ -1,0 +1,270 @@
+"""The independent checker: recompute every constraint and both objectives from a reported solution.
+
+It reads only the reported tables of a :class:`~allocator.results.Solution` and
+the instance data (never ``formulations/``, never the Pyomo model) and
+recomputes model.md's constraints with pandas/numpy.  Coverage is re-derived
+from scratch: a point counts as coverable for a type only if an *open* site of
+that type lies within the norm by a brute-force distance computation (or the
+given travel table, or the same region), independent of the KD-tree that
+built the model's reach sets.
+
+Each violation names the constraint (with its model.md number) and the index.
+Tolerance: ``tol · max(1, |right-hand side|)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from allocator.data import InstanceData
+from allocator.travel import great_circle_km
+
+EUR_TO_MEUR = 1e-6
+
+
+@dataclass(frozen=True)
+class Violation:
+    constraint: str
+    index: str
+    detail: str
+    amount: float
+
+    def __str__(self) -> str:
+        return f"{self.constraint} [{self.index}]: {self.detail} (by {self.amount:.6g})"
+
+
+class CheckFailed(AssertionError):
+    """Raised by :meth:`CheckResult.raise_if_failed`: a reported solution breaks the model."""
+
+
+@dataclass
+class CheckResult:
+    violations: list[Violation] = field(default_factory=list)
+    welfare: float = float("nan")
+    shortfall: float = float("nan")
+
+    @property
+    def passed(self) -> bool:
+        return not self.violations
+
+    def verdict(self):
+        return "passed" if self.passed else [str(v) for v in self.violations[:50]]
+
+    def raise_if_failed(self) -> None:
+        if self.violations:
+            shown = "\n".join(str(v) for v in self.violations[:20])
+            more = f"\n... and {len(self.violations) - 20} more" if len(self.violations) > 20 else ""
+            raise CheckFailed(f"{len(self.violations)} violation(s):\n{shown}{more}")
+
+
+class _Checker:
+    def __init__(self, tol: float):
+        self.tol = tol
+        self.out: list[Violation] = []
+
+    def leq(self, name: str, index, lhs, rhs, what: str = "") -> None:
+        """Record every position where lhs > rhs beyond tolerance."""
+        lhs, rhs = np.broadcast_arrays(np.asarray(lhs, float), np.asarray(rhs, float))
+        excess = lhs - rhs
+        bad = excess > self.tol * np.maximum(1.0, np.abs(rhs))
+        idx = np.asarray(index, dtype=object) if np.ndim(index) else np.full(lhs.shape, index, dtype=object)
+        for n in np.flatnonzero(bad)[:200]:
+            self.out.append(Violation(name, str(idx[n]), f"{what}{lhs[n]:.6g} > {rhs[n]:.6g}", float(excess[n])))
+
+
+def check(data: InstanceData, sol, tol: float = 1e-6) -> CheckResult:
+    """Recompute model.md constraints 1-8 and W, Q from ``sol``; return every violation."""
+    c = _Checker(tol)
+    sc = data.scenario
+    alloc, flows, extra, fac = sol.allocation, sol.flows, sol.extra, sol.facilities
+    sites = data.sites.join(fac.set_index("site_id")[["open"]])
+    y = sites["open"].to_numpy(float)
+
+    # variable domains
+    c.leq("domain: x ≥ 0", alloc["region_id"] + "/" + alloc["domain_id"], -alloc["plan"], 0.0)
+    c.leq("domain: g ≥ 0", flows["stream_id"] + "/" + flows["domain_id"], -flows["amount"], 0.0)
+    c.leq("domain: E ≥ 0", extra["domain_id"], -extra["extra"], 0.0)
+    c.leq("domain: y ∈ {0,1}", sites.index, np.abs(y - np.round(y)), 0.0)
+    forced = sites["forced"].dropna()
+    c.leq("8 forced sites", forced.index, np.abs(sites.loc[forced.index, "open"] - forced), 0.0)
+
+    # 1 streams and de-earmarking
+    st = data.streams
+    spent = flows.groupby("stream_id")["amount"].sum().reindex(st.index, fill_value=0.0)
+    c.leq("1 stream limit Σ_d g_sd ≤ A_s", st.index, spent, st["amount"])
+    off = flows[flows["domain_id"].to_numpy() != flows["stream_id"].map(st["domain_id"]).to_numpy()]
+    moved = off.groupby("stream_id")["amount"].sum().reindex(st.index, fill_value=0.0)
+    c.leq("1 de-earmarking Σ_{d≠d(s)} g_sd ≤ θ_s A_s", st.index, moved, st["theta"] * st["amount"])
+
+    # 2 domain balance and extra money
+    unit = sites["operating_cost"] + sites["opening_cost"] * (~sites["existing"])
+    site_cost = unit * y
+    domains = data.domains.index
+    spend_d = alloc.groupby("domain_id")["plan"].sum().reindex(domains, fill_value=0.0)
+    fac_d = site_cost.groupby(sites["domain_id"]).sum().reindex(domains, fill_value=0.0)
+    income = flows.groupby("domain_id")["amount"].sum().reindex(domains, fill_value=0.0)
+    e = extra.set_index("domain_id")["extra"].reindex(domains, fill_value=0.0)
+    c.leq("2 domain balance", domains, spend_d + fac_d, income + e)
+    c.leq("2 extra money Σ_d E_d ≤ E_max", "total", e.sum(), sc.extra_budget)
+    if sc.extra_eligible_tags:
+        inel = data.regions.index[~data.regions["eligible"]]
+        sp = alloc[alloc["region_id"].isin(inel)].groupby("domain_id")["plan"].sum().reindex(domains, fill_value=0.0)
+        fc = site_cost[sites["region_id"].isin(inel)].groupby(sites["domain_id"]).sum().reindex(domains, fill_value=0.0)
+        c.leq("2 extra money only for eligible regions", domains, sp + fc, income)
+
+    # 3 hold-harmless
+    if sc.hold_harmless == "region":
+        regions = data.regions.index
+        plan_r = alloc.groupby("region_id")["plan"].sum().reindex(regions, fill_value=0.0)
+        plan_r += site_cost.groupby(sites["region_id"]).sum().reindex(regions, fill_value=0.0)
+        base_r = data.baseline.groupby(level="region_id").sum().reindex(regions, fill_value=0.0)
+        base_r += sites.loc[sites["existing"], "operating_cost"].groupby(sites["region_id"]).sum().reindex(regions, fill_value=0.0)
+        c.leq("3 hold-harmless (region total ≥ baseline total)", regions, base_r, plan_r)
+    elif sc.hold_harmless == "region-domain":
+        base = data.baseline.reindex(pd.MultiIndex.from_frame(alloc[["region_id", "domain_id"]])).to_numpy()
+        c.leq("3 hold-harmless (x_rd ≥ b_rd)", alloc["region_id"] + "/" + alloc["domain_id"], base, alloc["plan"])
+
+    # 4 coverage, recomputed from scratch against open sites
+    cov = sol.coverage.merge(data.points[["region_id", "population"]], left_on="point_id", right_index=True)
+    c.leq("domain: 0 ≤ u ≤ 1", cov["point_id"] + "/" + cov["ftype_id"], np.abs(cov["covered"] - 0.5), 0.5)
+    served = cov[cov["covered"] > tol]
+    reachable = _open_in_reach(data, sites[sites["open"] > 0.5], served)
+    c.leq("4 coverage u_ik ≤ Σ_{j∈N_k(i)} y_j", served["point_id"] + "/" + served["ftype_id"],
+          served["covered"], reachable)
+
+    # 5 minimum service (recomputed from covered persons, not from the reported covered_persons)
+    sf = sol.shortfall_table
+    persons = (cov["covered"] * cov["population"]).groupby([cov["region_id"], cov["ftype_id"]]).sum()
+    need = data.demand.set_index(["region_id", "ftype_id"])
+    got = persons.reindex(need.index, fill_value=0.0)
+    q = sf.set_index(["region_id", "ftype_id"])["shortfall"].reindex(need.index, fill_value=0.0)
+    idx = [f"{r}/{k}" for r, k in need.index]
+    c.leq("5 minimum service Σ pop u + q ≥ σ pop", idx, need["required"], got + q)
+    c.leq("domain: q ≥ 0", idx, -q, 0.0)
+    if sc.min_service == "hard":
+        c.leq("5 hard minimum service q = 0", idx, q, 0.0)
+
+    # 6 liveability
+    basic = data.basic_types
+    if len(sol.liveability) and basic:
+        lv = sol.liveability.set_index("point_id")["keeps_basic"]
+        u = sol.coverage.set_index(["point_id", "ftype_id"])["covered"]
+        for k in basic:
+            uk = u.reindex(pd.MultiIndex.from_product([lv.index, [k]]), fill_value=0.0).to_numpy()
+            c.leq(f"6 liveability h_i ≤ u_i,{k}", lv.index, lv.to_numpy(), uk)
+
+    # 8 policy limits
+    if sc.keep_last_site:
+        had = sites[sites["existing"]].groupby(["region_id", "ftype_id"]).size().index
+        still = sites.groupby(["region_id", "ftype_id"])["open"].sum().reindex(had)
+        c.leq("8 keep the last site of a type in a region", [f"{r}/{k}" for r, k in had], 1.0, still)
+    if sc.max_closures is not None:
+        closed = int(((1 - sites["open"]) * sites["existing"]).sum())
+        c.leq("8 maximum closures", "total", closed, sc.max_closures)
+
+    # 7 capacity
+    if sc.use_capacity:
+        _check_capacity(c, data, sites, cov, sol)
+
+    # objectives
+    W = _welfare(data, alloc, cov, sol.liveability)
+    Q = float(q.sum())
+    c.leq("W recomputed equals reported W", "W", abs(W - sol.welfare), 1e-6 * max(1.0, abs(W)))
+    c.leq("Q recomputed equals reported Q", "Q", abs(Q - sol.shortfall), 1e-6 * max(1.0, Q))
+    return CheckResult(c.out, welfare=W, shortfall=Q)
+
+
+def _open_in_reach(data: InstanceData, open_sites: pd.DataFrame, pairs: pd.DataFrame) -> np.ndarray:
+    """For each (point, type) row of ``pairs``: how many open sites of the type lie within the norm."""
+    out = np.zeros(len(pairs))
+    ftypes = data.ftypes
+    travel = data.instance.travel
+    t = data.instance.manifest.travel
+    points = data.points
+    for k, rows in pairs.groupby("ftype_id").indices.items():
+        unit, norm = ftypes.loc[k, "norm_unit"], float(ftypes.loc[k, "norm"])
+        cand = open_sites[open_sites["ftype_id"] == k]
+        pts = pairs["point_id"].to_numpy()[rows]
+        if cand.empty:
+            continue
+        if unit == "region":
+            per_region = cand.groupby("region_id").size()
+            out[rows] = points.loc[pts, "region_id"].map(per_region).fillna(0).to_numpy()
+        elif travel is not None:
+            arcs = travel[travel["site_id"].isin(cand.index)]
+            arcs = arcs[(arcs["minutes"] if unit == "min" else arcs["km"]) <= norm + 1e-9]
+            out[rows] = pd.Series(pts).map(arcs.groupby("point_id").size()).fillna(0).to_numpy()
+        else:
+            limit_km = norm if unit == "km" else norm / 60.0 * t.speed_kmh
+            plat, plon = points.loc[pts, "lat"].to_numpy(), points.loc[pts, "lon"].to_numpy()
+            slat, slon = cand["lat"].to_numpy(), cand["lon"].to_numpy()
+            for start in range(0, len(pts), 512):  # brute force in chunks, bounded memory
+                sl = slice(start, start + 512)
+                km = t.detour_factor * great_circle_km(plat[sl, None], plon[sl, None], slat[None, :], slon[None, :])
+                out[rows[sl]] = (km <= limit_km * (1 + 1e-9) + 1e-9).sum(axis=1)
+    return out
+
+
+def _pair_within_norm(data: InstanceData, pairs: pd.DataFrame) -> np.ndarray:
+    """Whether each (point_id, site_id) pair lies within the norm of the site's type."""
+    t = data.instance.manifest.travel
+    s = data.sites.loc[pairs["site_id"]]
+    p = data.points.loc[pairs["point_id"]]
+    unit = s["ftype_id"].map(data.ftypes["norm_unit"]).to_numpy()
+    norm = s["ftype_id"].map(data.ftypes["norm"]).to_numpy(float)
+    if data.instance.travel is not None:
+        arcs = data.instance.travel.set_index(["point_id", "site_id"])
+        key = pd.MultiIndex.from_arrays([pairs["point_id"], pairs["site_id"]])
+        km, minutes = arcs["km"].reindex(key).to_numpy(), arcs["minutes"].reindex(key).to_numpy()
+    else:
+        km = t.detour_factor * great_circle_km(p["lat"].to_numpy(), p["lon"].to_numpy(), s["lat"].to_numpy(), s["lon"].to_numpy())
+        minutes = km / t.speed_kmh * 60.0
+    same_region = p["region_id"].to_numpy() == s["region_id"].to_numpy()
+    return np.where(unit == "region", same_region, np.where(unit == "km", km, minutes) <= norm * (1 + 1e-9) + 1e-9)
+
+
+def _check_capacity(c: _Checker, data: InstanceData, sites: pd.DataFrame, cov: pd.DataFrame, sol) -> None:
+    """Σ_j share_ij = u_ik;  share_ij ≤ y_j;  Σ_i pop_i share_ij ≤ cap_j y_j;  arcs within the norm."""
+    a = sol.assignment
+    if a is None:
+        return
+    u = cov.set_index(["point_id", "ftype_id"])["covered"]
+    total = a.groupby(["point_id", "ftype_id"])["share"].sum()
+    diff = (total - u.reindex(total.index)).abs()
+    c.leq("7 assignment Σ_j a_ij = pop_i u_ik", [f"{p}/{k}" for p, k in total.index], diff, 0.0)
+    y = a["site_id"].map(sites["open"]).to_numpy(float)
+    c.leq("7 assignment only to open sites", a["point_id"] + "/" + a["site_id"], a["share"], y)
+    used = a[a["share"] > c.tol]
+    c.leq("7 assignment within the norm", used["point_id"] + "/" + used["site_id"], 1.0,
+          _pair_within_norm(data, used).astype(float))
+    load = (a["share"] * a["point_id"].map(data.points["population"])).groupby(a["site_id"]).sum()
+    cap = sites.loc[load.index, "capacity"]
+    has = cap.notna()
+    c.leq("7 capacity Σ_i a_ij ≤ cap_j y_j", load.index[has], load[has], cap[has] * sites.loc[load.index[has], "open"])
+
+
+def _welfare(data: InstanceData, alloc: pd.DataFrame, cov: pd.DataFrame, live: pd.DataFrame) -> float:
+    """W recomputed: concave f evaluated at x, plus coverage and liveability terms."""
+    curve = data.scenario.welfare
+    omega = data.regions["omega"]
+    b = alloc["baseline"].to_numpy(float)
+    x = alloc["plan"].to_numpy(float)
+    above, below = np.maximum(x - b, 0.0), np.maximum(b - x, 0.0)
+    f = -curve.loss_aversion * curve.slopes[0] * below
+    lower = 0.0
+    for bp, slope in zip(curve.breakpoints, curve.slopes):
+        f += slope * np.clip(above - lower * b, 0.0, (bp - lower) * b)
+        lower = bp
+    weight = (alloc["region_id"].map(omega).to_numpy() * alloc["domain_id"].map(data.domains["marginal_welfare"]).to_numpy()
+              * data.priorities.reindex(pd.MultiIndex.from_frame(alloc[["region_id", "domain_id"]])).to_numpy())
+    W = float(weight @ f)
+    v = cov["ftype_id"].map(data.ftypes["welfare_value"]).to_numpy(float)
+    W += float((cov["region_id"].map(omega).to_numpy() * v * cov["population"].to_numpy(float) * cov["covered"].to_numpy()).sum()) * EUR_TO_MEUR
+    if len(live):
+        pts = data.points.loc[live["point_id"]]
+        W += float((pts["region_id"].map(omega).to_numpy() * pts["population"].to_numpy(float) * live["keeps_basic"].to_numpy()).sum()) \
+            * data.scenario.liveability_value * EUR_TO_MEUR
+    return W

@@ -1,0 +1,132 @@
+"""Extract: solver values into a typed :class:`Solution` of frames a planner can read.
+
+Frames (money in M€/yr, per capita in €/inhabitant/yr, people in persons):
+
+* ``allocation``: region × domain: baseline, plan, change, per-capita plan and change;
+* ``flows``: stream × domain money; ``deearmarked`` marks money spent outside the stream's domain;
+* ``extra``: extra money per domain;
+* ``facilities``: every site with ``existing``, ``open`` and ``decision`` (keep / open / close / not opened);
+* ``coverage``: (point, type) covered share for pairs with a site in reach;
+* ``shortfall``: region × type: population, required persons, covered persons, shortfall;
+* ``liveability``: points that may keep their basic package and the share that does;
+* ``assignment`` (capacity option only): share of a point's demand served at each site.
+
+A time-limited run still yields its incumbent here, with its status and gap.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from allocator.data import InstanceData
+from allocator.scenario import Scenario
+from allocator.solve import HighsModel
+from allocator.status import SolveReport
+
+
+@dataclass(frozen=True)
+class Solution:
+    report: SolveReport
+    scenario: Scenario
+    welfare: float
+    shortfall: float
+    shortfall_worst: float
+    objective: float
+    allocation: pd.DataFrame
+    flows: pd.DataFrame
+    extra: pd.DataFrame
+    facilities: pd.DataFrame
+    coverage: pd.DataFrame
+    shortfall_table: pd.DataFrame
+    liveability: pd.DataFrame
+    assignment: pd.DataFrame | None = None
+    extract_seconds: float = 0.0
+    stages: tuple[dict, ...] = field(default_factory=tuple)
+
+    TABLES = ("allocation", "flows", "extra", "facilities", "coverage", "shortfall_table", "liveability", "assignment")
+
+    def headline(self) -> dict:
+        f = self.facilities
+        return {
+            **self.report.as_dict(),
+            "welfare": self.welfare, "shortfall": self.shortfall, "shortfall_worst": self.shortfall_worst,
+            "objective_value": self.objective, "extract_seconds": self.extract_seconds,
+            "extra_money": float(self.extra["extra"].sum()),
+            "deearmarked_money": float(self.flows.loc[self.flows["deearmarked"], "amount"].sum()),
+            "sites_opened": int((f["decision"] == "open").sum()), "sites_closed": int((f["decision"] == "close").sum()),
+            "regions_below_minimum": int(self.shortfall_table.loc[self.shortfall_table["shortfall"] > 0.5, "region_id"].nunique()),
+            "stages": list(self.stages),
+        }
+
+    def write(self, folder: Path) -> None:
+        """All tables as CSV, the resolved scenario as TOML, the headline as JSON."""
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in self.TABLES:
+            if getattr(self, name) is not None:
+                getattr(self, name).to_csv(folder / f"{name}.csv", index=False)
+        (folder / "scenario.toml").write_text(self.scenario.to_toml(), encoding="utf-8")
+        (folder / "summary.json").write_text(json.dumps(self.headline(), indent=2, default=float), encoding="utf-8")
+
+
+def extract(m, hm: HighsModel, data: InstanceData, report: SolveReport, stages: tuple[dict, ...] = ()) -> Solution:
+    """Read every decision of the solved model into frames (requires a solution)."""
+    t0 = time.perf_counter()
+    b = m.budget
+    keys = list(b.spend.keys())
+    plan = hm.values_of(b.spend[k] for k in keys)
+    alloc = pd.DataFrame(keys, columns=["region_id", "domain_id"])
+    alloc["baseline"] = data.baseline.reindex(pd.MultiIndex.from_tuples(keys)).to_numpy()
+    alloc["plan"] = plan
+    alloc["change"] = alloc["plan"] - alloc["baseline"]
+    pop = alloc["region_id"].map(data.regions["population"]).to_numpy(float)
+    alloc["plan_per_capita_eur"] = alloc["plan"] * 1e6 / pop
+    alloc["change_per_capita_eur"] = alloc["change"] * 1e6 / pop
+
+    fkeys = list(b.flow.keys())
+    flows = pd.DataFrame(fkeys, columns=["stream_id", "domain_id"])
+    flows["amount"] = hm.values_of(b.flow[k] for k in fkeys)
+    flows["deearmarked"] = flows["domain_id"].to_numpy() != flows["stream_id"].map(data.streams["domain_id"]).to_numpy()
+    extra = pd.DataFrame({"domain_id": list(b.extra.keys())})
+    extra["extra"] = hm.values_of(b.extra[d] for d in extra["domain_id"])
+
+    sites = data.sites
+    y = np.round(hm.values_of(m.facilities.open[j] for j in sites.index)).astype(int)
+    fac = sites[["ftype_id", "region_id", "name", "existing"]].reset_index()
+    fac["open"] = y
+    fac["decision"] = np.select([fac["existing"] & (y == 1), fac["existing"] & (y == 0), ~fac["existing"] & (y == 1)],
+                                ["keep", "close", "open"], "not opened")
+
+    cov = data.coverable[["point_id", "ftype_id", "region_id", "population"]].copy()
+    cov["covered"] = hm.values_of(m.coverage.covered[i, k] for i, k in zip(cov["point_id"], cov["ftype_id"]))
+
+    ms = m.min_service
+    sf = data.demand[["region_id", "ftype_id", "population", "required"]].copy()
+    sf["shortfall"] = hm.values_of(ms.shortfall[r, k] for r, k in zip(sf["region_id"], sf["ftype_id"]))
+    persons = (cov["covered"] * cov["population"]).groupby([cov["region_id"], cov["ftype_id"]]).sum()
+    sf["covered_persons"] = persons.reindex(pd.MultiIndex.from_arrays([sf["region_id"], sf["ftype_id"]]), fill_value=0.0).to_numpy()
+
+    live = m.liveability
+    lv = pd.DataFrame({"point_id": list(live.point)})
+    lv["keeps_basic"] = hm.values_of(live.keeps_basic[i] for i in lv["point_id"])
+
+    assignment = None
+    if hasattr(m, "capacity"):
+        arcs = list(m.capacity.arc)
+        assignment = pd.DataFrame(arcs, columns=["point_id", "ftype_id", "site_id"])
+        assignment["share"] = hm.values_of(m.capacity.share[a] for a in arcs)
+
+    W, Q = hm.value(m.welfare.W), hm.value(ms.Q)
+    worst = float((sf["shortfall"] / sf["population"]).max()) if len(sf) else 0.0
+    return Solution(
+        report=report, scenario=data.scenario, welfare=W, shortfall=Q, shortfall_worst=worst,
+        objective=report.objective if report.objective is not None else float("nan"),
+        allocation=alloc, flows=flows, extra=extra, facilities=fac, coverage=cov.drop(columns=["region_id", "population"]),
+        shortfall_table=sf[["region_id", "ftype_id", "population", "required", "covered_persons", "shortfall"]],
+        liveability=lv, assignment=assignment, extract_seconds=time.perf_counter() - t0, stages=stages,
+    )

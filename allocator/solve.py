@@ -1,0 +1,198 @@
+"""The only solver-facing module: a persistent HiGHS model compiled once from a Pyomo model.
+
+Why not Pyomo's own solver interfaces: the model is compiled once with Pyomo's
+``LinearStandardFormCompiler`` (sparse CSC matrix, row and column maps) and
+passed to ``highspy.Highs`` in a single ``passModel`` call, which is the fastest
+Pyomo route to HiGHS we measured (see issue notes).  The ``Highs`` object is then
+kept: every mode re-solves it by changing column costs and bounds or row
+bounds (λ, ε, Q* + tolerance, E_max, θ, fixings), never by rebuilding.
+
+Pyomo variables that appear in no row and no objective have no column; their
+value is their lower bound (0 for every variable of this model).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterable
+
+import highspy
+import numpy as np
+import pyomo.environ as pyo
+from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
+from allocator.status import SolveReport, Status
+
+INF = highspy.kHighsInf
+
+
+class HighsModel:
+    """A compiled Pyomo model held in a persistent ``highspy.Highs``."""
+
+    def __init__(self, model: pyo.ConcreteModel, verbose: bool = False):
+        t0 = time.perf_counter()
+        info = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=None)
+        self.columns = info.columns
+        self.col = {id(v): n for n, v in enumerate(info.columns)}
+        self.row: dict[int, list[int]] = {}
+        row_lo, row_hi = np.empty(len(info.rows)), np.empty(len(info.rows))
+        for n, ((con, sense), rhs) in enumerate(zip(info.rows, info.rhs)):
+            self.row.setdefault(id(con), []).append(n)
+            row_lo[n] = rhs if sense <= 0 else -INF
+            row_hi[n] = rhs if sense >= 0 else INF
+        A = info.A.tocsc()
+        ncol = len(info.columns)
+        lo = np.array([-INF if v.lb is None else v.lb for v in info.columns], dtype=float)
+        hi = np.array([INF if v.ub is None else v.ub for v in info.columns], dtype=float)
+        integer = np.array([v.is_integer() or v.is_binary() for v in info.columns], dtype=bool)
+        cost = np.zeros(ncol)
+        c = info.c.tocsr()
+        if c.shape[0]:
+            cost[c.indices[c.indptr[0]:c.indptr[1]]] = c.data[c.indptr[0]:c.indptr[1]]
+        self.offset = float(info.c_offset[0]) if len(info.c_offset) else 0.0
+        self.sense = info.objectives[0].sense if info.objectives else pyo.minimize
+        self.h = highspy.Highs()
+        self.h.setOptionValue("output_flag", verbose)
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = ncol, len(info.rows)
+        lp.col_cost_, lp.col_lower_, lp.col_upper_ = cost, lo, hi
+        lp.row_lower_, lp.row_upper_ = row_lo, row_hi
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = A.indptr, A.indices, A.data
+        lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = ncol, len(info.rows)
+        lp.sense_ = highspy.ObjSense.kMaximize if self.sense == pyo.maximize else highspy.ObjSense.kMinimize
+        lp.offset_ = self.offset
+        if integer.any():
+            lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in integer]
+        self.h.passModel(lp)
+        self.integer = integer
+        self.nonzeros = int(A.nnz)
+        self.compile_seconds = time.perf_counter() - t0
+        self.values: np.ndarray | None = None
+
+    # --- size ---------------------------------------------------------------
+    @property
+    def n_rows(self) -> int:
+        return self.h.getNumRow()
+
+    @property
+    def n_cols(self) -> int:
+        return self.h.getNumCol()
+
+    # --- changes on the live model -----------------------------------------
+    def col_of(self, var) -> int | None:
+        return self.col.get(id(var))
+
+    def set_cost(self, var, cost: float) -> None:
+        self.h.changeColCost(self._col(var), float(cost))
+
+    def set_bounds(self, var, lower: float | None, upper: float | None) -> None:
+        self.h.changeColBounds(self._col(var), -INF if lower is None else float(lower), INF if upper is None else float(upper))
+
+    def bounds(self, var) -> tuple[float, float]:
+        n = self._col(var)
+        lp = self.h.getLp()
+        return lp.col_lower_[n], lp.col_upper_[n]
+
+    def set_row_bounds(self, con, lower: float | None, upper: float | None) -> None:
+        for n in self.row[id(con)]:
+            self.h.changeRowBounds(n, -INF if lower is None else float(lower), INF if upper is None else float(upper))
+
+    def set_sense(self, maximize: bool) -> None:
+        self.h.changeObjectiveSense(highspy.ObjSense.kMaximize if maximize else highspy.ObjSense.kMinimize)
+
+    def set_objective(self, costs: list[tuple], maximize: bool) -> None:
+        """Replace the whole objective by Σ cost·var over ``(var, cost)`` pairs (every other column costs 0)."""
+        self.h.changeColsCost(self.n_cols, np.arange(self.n_cols, dtype=np.int32), np.zeros(self.n_cols))
+        for var, c in costs:
+            self.set_cost(var, c)
+        self.set_sense(maximize)
+
+    def relax_integers(self, relax: bool) -> None:
+        """Make integer columns continuous (True) or integer again (False): for duals with binaries fixed."""
+        cols = np.flatnonzero(self.integer).astype(np.int32)
+        if len(cols):
+            kind = highspy.HighsVarType.kContinuous if relax else highspy.HighsVarType.kInteger
+            self.h.changeColsIntegrality(len(cols), cols, np.array([kind] * len(cols)))
+
+    def _col(self, var) -> int:
+        n = self.col.get(id(var))
+        if n is None:
+            raise KeyError(f"{var.name} is in no row of the model")
+        return n
+
+    # --- solve --------------------------------------------------------------
+    def solve(self, time_limit: float | None = None, mip_gap: float = 1e-4, threads: int | None = None,
+              seed: int = 0, build_seconds: float = 0.0) -> SolveReport:
+        h = self.h
+        h.setOptionValue("time_limit", float(time_limit) if time_limit else INF)
+        h.setOptionValue("mip_rel_gap", float(mip_gap))
+        h.setOptionValue("random_seed", int(seed))
+        if threads:
+            h.setOptionValue("threads", int(threads))
+        t0 = time.perf_counter()
+        h.run()
+        seconds = time.perf_counter() - t0
+        model_status = h.getModelStatus()
+        info = h.getInfo()
+        has_primal = info.primal_solution_status == 2  # kSolutionStatusFeasible
+        status = _status(model_status, has_primal)
+        mip = bool(self.integer.any())
+        objective = info.objective_function_value if status.has_solution else None
+        bound = info.mip_dual_bound if mip else objective
+        gap = info.mip_gap if mip else (0.0 if status == Status.OPTIMAL else None)
+        if status.has_solution:
+            self.values = np.asarray(h.getSolution().col_value, dtype=float)
+        else:
+            self.values = None
+        return SolveReport(
+            status=status, objective=_finite(objective), bound=_finite(bound) if status.has_solution else None,
+            mip_gap=_finite(gap) if status.has_solution else None, solve_seconds=seconds, build_seconds=build_seconds,
+            rows=self.n_rows, columns=self.n_cols, nonzeros=self.nonzeros, binaries=int(self.integer.sum()),
+            nodes=int(info.mip_node_count) if mip else 0, highs_status=h.modelStatusToString(model_status),
+            time_limit=time_limit,
+        )
+
+    def warm_start(self, values: np.ndarray) -> None:
+        """Offer a full column vector (e.g. the previous solution) as a starting incumbent."""
+        sol = highspy.HighsSolution()
+        sol.col_value = list(values)
+        sol.value_valid = True
+        self.h.setSolution(sol)
+
+    # --- values -------------------------------------------------------------
+    def value(self, var) -> float:
+        n = self.col.get(id(var))
+        if n is None or self.values is None:
+            return float(var.lb or 0.0)
+        return float(self.values[n])
+
+    def values_of(self, variables: Iterable) -> np.ndarray:
+        """Values of many variables at once (vectorised over a column-index array)."""
+        variables = list(variables)
+        idx = np.array([self.col.get(id(v), -1) for v in variables], dtype=np.int64)
+        out = np.array([float(v.lb or 0.0) for v in variables]) if (idx < 0).any() else np.zeros(len(idx))
+        if self.values is not None:
+            out[idx >= 0] = self.values[idx[idx >= 0]]
+        return out
+
+    def row_duals(self, con) -> float:
+        return float(sum(self.h.getSolution().row_dual[n] for n in self.row[id(con)]))
+
+
+def _finite(x):
+    return None if x is None or not math.isfinite(x) or abs(x) >= 1e30 else float(x)
+
+
+def _status(ms, has_primal: bool) -> Status:
+    S = highspy.HighsModelStatus
+    if ms == S.kOptimal:
+        return Status.OPTIMAL
+    if ms in (S.kTimeLimit, S.kIterationLimit, S.kSolutionLimit, S.kInterrupt, S.kObjectiveBound, S.kObjectiveTarget):
+        return Status.TIME_LIMIT_FEASIBLE if has_primal else Status.TIME_LIMIT_NO_SOLUTION
+    if ms == S.kInfeasible:
+        return Status.INFEASIBLE
+    if ms in (S.kUnbounded, S.kUnboundedOrInfeasible):
+        return Status.UNBOUNDED if ms == S.kUnbounded else Status.INFEASIBLE
+    return Status.ERROR

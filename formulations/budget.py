@@ -1,0 +1,69 @@
+"""Budget: streams, de-earmarking, extra money and the domain balance (model.md constraints 1-2).
+
+=====================================  ============================  ===========================================
+model.md                               attribute                     meaning
+=====================================  ============================  ===========================================
+g_sd ≥ 0                               ``flow[stream,domain]``       money of stream s spent in domain d
+x_rd ≥ 0                               ``spend[region,domain]``      programme spending per region and domain
+E_d ≥ 0                                ``extra[domain]``             extra money per domain
+Σ_d g_sd ≤ A_s                         ``stream_limit[stream]``      a stream is spent at most once
+Σ_{d≠d(s)} g_sd ≤ θ_s A_s              ``deearmark[stream]``         at most θ_s of it outside its own domain
+Σ_r x_rd + cost_d ≤ Σ_s g_sd + E_d     ``domain_balance[domain]``    what a domain spends, it must receive
+Σ_d E_d ≤ E_max                        ``extra_limit``               extra money is capped
+Σ_{r∉T} (x_rd + cost_rd) ≤ Σ_s g_sd    ``extra_eligibility[domain]`` extra money only reaches eligible regions T
+=====================================  ============================  ===========================================
+
+Every stream has a flow variable to every domain, so θ can change on the
+built model (the de-earmarking row's right-hand side) without a rebuild.
+The eligibility row holds by fungibility: ineligible regions must be payable
+from the streams alone; eligible ones may use either pool.
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from allocator.data import InstanceData
+from formulations.sparse import linear
+
+
+def add_budget(m: pyo.ConcreteModel, data: InstanceData) -> None:
+    """Σ_d g_sd ≤ A_s; Σ_{d≠d(s)} g_sd ≤ θ_s A_s; Σ_r x_rd + cost_d ≤ Σ_s g_sd + E_d; Σ_d E_d ≤ E_max."""
+    b = m.budget = pyo.Block()
+    streams, regions = data.streams, data.regions.index.tolist()
+    domains = data.domains.index.tolist()
+    b.stream = pyo.Set(initialize=streams.index.tolist(), ordered=True)
+    b.domain = pyo.Set(initialize=domains, ordered=True)
+    b.region = pyo.Set(initialize=regions, ordered=True)
+    b.flow = pyo.Var(b.stream, b.domain, bounds=(0, None))
+    b.spend = pyo.Var(b.region, b.domain, bounds=(0, None))
+    b.extra = pyo.Var(b.domain, bounds=(0, None))
+    amount, own, theta = streams["amount"].to_dict(), streams["domain_id"].to_dict(), streams["theta"].to_dict()
+
+    b.stream_limit = pyo.Constraint(b.stream, rule=lambda _, s: linear([1.0] * len(domains), (b.flow[s, d] for d in domains)) <= amount[s])
+    b.deearmark = pyo.Constraint(b.stream, rule=lambda _, s: linear(
+        [1.0] * (len(domains) - 1), (b.flow[s, d] for d in domains if d != own[s])) <= theta[s] * amount[s])
+    cost = m.facilities.cost_by_domain
+
+    def balance(_, d):
+        spend = linear([1.0] * len(regions), (b.spend[r, d] for r in regions))
+        income = linear([1.0] * len(streams), (b.flow[s, d] for s in b.stream))
+        return spend + cost[d] - income - b.extra[d] <= 0
+
+    b.domain_balance = pyo.Constraint(b.domain, rule=balance)
+    b.extra_limit = pyo.Constraint(expr=linear([1.0] * len(domains), (b.extra[d] for d in domains)) <= data.scenario.extra_budget)
+
+    if data.scenario.extra_eligible_tags:
+        ineligible = data.regions.index[~data.regions["eligible"]].tolist()
+        sites = data.sites[data.sites["region_id"].isin(ineligible)]
+        unit = sites["operating_cost"] + sites["opening_cost"] * (~sites["existing"])
+        y = m.facilities.open
+
+        def eligibility(_, d):
+            own_sites = sites.index[sites["domain_id"] == d]
+            spend = linear([1.0] * len(ineligible), (b.spend[r, d] for r in ineligible))
+            fac = linear(unit[own_sites].to_numpy(), (y[j] for j in own_sites))
+            income = linear([1.0] * len(streams), (b.flow[s, d] for s in b.stream))
+            return spend + fac - income <= 0
+
+        b.extra_eligibility = pyo.Constraint(b.domain, rule=eligibility)

@@ -1,0 +1,50 @@
+"""Facilities: keep, open or close each site (model.md decisions y_j, constraint 8).
+
+=====================  ==========================  ==========================================
+model.md               attribute                   meaning
+=====================  ==========================  ==========================================
+y_j ∈ {0,1}            ``open[site]``              site open in the plan
+c_j y_j + o_j(1-e_j)y_j ``cost_by_domain[domain]``  what open sites cost their paying domain
+(same, per region)     ``cost_by_region[region]``  what open sites cost, by the region they are in
+last site rule         ``keep_last[region,ftype]`` Σ_{j∈J_rk} y_j ≥ 1 where the region has a site of k
+max closures           ``max_closures``            Σ_{j: e_j=1} (1 − y_j) ≤ M
+forced sites           bounds of ``open``          forced open: y_j = 1; forced closed: y_j = 0
+=====================  ==========================  ==========================================
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from allocator.data import InstanceData
+from formulations.sparse import grouped_sum
+
+
+def add_facilities(m: pyo.ConcreteModel, data: InstanceData) -> None:
+    """y_j ∈ {0,1}; cost_d = Σ_{j: d(k(j))=d} (c_j + o_j (1 − e_j)) y_j; policy limits of model.md 8."""
+    sites = data.sites
+    sc = data.scenario
+    b = m.facilities = pyo.Block()
+    b.site = pyo.Set(initialize=sites.index.tolist(), ordered=True)
+
+    forced = sites["forced"].to_dict()
+
+    def bounds(_, j):
+        f = forced[j]
+        return (0, 1) if f != f else (f, f)
+
+    b.open = pyo.Var(b.site, domain=pyo.Binary, bounds=bounds)
+    unit_cost = (sites["operating_cost"] + sites["opening_cost"] * (~sites["existing"])).to_numpy()
+    sites_cost = sites.assign(unit_cost=unit_cost)
+    domains, regions = data.domains.index.tolist(), data.regions.index.tolist()
+    b.cost_by_domain = pyo.Expression(domains, initialize=grouped_sum(sites_cost, "domain_id", "unit_cost", b.open, domains))
+    b.cost_by_region = pyo.Expression(regions, initialize=grouped_sum(sites_cost, "region_id", "unit_cost", b.open, regions))
+
+    if sc.keep_last_site:
+        has_existing = sites[sites["existing"]].groupby(["region_id", "ftype_id"]).size().index
+        members = sites.groupby(["region_id", "ftype_id"]).groups
+        b.keep_last = pyo.Constraint(
+            list(has_existing), rule=lambda _, r, k: sum(b.open[j] for j in members[(r, k)]) >= 1)
+    if sc.max_closures is not None:
+        existing = sites.index[sites["existing"]].tolist()
+        b.max_closures = pyo.Constraint(expr=sum(1 - b.open[j] for j in existing) <= sc.max_closures)

@@ -1,0 +1,56 @@
+"""Minimum service (rechtvaardigheidsminimum): shortfall below σ_k of each region's people (model.md 5).
+
+=====================================================  ========================  ====================================
+model.md                                               attribute                 meaning
+=====================================================  ========================  ====================================
+q_rk ≥ 0                                               ``shortfall[region,ftype]``  persons below the minimum
+Σ_{i∈r} pop_i u_ik + q_rk ≥ σ_k Σ_{i∈r} pop_i          ``minimum[region,ftype]``    constraint 5
+Q = Σ_{r,k} q_rk                                       ``Q``, ``total``            total shortfall (persons)
+Q_max ≥ q_rk / pop_r                                   ``Q_max``, ``worst``        worst region's shortfall share
+=====================================================  ========================  ====================================
+
+Hard mode fixes q = 0 (upper bound 0); when that is infeasible the engine
+explains which regions and types cannot be served.  :func:`measure_var` gives
+the variable the objective uses: ``Q`` (persons) or ``Q_max`` (share).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyomo.environ as pyo
+
+from allocator.data import InstanceData
+from formulations.sparse import linear
+
+
+def add_min_service(m: pyo.ConcreteModel, data: InstanceData) -> None:
+    """Σ_{i∈r} pop_i u_ik + q_rk ≥ σ_k pop_rk;  Q = Σ q_rk;  Q_max ≥ q_rk / pop_rk."""
+    b = m.min_service = pyo.Block()
+    demand = data.demand
+    keys = list(zip(demand["region_id"], demand["ftype_id"]))
+    hard = data.scenario.min_service == "hard"
+    b.pair = pyo.Set(initialize=keys, dimen=2, ordered=True)
+    b.shortfall = pyo.Var(b.pair, bounds=(0, 0 if hard else None))
+    cov = data.coverable
+    u = m.coverage.covered
+    groups = cov.groupby(["region_id", "ftype_id"], sort=False).indices
+    pts, pops = cov["point_id"].to_numpy(), cov["population"].to_numpy(float)
+    required = dict(zip(keys, demand["required"].to_numpy(float)))
+    population = dict(zip(keys, demand["population"].to_numpy(float)))
+    empty = np.array([], dtype=np.int64)
+
+    def minimum(_, r, k):
+        rows = groups.get((r, k), empty)
+        served = linear(pops[rows], (u[pts[i], k] for i in rows))
+        return served + b.shortfall[r, k] >= required[(r, k)]
+
+    b.minimum = pyo.Constraint(b.pair, rule=minimum)
+    b.Q = pyo.Var(bounds=(0, None))
+    b.total = pyo.Constraint(expr=b.Q - linear([1.0] * len(keys), (b.shortfall[p] for p in keys)) == 0)
+    b.Q_max = pyo.Var(bounds=(0, None))
+    b.worst = pyo.Constraint(b.pair, rule=lambda _, r, k: b.Q_max - b.shortfall[r, k] / population[(r, k)] >= 0)
+
+
+def measure_var(m: pyo.ConcreteModel, scenario) -> pyo.Var:
+    """The shortfall column the objective uses: ``Q`` (persons) or ``Q_max`` (worst share)."""
+    return m.min_service.Q if scenario.shortfall_measure == "total" else m.min_service.Q_max

@@ -1,0 +1,79 @@
+"""Broad welfare W: concave returns on programme spending, coverage and liveability, equity-weighted.
+
+W = Σ_{r,d} ω_r p_rd f_rd(x_rd) + Σ_{i,k} ω_{r(i)} v_k pop_i u_ik + Σ_i ω_{r(i)} β pop_i h_i   (M€-equivalent/yr)
+
+f_rd is piecewise linear and concave around the baseline b_rd (model.md):
+x_rd = b_rd + Σ_s gain_rds + excess_rd − cut_rd, gain_rds ∈ [0, w_s b_rd] with
+slope mw_d·slope_s (falling), excess ≥ 0 with slope 0 (beyond the last
+breakpoint), and cut_rd ∈ [0, b_rd] with slope −loss_aversion·mw_d·slope_1, so a
+euro cut costs at least as much as the first euro gained.  As W is maximised
+and f is concave, no binaries are needed.
+
+======================  ==========================  ============================================
+model.md                attribute                   meaning
+======================  ==========================  ============================================
+ω_r                     (data.regions.omega)        bw_r^-α, population-weighted mean 1
+p_rd                    (data.priorities)           kansenagenda multiplier (1 if none)
+f_rd(x_rd)              ``gain``, ``excess``, ``cut``, ``level[region,domain]``
+W                       ``W``, ``definition``       broad welfare (one column: modes change its cost)
+======================  ==========================  ============================================
+v_k and β are in € per person per year; they enter W divided by 10⁶ (M€).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyomo.environ as pyo
+
+from allocator.data import InstanceData
+from formulations.sparse import linear
+
+EUR_TO_MEUR = 1e-6
+
+
+def add_welfare(m: pyo.ConcreteModel, data: InstanceData) -> None:
+    """W = Σ ω p f(x) + Σ ω v pop u + Σ ω β pop h, with f concave piecewise linear around baseline."""
+    b = m.welfare = pyo.Block()
+    curve = data.scenario.welfare
+    nseg = len(curve.slopes)
+    base = data.baseline
+    keys = list(base.index)
+    widths = np.diff([0.0, *curve.breakpoints])
+    b.pair = pyo.Set(initialize=keys, dimen=2, ordered=True)
+    b.segment = pyo.RangeSet(nseg)
+    b_val = base.to_dict()
+    b.gain = pyo.Var(b.pair, b.segment, bounds=lambda _, r, d, s: (0, widths[s - 1] * b_val[(r, d)]))
+    b.excess = pyo.Var(b.pair, bounds=(0, None))
+    b.cut = pyo.Var(b.pair, bounds=lambda _, r, d: (0, b_val[(r, d)]))
+    x = m.budget.spend
+    b.level = pyo.Constraint(b.pair, rule=lambda _, r, d: x[r, d] - linear([1.0] * nseg, (b.gain[r, d, s] for s in b.segment))
+                             - b.excess[r, d] + b.cut[r, d] == b_val[(r, d)])
+
+    omega = data.regions["omega"]
+    mw = data.domains["marginal_welfare"]
+    weight = (omega.reindex(base.index.get_level_values(0)).to_numpy() * mw.reindex(base.index.get_level_values(1)).to_numpy()
+              * data.priorities.reindex(base.index).to_numpy())
+    coefs, variables = [], []
+    for n, (r, d) in enumerate(keys):
+        for s in range(1, nseg + 1):
+            coefs.append(weight[n] * curve.slopes[s - 1])
+            variables.append(b.gain[r, d, s])
+        coefs.append(-weight[n] * curve.loss_aversion * curve.slopes[0])
+        variables.append(b.cut[r, d])
+
+    cov = data.coverable
+    value = cov["ftype_id"].map(data.ftypes["welfare_value"]).to_numpy(float)
+    w_cov = omega.reindex(cov["region_id"]).to_numpy() * value * cov["population"].to_numpy(float) * EUR_TO_MEUR
+    u = m.coverage.covered
+    coefs.extend(w_cov)
+    variables.extend(u[i, k] for i, k in zip(cov["point_id"], cov["ftype_id"]))
+
+    live = m.liveability
+    if len(live.point):
+        pts = data.points.loc[list(live.point)]
+        w_live = omega.reindex(pts["region_id"]).to_numpy() * data.scenario.liveability_value * pts["population"].to_numpy(float) * EUR_TO_MEUR
+        coefs.extend(w_live)
+        variables.extend(live.keeps_basic[i] for i in live.point)
+
+    b.W = pyo.Var()
+    b.definition = pyo.Constraint(expr=b.W - linear(coefs, variables) == 0)
