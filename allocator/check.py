@@ -113,7 +113,11 @@ def check(data: InstanceData, sol, tol: float = 1e-6) -> CheckResult:
         inel = data.regions.index[~data.regions["eligible"]]
         sp = alloc[alloc["region_id"].isin(inel)].groupby("domain_id")["plan"].sum().reindex(domains, fill_value=0.0)
         fc = site_cost[sites["region_id"].isin(inel)].groupby(sites["domain_id"]).sum().reindex(domains, fill_value=0.0)
-        c.leq("2 extra money only for eligible regions", domains, sp + fc, income)
+        elig = data.regions.index[data.regions["eligible"]]
+        base_t = data.baseline[data.baseline.index.get_level_values("region_id").isin(elig)].groupby(level="domain_id").sum()
+        sq = sites[sites["existing"] & sites["region_id"].isin(elig)].groupby("domain_id")["operating_cost"].sum()
+        base_t = base_t.reindex(domains, fill_value=0.0) + sq.reindex(domains, fill_value=0.0)
+        c.leq("2 extra money only for eligible regions (additionality)", domains, sp + fc + base_t, income)
 
     # 3 hold-harmless
     if sc.hold_harmless == "region":

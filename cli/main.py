@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import click
 
+from cli.solve import solve
 from cli.validate import scenario_cmd, validate
 
 
@@ -24,3 +25,4 @@ def cli() -> None:
 
 cli.add_command(validate)
 cli.add_command(scenario_cmd)
+cli.add_command(solve)

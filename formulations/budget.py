@@ -10,13 +10,17 @@ E_d ≥ 0                                ``extra[domain]``             extra mon
 Σ_{d≠d(s)} g_sd ≤ θ_s A_s              ``deearmark[stream]``         at most θ_s of it outside its own domain
 Σ_r x_rd + cost_d ≤ Σ_s g_sd + E_d     ``domain_balance[domain]``    what a domain spends, it must receive
 Σ_d E_d ≤ E_max                        ``extra_limit``               extra money is capped
-Σ_{r∉T} (x_rd + cost_rd) ≤ Σ_s g_sd    ``extra_eligibility[domain]`` extra money only reaches eligible regions T
+Σ_{r∉T} (x_rd + cost_rd)              ``extra_eligibility[domain]`` extra money only reaches eligible regions T
+  + Σ_{r∈T} (b_rd + cost⁰_rd) ≤ Σ_s g_sd
 =====================================  ============================  ===========================================
 
 Every stream has a flow variable to every domain, so θ can change on the
 built model (the de-earmarking row's right-hand side) without a rebuild.
-The eligibility row holds by fungibility: ineligible regions must be payable
-from the streams alone; eligible ones may use either pool.
+Eligibility is additionality: money is fungible, so "ineligible regions are
+paid from the streams" alone would let extra money for T free T's regular
+money for others.  The row therefore requires the streams to pay for the
+ineligible regions' plan *and* the eligible regions' status quo (cost⁰: their
+existing sites); extra money can only add on top of that, in T.
 """
 
 from __future__ import annotations
@@ -59,11 +63,16 @@ def add_budget(m: pyo.ConcreteModel, data: InstanceData) -> None:
         unit = sites["operating_cost"] + sites["opening_cost"] * (~sites["existing"])
         y = m.facilities.open
 
+        eligible = data.regions.index[data.regions["eligible"]]
+        base_t = data.baseline[data.baseline.index.get_level_values("region_id").isin(eligible)].groupby(level="domain_id").sum()
+        sq = data.sites[data.sites["existing"] & data.sites["region_id"].isin(eligible)]
+        base_t = base_t.add(sq.groupby("domain_id")["operating_cost"].sum(), fill_value=0.0)
+
         def eligibility(_, d):
             own_sites = sites.index[sites["domain_id"] == d]
             spend = linear([1.0] * len(ineligible), (b.spend[r, d] for r in ineligible))
             fac = linear(unit[own_sites].to_numpy(), (y[j] for j in own_sites))
             income = linear([1.0] * len(streams), (b.flow[s, d] for s in b.stream))
-            return spend + fac - income <= 0
+            return spend + fac - income <= -float(base_t.get(d, 0.0))
 
         b.extra_eligibility = pyo.Constraint(b.domain, rule=eligibility)

@@ -1,0 +1,40 @@
+"""Writing results: into a temporary folder first, moved into place only when complete.
+
+A folder that exists and is not empty is refused unless ``force``; with
+``force`` the old folder is replaced only after the new one is complete, so an
+interrupted run leaves either the previous output or none, never half of one.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from allocator.errors import InputError, InputIssue
+
+
+def check_target(folder: Path, force: bool) -> None:
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())) and not force:
+        raise InputError(InputIssue(str(folder), "output folder exists and is not empty; use --force to replace it"))
+
+
+def write_atomically(folder: Path, force: bool, write: Callable[[Path], None]) -> None:
+    """Run ``write(tmp)`` on a sibling temporary folder, then move it to ``folder``."""
+    folder = Path(folder)
+    check_target(folder, force)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    try:
+        write(tmp)
+        if folder.exists():
+            old = folder.with_name(f".{folder.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            folder.rename(old)
+            tmp.rename(folder)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            tmp.rename(folder)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

@@ -1,0 +1,98 @@
+"""``regio solve``: build, solve, check and report one scenario."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from allocator.modes import build, solve as run_mode
+from allocator.output import check_target, write_atomically
+from allocator.prechecks import unservable
+from allocator.status import Status
+from cli.common import (EXIT_INFEASIBLE, EXIT_NO_SOLUTION, emit_json, handle_input_errors, instance_argument,
+                        json_option, scenario_option)
+from cli.validate import load
+
+EXIT_CHECK_FAILED = 4
+
+
+@click.command()
+@instance_argument
+@scenario_option
+@click.option("--mode", type=click.Choice(["weighted", "lexicographic"]), help="Override the scenario's mode.")
+@click.option("--out", type=click.Path(file_okay=False), help="Write result tables (CSV) to this new folder.")
+@click.option("--force", is_flag=True, help="Replace --out if it exists.")
+@click.option("--time-limit", type=float, help="Seconds per solve (HiGHS).")
+@click.option("--mip-gap", type=float, help="Relative MIP gap at which HiGHS stops.")
+@json_option
+@handle_input_errors
+def solve(instance, scenario_file, mode, out, force, time_limit, mip_gap, as_json):
+    """Solve a scenario: status, gap, W, Q, seconds, top changes; tables to --out."""
+    if out:
+        check_target(Path(out), force)
+    overrides = {"mode": mode, "solver": {k: v for k, v in (("time_limit", time_limit), ("mip_gap", mip_gap)) if v is not None}}
+    data = load(instance, scenario_file, overrides)
+    run = run_mode(build(data))
+    rep, sol = run.report, run.solution
+    blocked = unservable(data) if rep.status == Status.INFEASIBLE else None
+    if as_json:
+        payload = {**(sol.headline() if sol else rep.as_dict()), "check": run.check.verdict() if run.check else None}
+        if blocked is not None:
+            payload["blocked"] = blocked.to_dict("records")
+        emit_json(payload)
+    else:
+        _print_summary(data, run, blocked)
+    if sol is not None and out:
+        write_atomically(Path(out), force, sol.write)
+        if not as_json:
+            click.echo(f"tables written to {out}/")
+    if sol is None:
+        sys.exit(EXIT_INFEASIBLE if rep.status == Status.INFEASIBLE else EXIT_NO_SOLUTION)
+    if not run.check.passed:
+        sys.exit(EXIT_CHECK_FAILED)
+
+
+def _fmt(x, spec=",.2f"):
+    return "—" if x is None else format(x, spec)
+
+
+def _print_summary(data, run, blocked) -> None:
+    rep, sol = run.report, run.solution
+    sc = data.scenario
+    click.echo(f"Scenario '{sc.name}' on {data.instance.name}: mode {sc.mode}, hold-harmless {sc.hold_harmless}, "
+               f"minimum service {sc.min_service}")
+    click.echo(f"status      {rep.status.value}   (HiGHS: {rep.highs_status}; MIP gap {_fmt(rep.mip_gap, '.4%')}, "
+               f"bound {_fmt(rep.bound)}, time limit {_fmt(rep.time_limit, 'g')} s)")
+    click.echo(f"model       {rep.rows:,} rows, {rep.columns:,} columns, {rep.nonzeros:,} nonzeros, {rep.binaries:,} binaries")
+    click.echo(f"seconds     build {rep.build_seconds:.2f}, solve {rep.solve_seconds:.2f}"
+               + (f", extract {sol.extract_seconds:.2f}" if sol else ""))
+    if blocked is not None and len(blocked):
+        click.echo(f"infeasible: {len(blocked)} (region, type) pair(s) cannot reach the minimum even with every candidate open:")
+        for r in blocked.head(20).itertuples():
+            click.echo(f"  {r.region_id} {r.name}: {r.ftype_id} needs {r.required:,.0f} persons within the norm, "
+                       f"at most {r.reachable:,.0f} can be ({r.missing:,.0f} short)")
+        return
+    if sol is None:
+        click.echo("no solution available")
+        return
+    h = sol.headline()
+    click.echo(f"welfare W   {sol.welfare:,.2f} M€-eq/yr   shortfall Q {sol.shortfall:,.0f} persons "
+               f"(worst region {sol.shortfall_worst:.1%})   objective {sol.objective:,.2f}")
+    click.echo(f"money       extra {h['extra_money']:,.1f} M€, de-earmarked {h['deearmarked_money']:,.1f} M€; "
+               f"sites opened {h['sites_opened']}, closed {h['sites_closed']}; regions below minimum {h['regions_below_minimum']}")
+    by_region = sol.allocation.groupby("region_id")[["change"]].sum()
+    by_region["per_capita_eur"] = by_region["change"] * 1e6 / data.regions["population"]
+    by_region["name"] = data.regions["name"]
+    top = by_region.sort_values("per_capita_eur")
+    click.echo("largest changes per inhabitant (programme spending):")
+    for r in list(top.tail(3)[::-1].itertuples()) + list(top.head(3).itertuples()):
+        click.echo(f"  {r.Index} {r.name:<24} {r.per_capita_eur:+10,.0f} €/inh  ({r.change:+,.2f} M€)")
+    fac = sol.facilities[sol.facilities["decision"].isin(["open", "close"])].groupby(["ftype_id", "decision"]).size()
+    if len(fac):
+        click.echo("facilities: " + "; ".join(f"{k} {d} {n}" for (k, d), n in fac.items()))
+    click.echo(f"check       {'passed' if run.check.passed else 'FAILED'}")
+    if not run.check.passed:
+        for v in run.check.violations[:10]:
+            click.echo(f"  {v}", err=True)

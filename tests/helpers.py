@@ -1,0 +1,48 @@
+"""Small instances built in code for hand-solved model tests."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from allocator.data import InstanceData
+from allocator.instance import from_frames
+from allocator.modes import Run, build, solve
+from allocator.scenario import Scenario
+from tests.conftest import TINY_MANIFEST, tiny_tables
+
+LINEAR = {"breakpoints": [1.0], "slopes": [1.0], "loss_aversion": 1.0}  # f(x) = mw·(x − b) up to 2b
+
+
+def money_only(regions: list[tuple], domains: list[tuple], streams: list[tuple], baseline: list[tuple]) -> dict:
+    """Tables with regions, domains, streams and baseline, and no facilities at all.
+
+    regions: (id, population, bw_index, tags); domains: (id, marginal_welfare);
+    streams: (id, domain, amount, theta); baseline: (region, domain, amount).
+    """
+    return {
+        "regions": pd.DataFrame([{"region_id": r, "name": r, "population": p, "bw_index": bw, "province": "P",
+                                  "tags": t} for r, p, bw, t in regions]),
+        "domains": pd.DataFrame([{"domain_id": d, "name": d, "marginal_welfare": mw} for d, mw in domains]),
+        "streams": pd.DataFrame([{"stream_id": s, "name": s, "domain_id": d, "amount": a, "deearmark_share": th}
+                                 for s, d, a, th in streams]),
+        "baseline": pd.DataFrame(baseline, columns=["region_id", "domain_id", "amount"]),
+        "facility_types": pd.DataFrame(columns=["ftype_id", "name", "domain_id", "norm", "norm_unit", "required_share",
+                                                "welfare_value", "basic_package"]),
+        "demand_points": pd.DataFrame(columns=["point_id", "region_id", "name", "population", "lat", "lon"]),
+        "sites": pd.DataFrame(columns=["site_id", "ftype_id", "region_id", "name", "lat", "lon", "existing",
+                                       "operating_cost", "opening_cost", "capacity"]),
+    }
+
+
+def instance(tables: dict):
+    return from_frames(TINY_MANIFEST, tables)
+
+
+def run(tables: dict | None = None, mode: str | None = None, **scenario) -> Run:
+    """Build, solve and check; the checker must pass on every solution a test produces."""
+    inst = instance(tables if tables is not None else tiny_tables())
+    data = InstanceData.prepare(inst, Scenario(**scenario))
+    result = solve(build(data), mode)
+    if result.check is not None:
+        result.check.raise_if_failed()
+    return result
