@@ -67,10 +67,10 @@ class _Checker:
 
     def leq(self, name: str, index, lhs, rhs, what: str = "") -> None:
         """Record every position where lhs > rhs beyond tolerance."""
-        lhs, rhs = np.broadcast_arrays(np.asarray(lhs, float), np.asarray(rhs, float))
+        lhs, rhs = np.broadcast_arrays(np.atleast_1d(np.asarray(lhs, float)), np.atleast_1d(np.asarray(rhs, float)))
         excess = lhs - rhs
         bad = excess > self.tol * np.maximum(1.0, np.abs(rhs))
-        idx = np.asarray(index, dtype=object) if np.ndim(index) else np.full(lhs.shape, index, dtype=object)
+        idx = np.asarray(list(index), dtype=object) if np.ndim(index) else np.full(lhs.shape, index, dtype=object)
         for n in np.flatnonzero(bad)[:200]:
             self.out.append(Violation(name, str(idx[n]), f"{what}{lhs[n]:.6g} > {rhs[n]:.6g}", float(excess[n])))
 

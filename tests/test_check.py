@@ -1,0 +1,100 @@
+"""The checker passes real solutions and fails, naming constraint and index, on broken ones."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from allocator.check import CheckFailed, check
+from allocator.data import InstanceData
+from allocator.instance import load_instance
+from allocator.modes import build, solve
+from allocator.scenario import Scenario
+
+
+@pytest.fixture(scope="module")
+def solved():
+    data = InstanceData.prepare(load_instance("gen:S:0"), Scenario(hold_harmless="region", keep_last_site=True,
+                                                                    liveability_value=50.0, extra_budget=20.0))
+    run = solve(build(data))
+    assert run.check.passed, run.check.violations[:5]
+    return data, run.solution
+
+
+def names(result):
+    return {v.constraint for v in result.violations}
+
+
+def test_real_solution_passes(solved):
+    data, sol = solved
+    res = check(data, sol)
+    assert res.passed and res.welfare == pytest.approx(sol.welfare, rel=1e-9)
+
+
+def test_overspending_breaks_domain_balance_and_names_the_domain(solved):
+    data, sol = solved
+    alloc = sol.allocation.copy()
+    row = alloc.index[(alloc["domain_id"] == "housing")][0]
+    alloc.loc[row, "plan"] += 50.0
+    res = check(data, replace(sol, allocation=alloc))
+    assert "2 domain balance" in names(res)
+    assert any(v.constraint == "2 domain balance" and v.index == "housing" for v in res.violations)
+    with pytest.raises(CheckFailed, match="domain balance"):
+        res.raise_if_failed()
+
+
+def test_coverage_without_an_open_site_is_caught(solved):
+    data, sol = solved
+    fac = sol.facilities.copy()
+    cov = sol.coverage.copy()
+    # close every open GP site but keep reporting coverage
+    fac.loc[fac["ftype_id"] == "gp_practice", "open"] = 0
+    res = check(data, replace(sol, facilities=fac, coverage=cov))
+    hits = [v for v in res.violations if v.constraint.startswith("4 coverage")]
+    assert hits and all(v.index.endswith("/gp_practice") for v in hits)
+
+
+def test_hidden_shortfall_is_caught(solved):
+    data, sol = solved
+    sf = sol.shortfall_table.copy()
+    assert sf["shortfall"].max() > 1
+    sf["shortfall"] = 0.0
+    res = check(data, replace(sol, shortfall_table=sf, shortfall=0.0))
+    assert "5 minimum service Σ pop u + q ≥ σ pop" in names(res)
+
+
+def test_de_earmarking_beyond_theta_is_caught(solved):
+    data, sol = solved
+    flows = sol.flows.copy()
+    i = flows.index[(flows["stream_id"] == "grant_care") & (flows["domain_id"] == "housing")][0]
+    flows.loc[i, "amount"] += 1.0
+    res = check(data, replace(sol, flows=flows))
+    assert any(v.constraint.startswith("1 de-earmarking") and v.index == "grant_care" for v in res.violations)
+
+
+def test_hold_harmless_violation_names_region(solved):
+    data, sol = solved
+    alloc = sol.allocation.copy()
+    alloc.loc[alloc["region_id"] == "R0003", "plan"] *= 0.5
+    res = check(data, replace(sol, allocation=alloc))
+    assert any(v.constraint.startswith("3 hold-harmless") and v.index == "R0003" for v in res.violations)
+
+
+def test_misreported_welfare_and_fractional_site(solved):
+    data, sol = solved
+    fac = sol.facilities.astype({"open": float})
+    fac.loc[0, "open"] = 0.5
+    res = check(data, replace(sol, welfare=sol.welfare + 1.0, facilities=fac))
+    assert "W recomputed equals reported W" in names(res)
+    assert any(v.constraint == "domain: y ∈ {0,1}" and v.index == fac.loc[0, "site_id"] for v in res.violations)
+
+
+def test_liveability_without_coverage_is_caught(solved):
+    data, sol = solved
+    cov = sol.coverage.copy()
+    live = sol.liveability
+    p = live.loc[live["keeps_basic"] > 0.5, "point_id"].iloc[0]
+    cov.loc[(cov["point_id"] == p) & (cov["ftype_id"] == "gp_practice"), "covered"] = 0.0
+    res = check(data, replace(sol, coverage=cov))
+    assert any(v.constraint.startswith("6 liveability") and v.index == p for v in res.violations)
