@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import click
 
+from cli.orlib import orlib
 from cli.solve import solve
 from cli.validate import scenario_cmd, validate
 
@@ -26,3 +27,4 @@ def cli() -> None:
 cli.add_command(validate)
 cli.add_command(scenario_cmd)
 cli.add_command(solve)
+cli.add_command(orlib)

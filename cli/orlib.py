@@ -1,0 +1,41 @@
+"""``regio orlib``: solve one OR-Library p-median or warehouse-location file."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import click
+
+from allocator.solve import HighsModel
+from cli.common import EXIT_NO_SOLUTION, emit_json, handle_input_errors, json_option
+from formulations.location import build_location_model
+from instances.orlib import read_cap, read_pmedian
+
+
+@click.command()
+@click.argument("kind", type=click.Choice(["pmed", "cap"]))
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--capacity", type=float, help="Capacity replacing the word 'capacity' (capa/b/c).")
+@click.option("--uncapacitated", is_flag=True, help="Ignore capacities (UFLP).")
+@click.option("--time-limit", type=float, default=300.0, show_default=True, help="Seconds for HiGHS.")
+@click.option("--mip-gap", type=float, default=1e-9, show_default=True, help="Relative MIP gap.")
+@json_option
+@handle_input_errors
+def orlib(kind, file, capacity, uncapacitated, time_limit, mip_gap, as_json):
+    """Solve an OR-Library file: objective, status, MIP gap, build and solve seconds."""
+    t0 = time.perf_counter()
+    problem = read_pmedian(file) if kind == "pmed" else read_cap(file, capacity=capacity, uncapacitated=uncapacitated)
+    hm = HighsModel(build_location_model(problem))
+    build_seconds = time.perf_counter() - t0
+    rep = hm.solve(time_limit=time_limit, mip_gap=mip_gap, build_seconds=build_seconds)
+    out = {"instance": problem.name, "objective": rep.objective, "status": rep.status.value, "mip_gap": rep.mip_gap,
+           "bound": rep.bound, "build_seconds": build_seconds, "solve_seconds": rep.solve_seconds,
+           "rows": rep.rows, "columns": rep.columns, "binaries": rep.binaries}
+    if as_json:
+        emit_json(out)
+    else:
+        for k, v in out.items():
+            click.echo(f"{k:<14}{v}")
+    if not rep.status.has_solution:
+        sys.exit(EXIT_NO_SOLUTION)

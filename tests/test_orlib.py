@@ -1,0 +1,93 @@
+"""Published OR-Library optima (absolute tolerance 0.01): a representative set in CI, all with -m slow."""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from allocator.errors import InputError
+from allocator.solve import HighsModel
+from allocator.status import Status
+from cli.main import cli
+from formulations.location import build_location_model
+from instances.orlib import read_cap, read_pmedian
+
+DATA = Path(__file__).resolve().parent.parent / "instances" / "orlib"
+OPTIMA = {(r["instance"], r["problem"]): float(r["optimal_value"]) for r in csv.DictReader(open(DATA / "optima.csv"))}
+
+FAST_PMED = ["pmed1", "pmed2", "pmed4", "pmed5", "pmed6", "pmed7", "pmed9", "pmed10", "pmed11", "pmed13"]
+FAST_CAP = ["cap41", "cap42", "cap44", "cap51", "cap61", "cap62", "cap64", "cap71", "cap81", "cap92", "cap104",
+            "cap111", "cap124", "cap134"]
+FAST_UFLP = ["cap71", "cap101", "cap132"]
+
+
+def problem_of(name: str, kind: str):
+    if kind == "p-median":
+        return read_pmedian(DATA / "pmed" / f"{name}.txt")
+    stem, _, cap = name.partition("-")
+    return read_cap(DATA / "cap" / f"{stem}.txt", capacity=float(cap) if cap else None, uncapacitated=kind == "UFLP")
+
+
+def solve_and_compare(name: str, kind: str, time_limit: float):
+    t0 = time.perf_counter()
+    hm = HighsModel(build_location_model(problem_of(name, kind)))
+    rep = hm.solve(time_limit=time_limit, mip_gap=1e-9, build_seconds=time.perf_counter() - t0)
+    assert rep.status == Status.OPTIMAL, f"{name}: {rep.status} after {rep.solve_seconds:.1f} s, gap {rep.mip_gap}"
+    assert rep.objective == pytest.approx(OPTIMA[(name, kind)], abs=0.01)
+    return rep
+
+
+@pytest.mark.parametrize("name", FAST_PMED)
+def test_pmedian_published_optimum(name):
+    solve_and_compare(name, "p-median", 120)
+
+
+@pytest.mark.parametrize("name", FAST_CAP)
+def test_capacitated_published_optimum(name):
+    solve_and_compare(name, "CFLP-multi-source", 60)
+
+
+@pytest.mark.parametrize("name", FAST_UFLP)
+def test_uncapacitated_published_optimum(name):
+    solve_and_compare(name, "UFLP", 60)
+
+
+SLOW = sorted((n, k) for n, k in OPTIMA if k in ("p-median", "CFLP-multi-source", "UFLP")
+              and not ((k == "p-median" and n in FAST_PMED) or (k == "CFLP-multi-source" and n in FAST_CAP)
+                       or (k == "UFLP" and n in FAST_UFLP)))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name,kind", SLOW)
+def test_all_published_optima(name, kind):
+    solve_and_compare(name, kind, 600)
+
+
+def test_repeated_edge_last_occurrence_wins(tmp_path):
+    """Edge 1-2 given twice (5, then 1): the later cost counts, so d(1,2) = 1 (not 5, not via 3)."""
+    f = tmp_path / "g.txt"
+    f.write_text(" 3 4 1 \n 1 2 5 \n 2 3 1 \n 1 3 3 \n 1 2 1 \n")
+    d = read_pmedian(f).cost
+    assert d[0, 1] == 1 and d[0, 2] == 2 and d[1, 2] == 1
+
+
+def test_bad_files_are_input_errors(tmp_path):
+    f = tmp_path / "bad.txt"
+    f.write_text(" 3 1 1 \n 1 x 4 \n")
+    with pytest.raises(InputError, match="token 5"):
+        read_pmedian(f)
+    with pytest.raises(InputError, match="--capacity"):
+        read_cap(DATA / "cap" / "capa.txt")
+
+
+def test_cli_json_keys():
+    res = CliRunner().invoke(cli, ["orlib", "cap", str(DATA / "cap" / "cap71.txt"), "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert {"objective", "status", "mip_gap", "build_seconds", "solve_seconds"} <= set(out)
+    assert out["objective"] == pytest.approx(932615.75, abs=0.01)
