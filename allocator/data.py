@@ -89,9 +89,10 @@ class InstanceData:
 
     @cached_property
     def sites(self) -> pd.DataFrame:
-        """Sites with their paying ``domain_id``, ``forced`` (1 open, 0 closed, NaN free)."""
+        """Sites with their paying ``domain_id``, ``forced`` (1 open, 0 closed, NaN free), scaled ``capacity``."""
         s = self.instance.sites.copy()
         s["domain_id"] = s["ftype_id"].map(self.ftypes["domain_id"])
+        s["capacity"] = s["capacity"] * self.scenario.capacity_scale
         forced = pd.Series(np.nan, index=s.index)
         forced[list(self.scenario.force_open)] = 1.0
         forced[list(self.scenario.force_closed)] = 0.0

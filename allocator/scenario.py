@@ -87,6 +87,7 @@ class Scenario(Strict):
     keep_last_site: bool = Field(False, description="never close the last site of a type in a region")
     max_closures: int | None = Field(None, ge=0, description="at most this many existing sites close")
     use_capacity: bool = Field(False, description="assign demand to sites within capacity")
+    capacity_scale: float = Field(1.0, gt=0, description="multiplier on every site capacity (headroom)")
     lexicographic_tolerance: float = Field(0.0, ge=0, description="relative slack on Q* in the second stage")
     welfare: WelfareCurve = WelfareCurve()
     solver: SolverOptions = SolverOptions()

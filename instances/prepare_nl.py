@@ -78,6 +78,7 @@ FTYPES = {
 }
 CALIBRATED = {"gp_practice": "dist_gp_practice_km", "primary_school": "dist_primary_school_km", "library": "dist_library_km"}
 REGIONAL_CENTRE_MIN_POP, REGIONAL_CENTRE_CANDIDATE_POP, EMERGENCY_CANDIDATE_POP = 20_000, 7_500, 15_000
+CAPACITY_HEADROOM, MIN_CAPACITY = 1.0, 500  # capacity = headroom × status-quo load (persons), at least this
 
 
 def main() -> None:
@@ -235,8 +236,32 @@ def make_sites(points: pd.DataFrame, hospitals: pd.DataFrame, cbs: pd.DataFrame)
     sites = pd.concat(frames, ignore_index=True)
     sites["operating_cost"] = sites["ftype_id"].map({k: v[7] for k, v in FTYPES.items()})
     sites["opening_cost"] = sites["ftype_id"].map({k: v[8] for k, v in FTYPES.items()})
-    sites["capacity"] = ""
+    sites["capacity"] = capacities(points, sites)
     return sites, pd.concat(calib, ignore_index=True), fits
+
+
+def capacities(points: pd.DataFrame, sites: pd.DataFrame) -> pd.Series:
+    """Placed types: headroom × the population for which the site is the nearest existing one (same
+    municipality for libraries); a candidate: headroom × its host point's population.  Others unlimited."""
+    cap = pd.Series(np.nan, index=sites.index)
+    for k in CALIBRATED:
+        of_type = sites[sites["ftype_id"] == k]
+        existing = of_type[of_type["existing"]]
+        load = pd.Series(0.0, index=existing.index)
+        groups = points.groupby("region_id") if FTYPES[k][3] == "region" else [(None, points)]
+        for region, pts in groups:
+            ex = existing if region is None else existing[existing["region_id"] == region]
+            if ex.empty:
+                continue
+            pi, si, gc = pairs_within(pts, ex, 400.0)
+            best = pd.DataFrame({"p": pi, "s": si, "d": gc}).sort_values(["p", "d"]).drop_duplicates("p")
+            served = np.bincount(best["s"], weights=pts["population"].to_numpy(float)[best["p"]], minlength=len(ex))
+            load[ex.index] += served
+        cap[existing.index] = np.maximum(MIN_CAPACITY, np.ceil(CAPACITY_HEADROOM * load))
+        cand = of_type[~of_type["existing"]]
+        host = cand["site_id"].str.removeprefix(f"{k}-").map(points.set_index("point_id")["population"])
+        cap[cand.index] = np.maximum(MIN_CAPACITY, np.ceil(CAPACITY_HEADROOM * host.to_numpy(float)))
+    return cap
 
 
 def _sites_at(points: pd.DataFrame, mask, ftype: str, existing: bool) -> pd.DataFrame:

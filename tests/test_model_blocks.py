@@ -254,3 +254,10 @@ def test_block_structure_counts():
     assert len(m.budget.flow) == 4 and len(m.budget.domain_balance) == 2   # 2 streams × 2 domains
     assert len(m.hold_harmless.region_floor) == 2 and len(m.facilities.keep_last) == 1  # only A had a site
     assert len(m.min_service.minimum) == 2 and len(m.welfare.gain) == 4 * 3
+
+
+def test_capacity_scale_adds_headroom():
+    """capacity_scale = 2: each site can take 300 ≥ 200 people, so one closes again ⇒ W = 21."""
+    t = duplicate_sites(capacity="150")
+    s = run(t, welfare=LINEAR, use_capacity=True, capacity_scale=2.0).solution
+    assert s.welfare == pytest.approx(21.0, **APPROX)
