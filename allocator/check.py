@@ -272,3 +272,26 @@ def _welfare(data: InstanceData, alloc: pd.DataFrame, cov: pd.DataFrame, live: p
         W += float((pts["region_id"].map(omega).to_numpy() * pts["population"].to_numpy(float) * live["keeps_basic"].to_numpy()).sum()) \
             * data.scenario.liveability_value * EUR_TO_MEUR
     return W
+
+
+def check_location(problem, open_sites: np.ndarray, share: np.ndarray, objective: float, tol: float = 1e-6) -> CheckResult:
+    """Re-check an OR-Library location solution: serve, link, capacity, p, integrality and the objective.
+
+    ``share`` is customers × sites (fraction of demand served); ``open_sites`` the y vector.
+    """
+    c = _Checker(tol)
+    y = np.asarray(open_sites, float)
+    sites = np.arange(len(y))
+    customers = np.arange(share.shape[0])
+    c.leq("domain: y ∈ {0,1}", sites, np.abs(y - np.round(y)), 0.0)
+    c.leq("domain: x ≥ 0", customers, -share.min(axis=1), 0.0)
+    served = share.sum(axis=1)
+    c.leq("serve Σ_j x_ij = 1", customers, np.abs(served - 1.0), 0.0)
+    c.leq("link x_ij ≤ y_j", customers, (share - y[None, :]).max(axis=1), 0.0)
+    if problem.capacity is not None:
+        c.leq("capacity Σ_i d_i x_ij ≤ s_j y_j", sites, problem.demand @ share, problem.capacity * y)
+    if problem.p is not None:
+        c.leq("cardinality Σ_j y_j = p", "p", abs(y.sum() - problem.p), 0.0)
+    recomputed = float(problem.fixed_cost @ y + (problem.cost * share).sum())
+    c.leq("objective recomputed equals reported", "objective", abs(recomputed - objective), 1e-6 * max(1.0, abs(recomputed)))
+    return CheckResult(c.out, welfare=recomputed)

@@ -7,7 +7,8 @@ Frames (money in M€/yr, per capita in €/inhabitant/yr, people in persons):
 * ``extra``: extra money per domain;
 * ``facilities``: every site with ``existing``, ``open`` and ``decision`` (keep / open / close / not opened);
 * ``coverage``: (point, type) covered share for pairs with a site in reach;
-* ``shortfall``: region × type: population, required persons, covered persons, shortfall;
+* ``region_coverage``: region × type (every type): population, covered persons, covered share;
+* ``shortfall_table``: region × type: population, required persons, covered persons, shortfall;
 * ``liveability``: points that may keep their basic package and the share that does;
 * ``assignment`` (capacity option only): share of a point's demand served at each site.
 
@@ -45,11 +46,13 @@ class Solution:
     coverage: pd.DataFrame
     shortfall_table: pd.DataFrame
     liveability: pd.DataFrame
+    region_coverage: pd.DataFrame | None = None
     assignment: pd.DataFrame | None = None
     extract_seconds: float = 0.0
     stages: tuple[dict, ...] = field(default_factory=tuple)
 
-    TABLES = ("allocation", "flows", "extra", "facilities", "coverage", "shortfall_table", "liveability", "assignment")
+    TABLES = ("allocation", "flows", "extra", "facilities", "coverage", "region_coverage", "shortfall_table", "liveability",
+              "assignment")
 
     def headline(self) -> dict:
         f = self.facilities
@@ -111,6 +114,11 @@ def extract(m, hm: HighsModel, data: InstanceData, report: SolveReport, stages: 
     persons = (cov["covered"] * cov["population"]).groupby([cov["region_id"], cov["ftype_id"]]).sum()
     sf["covered_persons"] = persons.reindex(pd.MultiIndex.from_arrays([sf["region_id"], sf["ftype_id"]]), fill_value=0.0).to_numpy()
 
+    regcov = pd.MultiIndex.from_product([data.regions.index, data.ftypes.index], names=["region_id", "ftype_id"]).to_frame(index=False)
+    regcov["population"] = regcov["region_id"].map(data.points.groupby("region_id")["population"].sum()).fillna(0.0)
+    regcov["covered_persons"] = persons.reindex(pd.MultiIndex.from_frame(regcov[["region_id", "ftype_id"]]), fill_value=0.0).to_numpy()
+    regcov["covered_share"] = (regcov["covered_persons"] / regcov["population"].where(regcov["population"] > 0)).fillna(0.0)
+
     live = m.liveability
     lv = pd.DataFrame({"point_id": list(live.point)})
     lv["keeps_basic"] = hm.values_of(live.keeps_basic[i] for i in lv["point_id"])
@@ -128,5 +136,5 @@ def extract(m, hm: HighsModel, data: InstanceData, report: SolveReport, stages: 
         objective=report.objective if report.objective is not None else float("nan"),
         allocation=alloc, flows=flows, extra=extra, facilities=fac, coverage=cov.drop(columns=["region_id", "population"]),
         shortfall_table=sf[["region_id", "ftype_id", "population", "required", "covered_persons", "shortfall"]],
-        liveability=lv, assignment=assignment, extract_seconds=time.perf_counter() - t0, stages=stages,
+        liveability=lv, region_coverage=regcov, assignment=assignment, extract_seconds=time.perf_counter() - t0, stages=stages,
     )

@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import numpy as np
+
+from allocator.check import check_location
 from allocator.errors import InputError
 from allocator.solve import HighsModel
 from allocator.status import Status
@@ -35,10 +38,15 @@ def problem_of(name: str, kind: str):
 
 def solve_and_compare(name: str, kind: str, time_limit: float):
     t0 = time.perf_counter()
-    hm = HighsModel(build_location_model(problem_of(name, kind)))
+    problem = problem_of(name, kind)
+    m = build_location_model(problem)
+    hm = HighsModel(m)
     rep = hm.solve(time_limit=time_limit, mip_gap=1e-9, build_seconds=time.perf_counter() - t0)
     assert rep.status == Status.OPTIMAL, f"{name}: {rep.status} after {rep.solve_seconds:.1f} s, gap {rep.mip_gap}"
     assert rep.objective == pytest.approx(OPTIMA[(name, kind)], abs=0.01)
+    y = hm.values_of(m.open[j] for j in m.site)
+    share = hm.values_of(m.assign.share[a] for a in m.assign.arc).reshape(problem.cost.shape)
+    check_location(problem, np.round(y), share, rep.objective).raise_if_failed()
     return rep
 
 
@@ -83,6 +91,20 @@ def test_bad_files_are_input_errors(tmp_path):
         read_pmedian(f)
     with pytest.raises(InputError, match="--capacity"):
         read_cap(DATA / "cap" / "capa.txt")
+
+
+def test_location_checker_fails_on_broken_solutions():
+    problem = read_cap(DATA / "cap" / "cap41.txt")
+    y = np.zeros(problem.n_sites)
+    y[0] = 1
+    share = np.zeros(problem.cost.shape)
+    share[:, 0] = 1.0
+    res = check_location(problem, y, share, float(problem.fixed_cost[0] + problem.cost[:, 0].sum()))
+    assert not res.passed and {v.constraint for v in res.violations} == {"capacity Σ_i d_i x_ij ≤ s_j y_j",
+                                                                          "capacity Σ_i d_i x_ij ≤ s_j y_j"}
+    share[0, 0], share[0, 1] = 0.5, 0.5  # half served at a closed site, objective now misreported too
+    res = check_location(problem, y, share, 0.0)
+    assert {"link x_ij ≤ y_j", "objective recomputed equals reported"} <= {v.constraint for v in res.violations}
 
 
 def test_cli_json_keys():
