@@ -120,13 +120,20 @@ def check(data: InstanceData, sol, tol: float = 1e-6) -> CheckResult:
         c.leq("2 extra money only for eligible regions (additionality)", domains, sp + fc + base_t, income)
 
     # 3 hold-harmless
+    regions = data.regions.index
+    plan_r = alloc.groupby("region_id")["plan"].sum().reindex(regions, fill_value=0.0)
+    plan_r += site_cost.groupby(sites["region_id"]).sum().reindex(regions, fill_value=0.0)
+    base_r = data.baseline.groupby(level="region_id").sum().reindex(regions, fill_value=0.0)
+    base_r += sites.loc[sites["existing"], "operating_cost"].groupby(sites["region_id"]).sum().reindex(regions, fill_value=0.0)
     if sc.hold_harmless == "region":
-        regions = data.regions.index
-        plan_r = alloc.groupby("region_id")["plan"].sum().reindex(regions, fill_value=0.0)
-        plan_r += site_cost.groupby(sites["region_id"]).sum().reindex(regions, fill_value=0.0)
-        base_r = data.baseline.groupby(level="region_id").sum().reindex(regions, fill_value=0.0)
-        base_r += sites.loc[sites["existing"], "operating_cost"].groupby(sites["region_id"]).sum().reindex(regions, fill_value=0.0)
         c.leq("3 hold-harmless (region total ≥ baseline total)", regions, base_r, plan_r)
+    elif sc.hold_harmless == "corridor":
+        c.leq("3 corridor floor (1 − δ)·baseline", regions, (1 - sc.corridor_down) * base_r, plan_r)
+        c.leq("3 corridor ceiling (1 + γ)·baseline", regions, plan_r, (1 + sc.corridor_up) * base_r)
+    elif sc.hold_harmless == "per-capita-cap":
+        cap = sc.per_capita_cap * 1e-6 * data.regions["population"]
+        c.leq("3 per-capita cap on losses", regions, base_r - cap, plan_r)
+        c.leq("3 per-capita cap on gains", regions, plan_r, base_r + cap)
     elif sc.hold_harmless == "region-domain":
         base = data.baseline.reindex(pd.MultiIndex.from_frame(alloc[["region_id", "domain_id"]])).to_numpy()
         c.leq("3 hold-harmless (x_rd ≥ b_rd)", alloc["region_id"] + "/" + alloc["domain_id"], base, alloc["plan"])

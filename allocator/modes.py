@@ -14,11 +14,14 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from allocator.build import build_model
 from allocator.check import CheckResult, check
 from allocator.data import InstanceData
+from allocator.indicators import inequality
 from allocator.results import Solution, extract
-from allocator.solve import HighsModel
+from allocator.solve import INF, HighsModel
 from allocator.status import SolveReport, Status
 from formulations.min_service import measure_var
 from formulations.objective import shortfall_cost
@@ -38,6 +41,7 @@ class Run:
     report: SolveReport | None = None
     solution: Solution | None = None
     check: CheckResult | None = None
+    w_max: float | None = None
 
 
 def build(data: InstanceData) -> Run:
@@ -48,8 +52,8 @@ def build(data: InstanceData) -> Run:
     return Run(data, m, hm, time.perf_counter() - t0)
 
 
-def solve(run: Run, mode: str | None = None, run_check: bool = True) -> Run:
-    """Run ``mode`` (default: the scenario's) on the built model, extract and check the solution."""
+def solve(run: Run, mode: str | None = None, run_check: bool = True, indicators: bool = True) -> Run:
+    """Run ``mode`` (default: the scenario's) on the built model; extract, check, add indicators."""
     mode = mode or run.data.scenario.mode
     stages = weighted(run) if mode == "weighted" else lexicographic(run)
     report = _combine(stages, run.build_seconds)
@@ -59,7 +63,53 @@ def solve(run: Run, mode: str | None = None, run_check: bool = True) -> Run:
                                stages=tuple({"stage": n, **s.as_dict()} for n, s in stages))
         if run_check:
             run.check = check(run.data, run.solution)
+        if indicators:
+            run.solution = replace(run.solution, indicators=compute_indicators(run, run.solution))
     return run
+
+
+def compute_indicators(run: Run, sol: Solution) -> dict:
+    """Inequality, price of fairness (W_max on the same model) and marginal welfare of one extra M€."""
+    out = inequality(run.data, sol)
+    if run.w_max is None:
+        run.w_max = max_welfare(run, sol)
+    out["welfare_max"] = run.w_max
+    out["price_of_fairness"] = (run.w_max - sol.welfare) / abs(run.w_max) if run.w_max else None
+    out["marginal_welfare_per_meur"] = marginal_welfare(run, sol)
+    return out
+
+
+def max_welfare(run: Run, sol: Solution) -> float | None:
+    """W_max: max W with the minimum service ignored (q free, no shortfall price), warm-started from ``sol``."""
+    m, hm = run.model, run.highs
+    q_cols = hm.cols_of(m.min_service.shortfall[p] for p in m.min_service.pair)
+    lo, hi = hm.col_bounds(q_cols)
+    hm.set_col_bounds(q_cols, lo, np.full(len(q_cols), INF))
+    hm.set_objective([(m.welfare.W, 1.0)], maximize=True)
+    if hm.values is not None:
+        hm.warm_start(hm.values)
+    rep = _solve_once(run)
+    w = hm.value(m.welfare.W) if rep.status.has_solution else None
+    hm.set_col_bounds(q_cols, lo, hi)
+    return max(w, sol.welfare) if w is not None else None
+
+
+def marginal_welfare(run: Run, sol: Solution) -> float | None:
+    """d(objective)/d(E_max): the dual of Σ_d E_d ≤ E_max in the LP with every binary fixed at ``sol``."""
+    m, hm = run.model, run.highs
+    fac = sol.facilities
+    present = [(hm.col_of(m.facilities.open[j]), y) for j, y in zip(fac["site_id"], fac["open"])]
+    cols = np.array([c for c, _ in present if c is not None], dtype=np.int32)
+    fixed = np.array([y for c, y in present if c is not None], dtype=float)
+    lo, hi = hm.col_bounds(cols)
+    hm.set_col_bounds(cols, fixed, fixed)
+    hm.relax_integers(True)
+    _set_weighted_objective(run)
+    rep = hm.solve(time_limit=run.data.scenario.solver.time_limit)
+    dual = hm.row_duals(m.budget.extra_limit) if rep.status == Status.OPTIMAL else None
+    hm.relax_integers(False)
+    hm.set_col_bounds(cols, lo, hi)
+    return dual
 
 
 def _solve_once(run: Run) -> SolveReport:
@@ -67,10 +117,15 @@ def _solve_once(run: Run) -> SolveReport:
     return run.highs.solve(time_limit=o.time_limit, mip_gap=o.mip_gap, threads=o.threads, seed=o.seed)
 
 
+def _set_weighted_objective(run: Run) -> None:
+    m = run.model
+    run.highs.set_objective([(m.welfare.W, 1.0), (measure_var(m, run.data.scenario), -shortfall_cost(run.data))],
+                            maximize=True)
+
+
 def weighted(run: Run) -> list[tuple[str, SolveReport]]:
     """max W − λ'·measure."""
-    m, hm = run.model, run.highs
-    hm.set_objective([(m.welfare.W, 1.0), (measure_var(m, run.data.scenario), -shortfall_cost(run.data))], maximize=True)
+    _set_weighted_objective(run)
     return [("weighted", _solve_once(run))]
 
 

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from allocator.data import InstanceData
+from allocator.export import write_csv, write_excel
 from allocator.scenario import Scenario
 from allocator.solve import HighsModel
 from allocator.status import SolveReport
@@ -50,6 +51,7 @@ class Solution:
     assignment: pd.DataFrame | None = None
     extract_seconds: float = 0.0
     stages: tuple[dict, ...] = field(default_factory=tuple)
+    indicators: dict = field(default_factory=dict)
 
     TABLES = ("allocation", "flows", "extra", "facilities", "coverage", "region_coverage", "shortfall_table", "liveability",
               "assignment")
@@ -61,18 +63,23 @@ class Solution:
             "welfare": self.welfare, "shortfall": self.shortfall, "shortfall_worst": self.shortfall_worst,
             "objective_value": self.objective, "extract_seconds": self.extract_seconds,
             "extra_money": float(self.extra["extra"].sum()),
-            "deearmarked_money": float(self.flows.loc[self.flows["deearmarked"], "amount"].sum()),
+            "deearmarked_money": net_deearmarked(self.flows),
             "sites_opened": int((f["decision"] == "open").sum()), "sites_closed": int((f["decision"] == "close").sum()),
             "regions_below_minimum": int(self.shortfall_table.loc[self.shortfall_table["shortfall"] > 0.5, "region_id"].nunique()),
+            **self.indicators,
             "stages": list(self.stages),
         }
 
-    def write(self, folder: Path) -> None:
-        """All tables as CSV, the resolved scenario as TOML, the headline as JSON."""
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {name: getattr(self, name) for name in self.TABLES if getattr(self, name) is not None}
+
+    def write(self, folder: Path, excel: bool = False) -> None:
+        """All tables as CSV (and one Excel workbook), the resolved scenario as TOML, the headline as JSON."""
         folder.mkdir(parents=True, exist_ok=True)
-        for name in self.TABLES:
-            if getattr(self, name) is not None:
-                getattr(self, name).to_csv(folder / f"{name}.csv", index=False)
+        for name, frame in self.tables().items():
+            write_csv(frame, folder / f"{name}.csv")
+        if excel:
+            write_excel(self.tables(), folder / "result.xlsx")
         (folder / "scenario.toml").write_text(self.scenario.to_toml(), encoding="utf-8")
         (folder / "summary.json").write_text(json.dumps(self.headline(), indent=2, default=float), encoding="utf-8")
 
@@ -138,3 +145,18 @@ def extract(m, hm: HighsModel, data: InstanceData, report: SolveReport, stages: 
         shortfall_table=sf[["region_id", "ftype_id", "population", "required", "covered_persons", "shortfall"]],
         liveability=lv, region_coverage=regcov, assignment=assignment, extract_seconds=time.perf_counter() - t0, stages=stages,
     )
+
+
+def net_deearmarked(flows: pd.DataFrame) -> float:
+    """Money that really changed domain: Σ_d max(0, inflow_d − outflow_d) over de-earmarked flows.
+
+    Gross cross-domain flows can run in circles (care money to education while education money goes to
+    care) without changing what any domain spends; the net figure ignores such circles.
+    """
+    moved = flows[flows["deearmarked"]]
+    if moved.empty:
+        return 0.0
+    own = moved["stream_id"].map(dict(zip(flows.loc[~flows["deearmarked"], "stream_id"], flows.loc[~flows["deearmarked"], "domain_id"])))
+    inflow = moved.groupby("domain_id")["amount"].sum()
+    outflow = moved["amount"].groupby(own.to_numpy()).sum()
+    return float((inflow.sub(outflow, fill_value=0.0)).clip(lower=0.0).sum())

@@ -78,7 +78,10 @@ class Scenario(Strict):
     extra_eligible_tags: list[str] = Field(default=[], description="extra money only for regions with one of these tags")
     deearmark_share: float | None = Field(None, ge=0, le=1, description="θ for every stream (overrides the table)")
     deearmark: dict[str, float] = Field(default={}, description="θ per stream id (overrides deearmark_share)")
-    hold_harmless: Literal["none", "region", "region-domain"] = "none"
+    hold_harmless: Literal["none", "region", "region-domain", "corridor", "per-capita-cap"] = "none"
+    corridor_down: float = Field(0.02, ge=0, le=1, description="δ: corridor floor (1 − δ) × baseline total")
+    corridor_up: float = Field(0.10, ge=0, description="γ: corridor ceiling (1 + γ) × baseline total")
+    per_capita_cap: float = Field(60.0, ge=0, description="€ per inhabitant a region may gain or lose (per-capita-cap)")
     min_service: Literal["soft", "hard"] = "soft"
     norms: dict[str, float] = Field(default={}, description="τ_k per facility type id")
     required_share: dict[str, float] = Field(default={}, description="σ_k per facility type id")

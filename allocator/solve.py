@@ -109,6 +109,19 @@ class HighsModel:
             self.set_cost(var, c)
         self.set_sense(maximize)
 
+    def col_bounds(self, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        lp = self.h.getLp()
+        return np.asarray(lp.col_lower_)[cols], np.asarray(lp.col_upper_)[cols]
+
+    def set_col_bounds(self, cols: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+        cols = np.asarray(cols, dtype=np.int32)
+        if len(cols):
+            self.h.changeColsBounds(len(cols), cols, np.asarray(lower, float), np.asarray(upper, float))
+
+    def cols_of(self, variables) -> np.ndarray:
+        """Column indices of the variables that have one."""
+        return np.array([n for n in (self.col.get(id(v)) for v in variables) if n is not None], dtype=np.int32)
+
     def relax_integers(self, relax: bool) -> None:
         """Make integer columns continuous (True) or integer again (False): for duals with binaries fixed."""
         cols = np.flatnonzero(self.integer).astype(np.int32)

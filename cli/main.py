@@ -11,6 +11,7 @@ import click
 
 from cli.orlib import orlib
 from cli.solve import solve
+from cli.users import compare, evaluate, extra_budget
 from cli.validate import scenario_cmd, validate
 
 
@@ -28,3 +29,6 @@ cli.add_command(validate)
 cli.add_command(scenario_cmd)
 cli.add_command(solve)
 cli.add_command(orlib)
+cli.add_command(extra_budget)
+cli.add_command(compare)
+cli.add_command(evaluate)

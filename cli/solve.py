@@ -24,11 +24,12 @@ EXIT_CHECK_FAILED = 4
 @click.option("--mode", type=click.Choice(["weighted", "lexicographic"]), help="Override the scenario's mode.")
 @click.option("--out", type=click.Path(file_okay=False), help="Write result tables (CSV) to this new folder.")
 @click.option("--force", is_flag=True, help="Replace --out if it exists.")
+@click.option("--excel", is_flag=True, help="Also write result.xlsx (plain-word headers) into --out.")
 @click.option("--time-limit", type=float, help="Seconds per solve (HiGHS).")
 @click.option("--mip-gap", type=float, help="Relative MIP gap at which HiGHS stops.")
 @json_option
 @handle_input_errors
-def solve(instance, scenario_file, mode, out, force, time_limit, mip_gap, as_json):
+def solve(instance, scenario_file, mode, out, force, excel, time_limit, mip_gap, as_json):
     """Solve a scenario: status, gap, W, Q, seconds, top changes; tables to --out."""
     if out:
         check_target(Path(out), force)
@@ -45,7 +46,7 @@ def solve(instance, scenario_file, mode, out, force, time_limit, mip_gap, as_jso
     else:
         _print_summary(data, run, blocked)
     if sol is not None and out:
-        write_atomically(Path(out), force, sol.write)
+        write_atomically(Path(out), force, lambda folder: sol.write(folder, excel=excel))
         if not as_json:
             click.echo(f"tables written to {out}/")
     if sol is None:

@@ -1,15 +1,19 @@
 """Hold-harmless (non-redistribution): no region, or no region-domain, below its baseline (model.md 3).
 
-==============================================  ==========================  ===================================
-model.md                                        attribute                   mode
-==============================================  ==========================  ===================================
-Σ_d x_rd + cost_r(y) ≥ Σ_d b_rd + cost_r(e)     ``region_floor[region]``    ``region``: totals incl. facilities
-x_rd ≥ b_rd                                     ``domain_floor[region,dom]`` ``region-domain``
-(nothing)                                       —                           ``none``
-==============================================  ==========================  ===================================
+=================================================  ============================  ==================================
+rule (T_r = Σ_d x_rd + cost_r(y), B_r = Σ_d b_rd + cost_r(e))  attribute                     mode
+=================================================  ============================  ==================================
+T_r ≥ B_r                                          ``region_floor[region]``      ``region``: totals incl. facilities
+x_rd ≥ b_rd                                        ``domain_floor[region,dom]``  ``region-domain``
+(1 − δ) B_r ≤ T_r ≤ (1 + γ) B_r                    ``corridor[region]``          ``corridor``
+|T_r − B_r| ≤ cap · pop_r                          ``per_capita[region]``        ``per-capita-cap`` (€/inhabitant)
+(nothing)                                          —                             ``none``
+=================================================  ============================  ==================================
 
 cost_r(y) = Σ_{j in r} (c_j + o_j (1 − e_j)) y_j is what the plan spends on
 sites in the region; cost_r(e) = Σ_{j in r, e_j = 1} c_j the status quo's.
+The per-capita cap follows the Dutch gemeentefonds practice of limiting a
+municipality's yearly gain or loss per inhabitant (advice: €60).
 """
 
 from __future__ import annotations
@@ -26,18 +30,31 @@ def add_hold_harmless(m: pyo.ConcreteModel, data: InstanceData) -> None:
     mode = data.scenario.hold_harmless
     x = m.budget.spend
     domains = data.domains.index.tolist()
+    sc = data.scenario
+    regions = data.regions.index.tolist()
+    base_total = baseline_totals(data)
+    cost = m.facilities.cost_by_region
+
+    def total(r):
+        return linear([1.0] * len(domains), (x[r, d] for d in domains)) + cost[r]
+
     if mode == "region":
-        base = data.baseline.groupby(level="region_id").sum()
-        sites = data.sites
-        sq_sites = sites[sites["existing"]].groupby("region_id")["operating_cost"].sum()
-        floor = base.add(sq_sites, fill_value=0.0)
-        cost = m.facilities.cost_by_region
-
-        def region_floor(_, r):
-            total = linear([1.0] * len(domains), (x[r, d] for d in domains))
-            return total + cost[r] >= float(floor[r])
-
-        b.region_floor = pyo.Constraint(data.regions.index.tolist(), rule=region_floor)
+        b.region_floor = pyo.Constraint(regions, rule=lambda _, r: total(r) >= float(base_total[r]))
+    elif mode == "corridor":
+        b.corridor = pyo.Constraint(regions, rule=lambda _, r: pyo.inequality(
+            (1 - sc.corridor_down) * float(base_total[r]), total(r), (1 + sc.corridor_up) * float(base_total[r])))
+    elif mode == "per-capita-cap":
+        cap = (sc.per_capita_cap * 1e-6 * data.regions["population"]).to_dict()
+        b.per_capita = pyo.Constraint(regions, rule=lambda _, r: pyo.inequality(
+            float(base_total[r]) - cap[r], total(r), float(base_total[r]) + cap[r]))
     elif mode == "region-domain":
         base = data.baseline.to_dict()
         b.domain_floor = pyo.Constraint(list(base), rule=lambda _, r, d: x[r, d] >= base[(r, d)])
+
+
+def baseline_totals(data: InstanceData):
+    """B_r: baseline programme spending plus the operating cost of the region's existing sites."""
+    base = data.baseline.groupby(level="region_id").sum()
+    sites = data.sites
+    sq = sites[sites["existing"]].groupby("region_id")["operating_cost"].sum()
+    return base.add(sq, fill_value=0.0).reindex(data.regions.index, fill_value=0.0)

@@ -92,6 +92,19 @@ def test_hold_harmless_modes(mode, expected):
     assert r.solution.welfare == pytest.approx(expected, **APPROX)
 
 
+@pytest.mark.parametrize("setting,expected", [
+    ({"hold_harmless": "corridor", "corridor_down": 0.2, "corridor_up": 1.0}, 2 / 3),
+    ({"hold_harmless": "corridor", "corridor_down": 0.5, "corridor_up": 0.1}, 1 / 3),
+    ({"hold_harmless": "per-capita-cap", "per_capita_cap": 3000.0}, 1.0),
+])
+def test_corridor_and_per_capita_cap(setting, expected):
+    """Moving δ from A to B gains δ/3 (above).  Corridor 0.8..2.0 of 10: A may lose 2 ⇒ W = 2/3.
+    Corridor 0.5..1.1: A may lose 5 but B may gain only 1 ⇒ W = 1/3.  Per-capita cap €3000 × 1000
+    inhabitants = 3 M€ each way ⇒ δ = 3, W = 1."""
+    r = run(two_regions(), welfare={**LINEAR, "loss_aversion": 1.5}, **setting)
+    assert r.solution.welfare == pytest.approx(expected, **APPROX)
+
+
 def test_equity_alpha_zero_is_utilitarian():
     """α = 0: ω = 1 everywhere, a move gains δ − 1.5δ < 0 ⇒ W = 0 even without hold-harmless."""
     r = run(two_regions(), welfare={**LINEAR, "loss_aversion": 1.5}, equity_alpha=0.0)

@@ -1,0 +1,63 @@
+"""Compare scenarios side by side: one row per scenario, and per-region differences to the first.
+
+The first scenario is the baseline of the comparison.  Each scenario is built
+and solved on its own (scenarios may change the model's structure: norms,
+hold-harmless mode, capacities), each with the checker and the indicators.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from allocator.data import InstanceData
+from allocator.modes import Run, build, solve
+from formulations.hold_harmless import baseline_totals
+
+COLUMNS = ["scenario", "status", "mip_gap", "welfare", "shortfall", "extra_money", "deearmarked_money", "sites_opened",
+           "sites_closed", "gini_welfare", "theil_welfare", "regions_below_minimum", "price_of_fairness",
+           "marginal_welfare_per_meur", "build_seconds", "solve_seconds", "check"]
+
+
+@dataclass
+class Comparison:
+    table: pd.DataFrame
+    regions: pd.DataFrame
+    runs: list[Run]
+
+
+def compare(datas: list[InstanceData]) -> Comparison:
+    runs = [solve(build(d)) for d in datas]
+    rows = []
+    for d, r in zip(datas, runs):
+        row = {"scenario": d.scenario.name, **(r.solution.headline() if r.solution else r.report.as_dict())}
+        row["check"] = "passed" if r.check and r.check.passed else ("failed" if r.check else "no solution")
+        rows.append({c: row.get(c) for c in COLUMNS})
+    return Comparison(pd.DataFrame(rows, columns=COLUMNS), region_differences(datas, runs), runs)
+
+
+def region_differences(datas: list[InstanceData], runs: list[Run]) -> pd.DataFrame:
+    """Per region and scenario: total spending (programme + sites) and coverage, and the change vs the first."""
+    base_data = datas[0]
+    out = pd.DataFrame({"name": base_data.regions["name"], "population": base_data.regions["population"],
+                        "baseline_meur": baseline_totals(base_data)})
+    first = None
+    for d, r in zip(datas, runs):
+        if r.solution is None:
+            continue
+        sol = r.solution
+        sites = d.sites
+        unit = sites["operating_cost"] + sites["opening_cost"] * (~sites["existing"])
+        fac = (unit * sol.facilities.set_index("site_id")["open"].reindex(sites.index)).groupby(sites["region_id"]).sum()
+        total = sol.allocation.groupby("region_id")["plan"].sum().add(fac, fill_value=0.0)
+        cover = sol.region_coverage.groupby("region_id")["covered_share"].mean()
+        name = d.scenario.name
+        out[f"{name}: total_meur"] = total
+        out[f"{name}: coverage_share"] = cover
+        if first is None:
+            first = (name, total, cover)
+        else:
+            out[f"{name}: change_vs_{first[0]}_per_inhabitant_eur"] = (total - first[1]) * 1e6 / out["population"]
+            out[f"{name}: coverage_change_vs_{first[0]}"] = cover - first[2]
+    return out.rename_axis("region_id").reset_index()

@@ -1,0 +1,163 @@
+"""The VNG question: the least *extra* money that brings the shortfall to ε with no region worse off.
+
+All stages run on ONE built model (persistent HiGHS; only bounds and costs change):
+
+0. floor:   Q_floor = min Q with unlimited extra money (what no budget can fix: no site within the norm);
+1. price:   E* = min Σ_d E_d  s.t. hold-harmless (the scenario's mode) and Q ≤ target, target = max(ε, Q_floor);
+2. plan:    max W  s.t. Σ_d E_d ≤ E*, Q ≤ target (the best plan at that price);
+3. contrast (redistribution): max W  s.t. E = 0, hold-harmless rows switched off, Q ≤ target —
+   who would lose how much if the minimum were paid by moving money between regions instead.
+
+When Q_floor > ε the regions and facility types that block the minimum are listed
+(:func:`allocator.prechecks.unservable`) and the price is that of the lowest
+reachable shortfall, instead of a bare "infeasible".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import pyomo.environ as pyo
+
+from allocator.check import check
+from allocator.data import InstanceData
+from allocator.modes import Run, _solve_once, build
+from allocator.prechecks import unservable
+from allocator.results import Solution, extract
+from allocator.status import SolveReport, Status
+from formulations.hold_harmless import baseline_totals
+from formulations.min_service import measure_var
+
+REL = 1e-6  # relative slack when a stage's optimum becomes the next stage's bound
+
+
+@dataclass
+class ExtraBudgetResult:
+    extra_budget: float | None
+    status: Status
+    epsilon: float
+    target_shortfall: float | None
+    shortfall_floor: float | None
+    blocked: pd.DataFrame
+    plan: Solution | None
+    plan_check: object
+    contrast: Solution | None
+    contrast_status: Status
+    contrast_check: object
+    region_effects: pd.DataFrame | None
+    stages: list[tuple[str, SolveReport]]
+
+    @property
+    def losers_if_redistributed(self) -> int | None:
+        if self.region_effects is None:
+            return None
+        return int((self.region_effects["redistribution_change_meur"] < -1e-6).sum())
+
+    def as_dict(self) -> dict:
+        return {
+            "extra_budget": self.extra_budget, "status": self.status.value, "epsilon": self.epsilon,
+            "target_shortfall": self.target_shortfall, "shortfall_floor": self.shortfall_floor,
+            "blocked": self.blocked.to_dict("records"),
+            "welfare": self.plan.welfare if self.plan else None, "shortfall": self.plan.shortfall if self.plan else None,
+            "mip_gap": max((s.mip_gap or 0.0) for _, s in self.stages) if self.stages else None,
+            "check": self.plan_check.verdict() if self.plan_check else None,
+            "losers_if_redistributed": self.losers_if_redistributed,
+            "redistribution": {
+                "status": self.contrast_status.value,
+                "welfare": self.contrast.welfare if self.contrast else None,
+                "check": self.contrast_check.verdict() if self.contrast_check else None,
+                "moved_meur": float(self.region_effects["redistribution_change_meur"].clip(lower=0).sum())
+                if self.region_effects is not None else None,
+            },
+            "stages": [{"stage": n, **s.as_dict()} for n, s in self.stages],
+        }
+
+
+def least_extra_budget(data: InstanceData, epsilon: float = 0.0) -> ExtraBudgetResult:
+    """Stages 0-3 above on one built model."""
+    run = build(data)
+    m, hm = run.model, run.highs
+    q = measure_var(m, data.scenario)
+    q_lo, q_hi = hm.bounds(q)
+    extra = [m.budget.extra[d] for d in m.budget.domain]
+    stages: list[tuple[str, SolveReport]] = []
+    blocked = unservable(data)
+
+    hm.set_row_bounds(m.budget.extra_limit, None, None)
+    hm.set_objective([(q, 1.0)], maximize=False)
+    floor_rep = _solve_once(run)
+    stages.append(("shortfall floor (unlimited extra money)", floor_rep))
+    if not floor_rep.status.has_solution:
+        return _failed(floor_rep.status, epsilon, blocked, stages)
+    q_floor = hm.value(q)
+    target = max(epsilon, q_floor)
+    hm.set_bounds(q, q_lo, target * (1 + REL) + REL)
+
+    hm.set_objective([(e, 1.0) for e in extra], maximize=False)
+    price_rep = _solve_once(run)
+    stages.append(("least extra money", price_rep))
+    if not price_rep.status.has_solution:
+        return _failed(price_rep.status, epsilon, blocked, stages, target, q_floor)
+    e_star = sum(hm.value(e) for e in extra)
+    e_cap = e_star * (1 + REL) + REL
+
+    hm.set_row_bounds(m.budget.extra_limit, None, e_cap)
+    hm.set_objective([(m.welfare.W, 1.0)], maximize=True)
+    plan_rep = _solve_once(run)
+    stages.append(("best plan at that price", plan_rep))
+    plan_data = InstanceData(data.instance, data.scenario.with_changes(extra_budget=e_cap))
+    plan, plan_check = _extract(run, plan_data, plan_rep)
+
+    hm.set_row_bounds(m.budget.extra_limit, None, 0.0)
+    for con in m.hold_harmless.component_data_objects(pyo.Constraint, active=True):
+        hm.set_row_bounds(con, None, None)
+    contrast_rep = _solve_once(run)
+    stages.append(("redistribution (E = 0, no hold-harmless)", contrast_rep))
+    contrast_data = InstanceData(data.instance, data.scenario.with_changes(extra_budget=0.0, hold_harmless="none"))
+    contrast, contrast_check = _extract(run, contrast_data, contrast_rep)
+
+    effects = region_effects(data, plan, contrast) if plan is not None else None
+    status = max((s.status for _, s in stages[:3]), key=_severity)
+    return ExtraBudgetResult(e_star, status, epsilon, target, q_floor, blocked, plan, plan_check, contrast,
+                             contrast_rep.status, contrast_check, effects, stages)
+
+
+def _severity(status: Status) -> int:
+    return [Status.OPTIMAL, Status.TIME_LIMIT_FEASIBLE, Status.TIME_LIMIT_NO_SOLUTION, Status.UNBOUNDED,
+            Status.INFEASIBLE, Status.ERROR].index(status)
+
+
+def _extract(run: Run, data: InstanceData, rep: SolveReport):
+    if not rep.status.has_solution:
+        return None, None
+    sol = extract(run.model, run.highs, data, rep)
+    result = check(data, sol)
+    return sol, result
+
+
+def _failed(status, epsilon, blocked, stages, target=None, q_floor=None) -> ExtraBudgetResult:
+    return ExtraBudgetResult(None, status, epsilon, target, q_floor, blocked, None, None, None, Status.ERROR, None,
+                             None, stages)
+
+
+def region_effects(data: InstanceData, plan: Solution, contrast: Solution | None) -> pd.DataFrame:
+    """Per region: baseline total, change under the extra-money plan and under redistribution (M€, €/inh)."""
+    base = baseline_totals(data)
+    out = pd.DataFrame({"name": data.regions["name"], "population": data.regions["population"], "baseline_meur": base})
+    out["plan_change_meur"] = _totals(data, plan) - base
+    if contrast is not None:
+        out["redistribution_change_meur"] = _totals(data, contrast) - base
+        out["redistribution_change_per_inhabitant_eur"] = out["redistribution_change_meur"] * 1e6 / out["population"]
+    out["plan_change_per_inhabitant_eur"] = out["plan_change_meur"] * 1e6 / out["population"]
+    return out.rename_axis("region_id").reset_index()
+
+
+def _totals(data: InstanceData, sol: Solution) -> pd.Series:
+    """Programme spending plus what open sites cost, per region (the hold-harmless total T_r)."""
+    sites = data.sites
+    fac = sol.facilities.set_index("site_id")["open"]
+    unit = sites["operating_cost"] + sites["opening_cost"] * (~sites["existing"])
+    site_cost = (unit * fac.reindex(sites.index)).groupby(sites["region_id"]).sum()
+    prog = sol.allocation.groupby("region_id")["plan"].sum()
+    return prog.add(site_cost, fill_value=0.0).reindex(data.regions.index, fill_value=0.0)
