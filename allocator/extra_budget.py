@@ -8,6 +8,12 @@ All stages run on ONE built model (persistent HiGHS; only bounds and costs chang
 3. contrast (redistribution): max W  s.t. E = 0, hold-harmless rows switched off, Q ≤ target —
    who would lose how much if the minimum were paid by moving money between regions instead.
 
+A stage's optimum bounds the next stage with a small slack (5 persons, €100);
+if HiGHS calls the bounded stage infeasible on rounding, the slack grows tenfold
+(at most twice) and the stage's name reports the slack used.  Stages that do not
+maximise W leave the welfare curve's segment variables free, so W is only
+reported for stages 2 and 3, which maximise it.
+
 When Q_floor > ε the regions and facility types that block the minimum are listed
 (:func:`allocator.prechecks.unservable`) and the price is that of the lowest
 reachable shortfall, instead of a bare "infeasible".
@@ -22,14 +28,19 @@ import pyomo.environ as pyo
 
 from allocator.check import check
 from allocator.data import InstanceData
-from allocator.modes import Run, _solve_once, build
+from allocator.modes import Run, _solve_once, build, shortfall_slack
 from allocator.prechecks import unservable
 from allocator.results import Solution, extract
-from allocator.status import SolveReport, Status
+from allocator.status import SEVERITY, SolveReport, Status
 from formulations.hold_harmless import baseline_totals
-from formulations.min_service import measure_var
+from formulations.min_service import measure_scale, measure_var
 
-REL = 1e-6  # relative slack when a stage's optimum becomes the next stage's bound
+def money_slack(amount: float) -> float:
+    """Room above a stage's extra money: 10⁻⁶ relative, at least €100."""
+    return max(1e-6 * amount, 1e-4)
+
+
+SLACKS = (1.0, 10.0, 100.0)  # multiples of the shortfall slack tried in turn
 
 
 @dataclass
@@ -75,10 +86,11 @@ class ExtraBudgetResult:
 
 
 def least_extra_budget(data: InstanceData, epsilon: float = 0.0) -> ExtraBudgetResult:
-    """Stages 0-3 above on one built model."""
+    """Stages 0-3 above on one built model; ε in persons (or as a share for shortfall_measure = worst)."""
     run = build(data)
     m, hm = run.model, run.highs
     q = measure_var(m, data.scenario)
+    unit = measure_scale(data.scenario)  # ε, floor and target are reported in persons (or a share)
     q_lo, q_hi = hm.bounds(q)
     extra = [m.budget.extra[d] for d in m.budget.domain]
     stages: list[tuple[str, SolveReport]] = []
@@ -90,20 +102,25 @@ def least_extra_budget(data: InstanceData, epsilon: float = 0.0) -> ExtraBudgetR
     stages.append(("shortfall floor (unlimited extra money)", floor_rep))
     if not floor_rep.status.has_solution:
         return _failed(floor_rep.status, epsilon, blocked, stages)
-    q_floor = hm.value(q)
+    q_floor = hm.value(q) * unit
     target = max(epsilon, q_floor)
-    hm.set_bounds(q, q_lo, target * (1 + REL) + REL)
-
     hm.set_objective([(e, 1.0) for e in extra], maximize=False)
-    price_rep = _solve_once(run)
-    stages.append(("least extra money", price_rep))
+    for room in SLACKS:  # HiGHS can call the exact floor infeasible on rounding: widen, and say so
+        slack = room * (shortfall_slack(target) if unit > 1 else 1e-6)
+        hm.set_bounds(q, q_lo, (target + slack) / unit)
+        hm.start_from_current_integers()
+        price_rep = _solve_once(run)
+        if price_rep.status != Status.INFEASIBLE:
+            break
+    stages.append((f"least extra money (Q ≤ target + {slack:g})", price_rep))
     if not price_rep.status.has_solution:
         return _failed(price_rep.status, epsilon, blocked, stages, target, q_floor)
     e_star = sum(hm.value(e) for e in extra)
-    e_cap = e_star * (1 + REL) + REL
+    e_cap = e_star + money_slack(e_star)
 
     hm.set_row_bounds(m.budget.extra_limit, None, e_cap)
     hm.set_objective([(m.welfare.W, 1.0)], maximize=True)
+    hm.start_from_current_integers()
     plan_rep = _solve_once(run)
     stages.append(("best plan at that price", plan_rep))
     plan_data = InstanceData(data.instance, data.scenario.with_changes(extra_budget=e_cap))
@@ -112,20 +129,16 @@ def least_extra_budget(data: InstanceData, epsilon: float = 0.0) -> ExtraBudgetR
     hm.set_row_bounds(m.budget.extra_limit, None, 0.0)
     for con in m.hold_harmless.component_data_objects(pyo.Constraint, active=True):
         hm.set_row_bounds(con, None, None)
+    hm.start_from_current_integers()  # the plan's sites are feasible here whenever E* = 0
     contrast_rep = _solve_once(run)
     stages.append(("redistribution (E = 0, no hold-harmless)", contrast_rep))
     contrast_data = InstanceData(data.instance, data.scenario.with_changes(extra_budget=0.0, hold_harmless="none"))
     contrast, contrast_check = _extract(run, contrast_data, contrast_rep)
 
     effects = region_effects(data, plan, contrast) if plan is not None else None
-    status = max((s.status for _, s in stages[:3]), key=_severity)
+    status = max((s.status for _, s in stages[:3]), key=SEVERITY.index)
     return ExtraBudgetResult(e_star, status, epsilon, target, q_floor, blocked, plan, plan_check, contrast,
                              contrast_rep.status, contrast_check, effects, stages)
-
-
-def _severity(status: Status) -> int:
-    return [Status.OPTIMAL, Status.TIME_LIMIT_FEASIBLE, Status.TIME_LIMIT_NO_SOLUTION, Status.UNBOUNDED,
-            Status.INFEASIBLE, Status.ERROR].index(status)
 
 
 def _extract(run: Run, data: InstanceData, rep: SolveReport):

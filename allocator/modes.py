@@ -1,8 +1,8 @@
 """Modes: sequences of solves on ONE built model (only costs and bounds change between them).
 
 * ``weighted``: max W − λ'·Q, one solve.
-* ``lexicographic``: (1) min Q; (2) max W subject to Q ≤ Q*·(1 + tolerance) + 10⁻⁶·max(1, Q*).
-  The absolute slack keeps stage 2 feasible against the solver's own rounding of Q*.
+* ``lexicographic``: (1) min Q; (2) max W subject to Q ≤ Q*·(1 + tolerance) + slack, slack = max(10⁻⁴·Q*,
+  5 persons) (10⁻⁶ for the worst share): room for the solver's rounding of Q*, so stage 2 stays feasible.
 
 Every stage is reported (status, objective, gap, seconds); the run's status is
 the worst stage's.  A stage that hits its time limit with an incumbent passes
@@ -22,12 +22,11 @@ from allocator.data import InstanceData
 from allocator.indicators import inequality
 from allocator.results import Solution, extract
 from allocator.solve import INF, HighsModel
-from allocator.status import SolveReport, Status
-from formulations.min_service import measure_var
+from allocator.status import SEVERITY, SolveReport, Status
+from formulations.min_service import measure_scale, measure_var
 from formulations.objective import shortfall_cost
 
-_SEVERITY = [Status.OPTIMAL, Status.TIME_LIMIT_FEASIBLE, Status.TIME_LIMIT_NO_SOLUTION, Status.UNBOUNDED,
-             Status.INFEASIBLE, Status.ERROR]
+COEFFICIENT_RANGE_WARNING = 1e7
 
 
 @dataclass
@@ -42,14 +41,28 @@ class Run:
     solution: Solution | None = None
     check: CheckResult | None = None
     w_max: float | None = None
+    warnings: tuple[str, ...] = ()
 
 
 def build(data: InstanceData) -> Run:
-    """Build the Pyomo blocks and hand them to HiGHS; the seconds cover both."""
+    """Build the Pyomo blocks, hand them to HiGHS and offer the status quo as a starting point.
+
+    The seconds cover the build and the hand-over.  The status-quo start (existing sites open,
+    forced sites as forced) gives a time-limited run an incumbent from the first seconds when
+    the status quo is feasible (model.md invariant 1).
+    """
     t0 = time.perf_counter()
     m, _ = build_model(data)
     hm = HighsModel(m, verbose=data.scenario.solver.verbose)
-    return Run(data, m, hm, time.perf_counter() - t0)
+    seconds = time.perf_counter() - t0
+    y0 = data.sites["forced"].fillna(data.sites["existing"].astype(float))
+    hm.start_from([m.facilities.open[j] for j in data.sites.index], y0.to_numpy())
+    lo, hi = hm.coefficient_range()
+    warnings = ()
+    if hi / lo > COEFFICIENT_RANGE_WARNING:
+        warnings = (f"matrix coefficients range from {lo:.3g} to {hi:.3g} (ratio {hi / lo:.2g} > 1e7): HiGHS may "
+                    "struggle numerically; check populations and money amounts for outliers",)
+    return Run(data, m, hm, seconds, warnings=warnings)
 
 
 def solve(run: Run, mode: str | None = None, run_check: bool = True, indicators: bool = True) -> Run:
@@ -80,14 +93,13 @@ def compute_indicators(run: Run, sol: Solution) -> dict:
 
 
 def max_welfare(run: Run, sol: Solution) -> float | None:
-    """W_max: max W with the minimum service ignored (q free, no shortfall price), warm-started from ``sol``."""
+    """W_max: max W with the minimum service ignored (q free, no shortfall price)."""
     m, hm = run.model, run.highs
     q_cols = hm.cols_of(m.min_service.shortfall[p] for p in m.min_service.pair)
     lo, hi = hm.col_bounds(q_cols)
     hm.set_col_bounds(q_cols, lo, np.full(len(q_cols), INF))
     hm.set_objective([(m.welfare.W, 1.0)], maximize=True)
-    if hm.values is not None:
-        hm.warm_start(hm.values)
+    hm.start_from_current_integers()
     rep = _solve_once(run)
     w = hm.value(m.welfare.W) if rep.status.has_solution else None
     hm.set_col_bounds(q_cols, lo, hi)
@@ -140,17 +152,30 @@ def lexicographic(run: Run) -> list[tuple[str, SolveReport]]:
         return [("min shortfall", first)]
     q_star = hm.value(q)
     tol = run.data.scenario.lexicographic_tolerance
-    hm.set_bounds(q, lo, q_star * (1 + tol) + 1e-6 * max(1.0, q_star))
+    unit = measure_scale(run.data.scenario)
+    room = shortfall_slack(q_star * unit) / unit if unit > 1 else 1e-6
+    hm.set_bounds(q, lo, q_star * (1 + tol) + room)
     hm.set_objective([(m.welfare.W, 1.0)], maximize=True)
+    hm.start_from_current_integers()  # stage 1's sites are feasible for stage 2
     second = _solve_once(run)
     hm.set_bounds(q, lo, hi)
     return [("min shortfall", first), ("max welfare", second)]
 
 
+def shortfall_slack(persons: float) -> float:
+    """Room above a stage's shortfall when it bounds the next stage: 10⁻⁴ relative, at least 5 persons.
+
+    A bound at the exact optimum of the previous stage sits on a degenerate vertex; on the Dutch instance
+    HiGHS called it infeasible, or kept an incumbent without a bound, at ½ person of room, and proved the
+    optimum at 5 persons.
+    """
+    return max(1e-4 * persons, 5.0)
+
+
 def _combine(stages: list[tuple[str, SolveReport]], build_seconds: float) -> SolveReport:
     """One report for a run: the last stage's numbers, the worst stage's status, summed seconds."""
     last = stages[-1][1]
-    worst = max((s.status for _, s in stages), key=_SEVERITY.index)
+    worst = max((s.status for _, s in stages), key=SEVERITY.index)
     gaps = [s.mip_gap for _, s in stages if s.mip_gap is not None]
     return replace(last, status=worst if worst != Status.OPTIMAL or last.status.has_solution else last.status,
                    mip_gap=max(gaps) if gaps else last.mip_gap, build_seconds=build_seconds,

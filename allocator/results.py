@@ -29,6 +29,7 @@ from allocator.data import InstanceData
 from allocator.export import write_csv, write_excel
 from allocator.scenario import Scenario
 from allocator.solve import HighsModel
+from formulations.min_service import PERSONS_PER_UNIT
 from allocator.status import SolveReport
 
 
@@ -117,7 +118,7 @@ def extract(m, hm: HighsModel, data: InstanceData, report: SolveReport, stages: 
 
     ms = m.min_service
     sf = data.demand[["region_id", "ftype_id", "population", "required"]].copy()
-    sf["shortfall"] = hm.values_of(ms.shortfall[r, k] for r, k in zip(sf["region_id"], sf["ftype_id"]))
+    sf["shortfall"] = hm.values_of(ms.shortfall[r, k] for r, k in zip(sf["region_id"], sf["ftype_id"])) * sf["population"].to_numpy()
     persons = (cov["covered"] * cov["population"]).groupby([cov["region_id"], cov["ftype_id"]]).sum()
     sf["covered_persons"] = persons.reindex(pd.MultiIndex.from_arrays([sf["region_id"], sf["ftype_id"]]), fill_value=0.0).to_numpy()
 
@@ -136,7 +137,7 @@ def extract(m, hm: HighsModel, data: InstanceData, report: SolveReport, stages: 
         assignment = pd.DataFrame(arcs, columns=["point_id", "ftype_id", "site_id"])
         assignment["share"] = hm.values_of(m.capacity.share[a] for a in arcs)
 
-    W, Q = hm.value(m.welfare.W), hm.value(ms.Q)
+    W, Q = hm.value(m.welfare.W), hm.value(ms.Q) * PERSONS_PER_UNIT
     worst = float((sf["shortfall"] / sf["population"]).max()) if len(sf) else 0.0
     return Solution(
         report=report, scenario=data.scenario, welfare=W, shortfall=Q, shortfall_worst=worst,

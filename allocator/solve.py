@@ -7,6 +7,12 @@ Pyomo route to HiGHS we measured (see issue notes).  The ``Highs`` object is the
 kept: every mode re-solves it by changing column costs and bounds or row
 bounds (λ, ε, Q* + tolerance, E_max, θ, fixings), never by rebuilding.
 
+Starting points: only sparse ones (:meth:`HighsModel.start_from`, e.g. the status
+quo's site decisions), which HiGHS completes itself.  A full column vector
+offered with ``setSolution`` was seen to come back as "optimal" from a bounded
+re-solve that HiGHS otherwise called infeasible; the checker caught it, and we
+do not offer full vectors.
+
 Pyomo variables that appear in no row and no objective have no column; their
 value is their lower bound (0 for every variable of this model).
 """
@@ -155,6 +161,8 @@ class HighsModel:
         objective = info.objective_function_value if status.has_solution else None
         bound = info.mip_dual_bound if mip else objective
         gap = info.mip_gap if mip else (0.0 if status == Status.OPTIMAL else None)
+        if mip and status == Status.OPTIMAL and _finite(bound) is None:
+            status = Status.FEASIBLE_UNPROVEN
         if status.has_solution:
             self.values = np.asarray(h.getSolution().col_value, dtype=float)
         else:
@@ -167,12 +175,27 @@ class HighsModel:
             time_limit=time_limit,
         )
 
-    def warm_start(self, values: np.ndarray) -> None:
-        """Offer a full column vector (e.g. the previous solution) as a starting incumbent."""
-        sol = highspy.HighsSolution()
-        sol.col_value = list(values)
-        sol.value_valid = True
-        self.h.setSolution(sol)
+    def start_from(self, variables: list, values) -> None:
+        """Offer a partial start (e.g. the status quo's site decisions); HiGHS completes it if it can."""
+        pairs = [(self.col.get(id(v)), float(x)) for v, x in zip(variables, values)]
+        idx = np.array([c for c, _ in pairs if c is not None], dtype=np.int32)
+        val = np.array([x for c, x in pairs if c is not None], dtype=float)
+        if len(idx):
+            self.h.setSolution(len(idx), idx, val)
+
+    def start_from_current_integers(self) -> None:
+        """Offer the last solution's integer columns (site decisions) as a sparse start for the next solve."""
+        if self.values is None:
+            return
+        idx = np.flatnonzero(self.integer).astype(np.int32)
+        if len(idx):
+            self.h.setSolution(len(idx), idx, np.round(self.values[idx]))
+
+    def coefficient_range(self) -> tuple[float, float]:
+        """Smallest and largest absolute nonzero in the matrix (scaling diagnostics)."""
+        a = np.abs(np.asarray(self.h.getLp().a_matrix_.value_, dtype=float))
+        a = a[a > 0]
+        return (float(a.min()), float(a.max())) if len(a) else (1.0, 1.0)
 
     # --- values -------------------------------------------------------------
     def value(self, var) -> float:
@@ -208,4 +231,6 @@ def _status(ms, has_primal: bool) -> Status:
         return Status.INFEASIBLE
     if ms in (S.kUnbounded, S.kUnboundedOrInfeasible):
         return Status.UNBOUNDED if ms == S.kUnbounded else Status.INFEASIBLE
+    if ms in (S.kSolveError, S.kPostsolveError, S.kPresolveError, S.kUnknown):
+        return Status.NUMERICAL
     return Status.ERROR

@@ -8,18 +8,36 @@ from enum import Enum
 
 
 class Status(str, Enum):
-    """What a solve ended with; never a bare string (a time-limited incumbent is not 'optimal')."""
+    """What a solve ended with; never a bare string (a time-limited incumbent is not 'optimal').
+
+    ``FEASIBLE_UNPROVEN``: HiGHS says "optimal" for a MIP but gives no finite dual bound, i.e. it kept a
+    feasible incumbent while its search ran into numerical trouble; the solution is valid (and checked),
+    its optimality is not proven.
+    """
 
     OPTIMAL = "optimal"
+    FEASIBLE_UNPROVEN = "feasible_unproven"
     TIME_LIMIT_FEASIBLE = "time_limit_feasible"
     TIME_LIMIT_NO_SOLUTION = "time_limit_no_solution"
     INFEASIBLE = "infeasible"
     UNBOUNDED = "unbounded"
+    NUMERICAL = "numerical_trouble"
     ERROR = "error"
 
     @property
     def has_solution(self) -> bool:
-        return self in (Status.OPTIMAL, Status.TIME_LIMIT_FEASIBLE)
+        return self in (Status.OPTIMAL, Status.FEASIBLE_UNPROVEN, Status.TIME_LIMIT_FEASIBLE)
+
+    @property
+    def exit_code(self) -> int:
+        """The command's exit code for this status (README: When things go wrong)."""
+        return EXIT_CODES[self]
+
+
+EXIT_CODES = {Status.OPTIMAL: 0, Status.INFEASIBLE: 2, Status.TIME_LIMIT_NO_SOLUTION: 3, Status.TIME_LIMIT_FEASIBLE: 5,
+              Status.UNBOUNDED: 6, Status.NUMERICAL: 7, Status.ERROR: 8, Status.FEASIBLE_UNPROVEN: 9}
+SEVERITY = [Status.OPTIMAL, Status.FEASIBLE_UNPROVEN, Status.TIME_LIMIT_FEASIBLE, Status.TIME_LIMIT_NO_SOLUTION, Status.UNBOUNDED,
+            Status.INFEASIBLE, Status.NUMERICAL, Status.ERROR]
 
 
 @dataclass(frozen=True)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import functools
 import json
+import signal
 import sys
+import threading
 
 import click
 
 from allocator.errors import InputError
 
-EXIT_OK, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 1, 2, 3
+EXIT_OK, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_SOLUTION, EXIT_CHECK_FAILED, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 
 instance_argument = click.argument("instance", required=False, default=None, metavar="[INSTANCE]")
 scenario_option = click.option("--scenario", "-s", "scenario_file", type=click.Path(dir_okay=False),
@@ -31,12 +33,20 @@ def _default(o):
 
 
 def handle_input_errors(fn):
-    """Turn InputError into a readable message (or JSON) and exit code 1; never a traceback."""
+    """Input errors -> readable message (or JSON), exit 1; Ctrl-C / SIGTERM -> 'interrupted', exit 130.
+
+    Output is written atomically (allocator.output), so an interrupted run leaves the previous
+    output folder or none.
+    """
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        previous = signal.signal(signal.SIGTERM, _raise_interrupt) if _main_thread() else None
         try:
             return fn(*args, **kwargs)
+        except KeyboardInterrupt:
+            click.echo("interrupted: no output was written; any previous output folder is unchanged", err=True)
+            sys.exit(EXIT_INTERRUPTED)
         except InputError as err:
             if kwargs.get("as_json"):
                 emit_json({"valid": False, "status": "input_error", "errors": [i.as_dict() for i in err.issues]})
@@ -44,5 +54,16 @@ def handle_input_errors(fn):
                 click.echo(f"Input error ({len(err.issues)} problem{'s' if len(err.issues) != 1 else ''}):", err=True)
                 click.echo(str(err), err=True)
             sys.exit(EXIT_INPUT)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
 
     return wrapper
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def _main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()

@@ -9,13 +9,10 @@ import click
 
 from allocator.modes import build, solve as run_mode
 from allocator.output import check_target, write_atomically
-from allocator.prechecks import unservable
+from allocator.diagnose import explain_infeasible
 from allocator.status import Status
-from cli.common import (EXIT_INFEASIBLE, EXIT_NO_SOLUTION, emit_json, handle_input_errors, instance_argument,
-                        json_option, scenario_option)
+from cli.common import EXIT_CHECK_FAILED, emit_json, handle_input_errors, instance_argument, json_option, scenario_option
 from cli.validate import load
-
-EXIT_CHECK_FAILED = 4
 
 
 @click.command()
@@ -37,29 +34,30 @@ def solve(instance, scenario_file, mode, out, force, excel, time_limit, mip_gap,
     data = load(instance, scenario_file, overrides)
     run = run_mode(build(data))
     rep, sol = run.report, run.solution
-    blocked = unservable(data) if rep.status == Status.INFEASIBLE else None
+    diagnosis = explain_infeasible(data) if rep.status == Status.INFEASIBLE else None
     if as_json:
-        payload = {**(sol.headline() if sol else rep.as_dict()), "check": run.check.verdict() if run.check else None}
-        if blocked is not None:
-            payload["blocked"] = blocked.to_dict("records")
+        payload = {**(sol.headline() if sol else rep.as_dict()), "check": run.check.verdict() if run.check else None,
+                   "warnings": list(run.warnings)}
+        if diagnosis is not None:
+            payload["blocked"] = diagnosis.unservable.to_dict("records")
+            payload["diagnosis"] = diagnosis.as_dict()
         emit_json(payload)
     else:
-        _print_summary(data, run, blocked)
+        _print_summary(data, run, diagnosis)
     if sol is not None and out:
         write_atomically(Path(out), force, lambda folder: sol.write(folder, excel=excel))
         if not as_json:
             click.echo(f"tables written to {out}/")
-    if sol is None:
-        sys.exit(EXIT_INFEASIBLE if rep.status == Status.INFEASIBLE else EXIT_NO_SOLUTION)
-    if not run.check.passed:
+    if sol is not None and not run.check.passed:
         sys.exit(EXIT_CHECK_FAILED)
+    sys.exit(rep.status.exit_code)
 
 
 def _fmt(x, spec=",.2f"):
     return "—" if x is None else format(x, spec)
 
 
-def _print_summary(data, run, blocked) -> None:
+def _print_summary(data, run, diagnosis) -> None:
     rep, sol = run.report, run.solution
     sc = data.scenario
     click.echo(f"Scenario '{sc.name}' on {data.instance.name}: mode {sc.mode}, hold-harmless {sc.hold_harmless}, "
@@ -69,11 +67,12 @@ def _print_summary(data, run, blocked) -> None:
     click.echo(f"model       {rep.rows:,} rows, {rep.columns:,} columns, {rep.nonzeros:,} nonzeros, {rep.binaries:,} binaries")
     click.echo(f"seconds     build {rep.build_seconds:.2f}, solve {rep.solve_seconds:.2f}"
                + (f", extract {sol.extract_seconds:.2f}" if sol else ""))
-    if blocked is not None and len(blocked):
-        click.echo(f"infeasible: {len(blocked)} (region, type) pair(s) cannot reach the minimum even with every candidate open:")
-        for r in blocked.head(20).itertuples():
-            click.echo(f"  {r.region_id} {r.name}: {r.ftype_id} needs {r.required:,.0f} persons within the norm, "
-                       f"at most {r.reachable:,.0f} can be ({r.missing:,.0f} short)")
+    for w in run.warnings:
+        click.echo(f"warning: {w}")
+    if diagnosis is not None:
+        click.echo("infeasible: the policy cannot be met. Why:")
+        for line in diagnosis.lines():
+            click.echo(f"  {line}")
         return
     if sol is None:
         click.echo("no solution available")

@@ -9,6 +9,7 @@ a_ij = pop_i · share_ij            ``share[point,site]``      fraction of point
 (valid tightening)                 ``link[point,site]``       share_ij ≤ y_j
 =================================  =========================  ==========================================
 
+Demand and capacity enter in thousands of persons (numerical scaling).
 Built only with ``use_capacity = true`` and only for types with at least one
 capacitated site; sites with an empty capacity are unlimited.  The same
 assignment block serves the OR-Library warehouse and p-median models
@@ -22,6 +23,7 @@ import pyomo.environ as pyo
 
 from allocator.data import InstanceData
 from formulations.assignment import add_assignment
+from formulations.min_service import PERSONS_PER_UNIT
 
 
 def add_capacity(m: pyo.ConcreteModel, data: InstanceData) -> None:
@@ -34,5 +36,6 @@ def add_capacity(m: pyo.ConcreteModel, data: InstanceData) -> None:
     if arcs.empty:
         return
     arcs = pd.DataFrame({"customer": list(zip(arcs["point_id"], arcs["ftype_id"])), "site": arcs["site_id"],
-                         "cost": 0.0, "demand": arcs["point_id"].map(data.points["population"]).to_numpy(float)})
-    add_assignment(m, "capacity", arcs, sites["capacity"].dropna(), m.facilities.open, served=m.coverage.covered)
+                         "cost": 0.0, "demand": arcs["point_id"].map(data.points["population"]).to_numpy(float) / PERSONS_PER_UNIT})
+    add_assignment(m, "capacity", arcs, sites["capacity"].dropna() / PERSONS_PER_UNIT, m.facilities.open,
+                   served=m.coverage.covered)

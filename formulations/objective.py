@@ -1,6 +1,6 @@
 """Objective: maximise W − λ·Q (weighted mode), with Q in persons or Q_max as a share.
 
-max  W − λ' · measure,   λ' = λ · 10⁻⁶ (M€ per person) for Q = Σ q_rk,
+max  W − λ' · measure,   λ' = λ · 10⁻⁶ · 1000 (M€ per thousand persons) for Q = Σ q_rk,
                          λ' = λ · 10⁻⁶ · Σ_r pop_r for Q_max (a worst share of 1 % costs as 1 % of people short).
 
 W and the shortfall measure are single columns, so every mode (lexicographic,
@@ -13,7 +13,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from allocator.data import InstanceData
-from formulations.min_service import measure_var
+from formulations.min_service import PERSONS_PER_UNIT, measure_var
 
 EUR_TO_MEUR = 1e-6
 
@@ -22,8 +22,8 @@ def shortfall_cost(data: InstanceData) -> float:
     """λ' in M€ per unit of the shortfall measure."""
     lam = data.scenario.shortfall_price * EUR_TO_MEUR
     if data.scenario.shortfall_measure == "worst":
-        lam *= float(data.points["population"].sum())
-    return lam
+        return lam * float(data.points["population"].sum())
+    return lam * PERSONS_PER_UNIT
 
 
 def add_objective(m: pyo.ConcreteModel, data: InstanceData) -> None:

@@ -15,8 +15,9 @@ Rules, in brief:
   mapped to ``1 + 0.1·z`` and renormalised to a population-weighted mean of 1;
 * demand points: the 1 109 CBS population centres (2021), scaled so that no
   municipality's centres exceed its 2024 population, plus one point per
-  municipality at its representative point for the rest, so that points add
-  up exactly to the 2024 municipal populations;
+  municipality at its representative point for the rest (a rest under 200
+  persons joins the largest centre), so that points add up exactly to the
+  2024 municipal populations;
 * sites: the 98 RIVM general-hospital locations as existing emergency sites;
   GP practices, primary schools and libraries placed at every centre above a
   population threshold plus the largest centre of each municipality, the
@@ -78,6 +79,7 @@ FTYPES = {
 }
 CALIBRATED = {"gp_practice": "dist_gp_practice_km", "primary_school": "dist_primary_school_km", "library": "dist_library_km"}
 REGIONAL_CENTRE_MIN_POP, REGIONAL_CENTRE_CANDIDATE_POP, EMERGENCY_CANDIDATE_POP = 20_000, 7_500, 15_000
+MIN_REST_POP = 200  # a smaller "outside centres" remainder joins the municipality's largest centre (numerics)
 CAPACITY_HEADROOM, MIN_CAPACITY = 1.0, 500  # capacity = headroom × status-quo load (persons), at least this
 
 
@@ -154,6 +156,10 @@ def make_points(mun: pd.DataFrame, centres: pd.DataFrame) -> pd.DataFrame:
     scale = np.minimum(1.0, cap / total)
     c["population"] = np.floor(c["population_2021"] * scale).astype(np.int64)
     rest = pop24 - c.groupby("municipality_code")["population"].sum().reindex(pop24.index, fill_value=0)
+    small = rest[(rest > 0) & (rest < MIN_REST_POP) & rest.index.isin(c["municipality_code"])]
+    largest = c.groupby("municipality_code")["population"].idxmax()
+    c.loc[largest[small.index].to_numpy(), "population"] += small.to_numpy()
+    rest[small.index] = 0
     r = mun[["municipality_code", "municipality_name", "lat", "lon"]].copy()
     r["population"] = r["municipality_code"].map(rest).astype(np.int64)
     r["point_id"] = "O" + r["municipality_code"].str[2:]

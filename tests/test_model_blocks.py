@@ -149,7 +149,7 @@ def test_no_price_no_opening_and_the_only_site_closes():
 def test_lexicographic_minimises_shortfall_first():
     """λ = 0 but lexicographic: Q* = 1000 needs gpB open; then W = W_A + W_B1 − CUT."""
     r = run(shortfall_price=0.0, mode="lexicographic")
-    assert r.solution.shortfall == pytest.approx(1000.0, rel=2e-6)  # stage 2 allows Q* + 1e-6·Q*
+    assert r.solution.shortfall == pytest.approx(1000.0, abs=5.0)  # stage 2 allows Q* + max(1e-4·Q*, 5 persons)
     assert r.solution.welfare == pytest.approx(W_A + W_B1 - CUT, **APPROX)
     assert [s["stage"] for s in r.solution.stages] == ["min shortfall", "max welfare"]
 
