@@ -88,8 +88,6 @@ def check(data: InstanceData, sol, tol: float = 1e-6) -> CheckResult:
     c.leq("domain: g ≥ 0", flows["stream_id"] + "/" + flows["domain_id"], -flows["amount"], 0.0)
     c.leq("domain: E ≥ 0", extra["domain_id"], -extra["extra"], 0.0)
     c.leq("domain: y ∈ {0,1}", sites.index, np.abs(y - np.round(y)), 0.0)
-    forced = sites["forced"].dropna()
-    c.leq("8 forced sites", forced.index, np.abs(sites.loc[forced.index, "open"] - forced), 0.0)
 
     # 1 streams and de-earmarking
     st = data.streams
@@ -120,23 +118,8 @@ def check(data: InstanceData, sol, tol: float = 1e-6) -> CheckResult:
         c.leq("2 extra money only for eligible regions (additionality)", domains, sp + fc + base_t, income)
 
     # 3 hold-harmless
-    regions = data.regions.index
-    plan_r = alloc.groupby("region_id")["plan"].sum().reindex(regions, fill_value=0.0)
-    plan_r += site_cost.groupby(sites["region_id"]).sum().reindex(regions, fill_value=0.0)
-    base_r = data.baseline.groupby(level="region_id").sum().reindex(regions, fill_value=0.0)
-    base_r += sites.loc[sites["existing"], "operating_cost"].groupby(sites["region_id"]).sum().reindex(regions, fill_value=0.0)
-    if sc.hold_harmless == "region":
-        c.leq("3 hold-harmless (region total ≥ baseline total)", regions, base_r, plan_r)
-    elif sc.hold_harmless == "corridor":
-        c.leq("3 corridor floor (1 − δ)·baseline", regions, (1 - sc.corridor_down) * base_r, plan_r)
-        c.leq("3 corridor ceiling (1 + γ)·baseline", regions, plan_r, (1 + sc.corridor_up) * base_r)
-    elif sc.hold_harmless == "per-capita-cap":
-        cap = sc.per_capita_cap * 1e-6 * data.regions["population"]
-        c.leq("3 per-capita cap on losses", regions, base_r - cap, plan_r)
-        c.leq("3 per-capita cap on gains", regions, plan_r, base_r + cap)
-    elif sc.hold_harmless == "region-domain":
-        base = data.baseline.reindex(pd.MultiIndex.from_frame(alloc[["region_id", "domain_id"]])).to_numpy()
-        c.leq("3 hold-harmless (x_rd ≥ b_rd)", alloc["region_id"] + "/" + alloc["domain_id"], base, alloc["plan"])
+    plan_r = alloc.groupby("region_id")["plan"].sum().add(site_cost.groupby(sites["region_id"]).sum(), fill_value=0.0)
+    check_hold_harmless(c, data, plan_r, alloc.set_index(["region_id", "domain_id"])["plan"])
 
     # 4 coverage, recomputed from scratch against open sites
     cov = sol.coverage.merge(data.points[["region_id", "population"]], left_on="point_id", right_index=True)
@@ -168,13 +151,7 @@ def check(data: InstanceData, sol, tol: float = 1e-6) -> CheckResult:
             c.leq(f"6 liveability h_i ≤ u_i,{k}", lv.index, lv.to_numpy(), uk)
 
     # 8 policy limits
-    if sc.keep_last_site:
-        had = sites[sites["existing"]].groupby(["region_id", "ftype_id"]).size().index
-        still = sites.groupby(["region_id", "ftype_id"])["open"].sum().reindex(had)
-        c.leq("8 keep the last site of a type in a region", [f"{r}/{k}" for r, k in had], 1.0, still)
-    if sc.max_closures is not None:
-        closed = int(((1 - sites["open"]) * sites["existing"]).sum())
-        c.leq("8 maximum closures", "total", closed, sc.max_closures)
+    check_policy_limits(c, data, sites["open"])
 
     # 7 capacity
     if sc.use_capacity:
@@ -186,6 +163,42 @@ def check(data: InstanceData, sol, tol: float = 1e-6) -> CheckResult:
     c.leq("W recomputed equals reported W", "W", abs(W - sol.welfare), 1e-6 * max(1.0, abs(W)))
     c.leq("Q recomputed equals reported Q", "Q", abs(Q - sol.shortfall), 1e-6 * max(1.0, Q))
     return CheckResult(c.out, welfare=W, shortfall=Q)
+
+
+def check_hold_harmless(c: _Checker, data: InstanceData, plan_r: pd.Series, spend: pd.Series) -> None:
+    """Model.md 3 for every mode: region totals T_r (programme + sites in r) against B_r, or x_rd ≥ b_rd."""
+    sc = data.scenario
+    regions = data.regions.index
+    plan_r = plan_r.reindex(regions, fill_value=0.0)
+    sites = data.sites
+    base_r = data.baseline.groupby(level="region_id").sum().reindex(regions, fill_value=0.0)
+    base_r += sites.loc[sites["existing"], "operating_cost"].groupby(sites["region_id"]).sum().reindex(regions, fill_value=0.0)
+    if sc.hold_harmless == "region":
+        c.leq("3 hold-harmless (region total ≥ baseline total)", regions, base_r, plan_r)
+    elif sc.hold_harmless == "corridor":
+        c.leq("3 corridor floor (1 − δ)·baseline", regions, (1 - sc.corridor_down) * base_r, plan_r)
+        c.leq("3 corridor ceiling (1 + γ)·baseline", regions, plan_r, (1 + sc.corridor_up) * base_r)
+    elif sc.hold_harmless == "per-capita-cap":
+        cap = sc.per_capita_cap * 1e-6 * data.regions["population"]
+        c.leq("3 per-capita cap on losses", regions, base_r - cap, plan_r)
+        c.leq("3 per-capita cap on gains", regions, plan_r, base_r + cap)
+    elif sc.hold_harmless == "region-domain":
+        idx = [f"{r}/{d}" for r, d in spend.index]
+        c.leq("3 hold-harmless (x_rd ≥ b_rd)", idx, data.baseline.reindex(spend.index).to_numpy(), spend.to_numpy())
+
+
+def check_policy_limits(c: _Checker, data: InstanceData, open_: pd.Series) -> None:
+    """Model.md 8: forced sites, the last site of a type in a region, maximum closures (``open_`` by site)."""
+    sc, sites = data.scenario, data.sites
+    y = open_.reindex(sites.index).astype(float)
+    forced = sites["forced"].dropna()
+    c.leq("8 forced sites", forced.index, np.abs(y[forced.index] - forced).to_numpy(), 0.0)
+    if sc.keep_last_site:
+        had = sites[sites["existing"]].groupby(["region_id", "ftype_id"]).size().index
+        still = y.groupby([sites["region_id"], sites["ftype_id"]]).sum().reindex(had)
+        c.leq("8 keep the last site of a type in a region", [f"{r}/{k}" for r, k in had], 1.0, still.to_numpy())
+    if sc.max_closures is not None:
+        c.leq("8 maximum closures", "total", float(((1 - y) * sites["existing"]).sum()), sc.max_closures)
 
 
 def _open_in_reach(data: InstanceData, open_sites: pd.DataFrame, pairs: pd.DataFrame) -> np.ndarray:
@@ -257,18 +270,21 @@ def _check_capacity(c: _Checker, data: InstanceData, sites: pd.DataFrame, cov: p
     c.leq("7 capacity Σ_i a_ij ≤ cap_j y_j", load.index[has], load[has], cap[has] * sites.loc[load.index[has], "open"])
 
 
-def _welfare(data: InstanceData, alloc: pd.DataFrame, cov: pd.DataFrame, live: pd.DataFrame) -> float:
-    """W recomputed: concave f evaluated at x, plus coverage and liveability terms."""
-    curve = data.scenario.welfare
-    omega = data.regions["omega"]
-    b = alloc["baseline"].to_numpy(float)
-    x = alloc["plan"].to_numpy(float)
+def curve_value(curve, b: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """f(x)/mw: the concave piecewise welfare curve evaluated directly at x around baseline b."""
     above, below = np.maximum(x - b, 0.0), np.maximum(b - x, 0.0)
     f = -curve.loss_aversion * curve.slopes[0] * below
     lower = 0.0
     for bp, slope in zip(curve.breakpoints, curve.slopes):
         f += slope * np.clip(above - lower * b, 0.0, (bp - lower) * b)
         lower = bp
+    return f
+
+
+def _welfare(data: InstanceData, alloc: pd.DataFrame, cov: pd.DataFrame, live: pd.DataFrame) -> float:
+    """W recomputed: concave f evaluated at x, plus coverage and liveability terms."""
+    omega = data.regions["omega"]
+    f = curve_value(data.scenario.welfare, alloc["baseline"].to_numpy(float), alloc["plan"].to_numpy(float))
     weight = (alloc["region_id"].map(omega).to_numpy() * alloc["domain_id"].map(data.domains["marginal_welfare"]).to_numpy()
               * data.priorities.reindex(pd.MultiIndex.from_frame(alloc[["region_id", "domain_id"]])).to_numpy())
     W = float(weight @ f)

@@ -60,13 +60,6 @@ class IssueCollector:
     def add(self, file: str, message: str, row: int | None = None, column: str | None = None) -> None:
         self.issues.append(InputIssue(file, message, row, column))
 
-    def extend(self, issues: list[InputIssue]) -> None:
-        self.issues.extend(issues)
-
-    @property
-    def full(self) -> bool:
-        return len(self.issues) >= MAX_ISSUES
-
     def raise_if_any(self) -> None:
         if self.issues:
             raise InputError(self.issues)

@@ -22,14 +22,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from allocator.check import CheckResult, Violation, _Checker, check
+from allocator.check import CheckResult, Violation, _Checker, check_hold_harmless, check_policy_limits
 from allocator.data import InstanceData
 from allocator.errors import InputError, InputIssue, IssueCollector
 from allocator.modes import Run, build, solve
-from allocator.results import Solution, extract
+from allocator.results import Solution
 from allocator.status import SolveReport, Status
 from allocator.tables import Column, Table, parse_table
-from formulations.hold_harmless import baseline_totals
 
 PLAN_ALLOCATION = Table("allocation", (
     Column("region_id", "id", "region"), Column("domain_id", "id", "domain"),
@@ -130,28 +129,8 @@ def plan_violations(data: InstanceData, plan: Plan) -> list[Violation]:
           own + inflow + sc.extra_budget)
     c.leq("2 total budget (all streams + extra)", "total", need.sum(), st["amount"].sum() + sc.extra_budget)
     total_r = plan.spend.groupby(level="region_id").sum().add(site_cost.groupby(sites["region_id"]).sum(), fill_value=0.0)
-    total_r = total_r.reindex(data.regions.index, fill_value=0.0)
-    base_r = baseline_totals(data)
-    if sc.hold_harmless == "region":
-        c.leq("3 hold-harmless (region total ≥ baseline total)", base_r.index, base_r, total_r)
-    elif sc.hold_harmless == "region-domain":
-        idx = [f"{r}/{d}" for r, d in plan.spend.index]
-        c.leq("3 hold-harmless (x_rd ≥ b_rd)", idx, data.baseline.reindex(plan.spend.index), plan.spend)
-    elif sc.hold_harmless == "corridor":
-        c.leq("3 corridor floor (1 − δ)·baseline", base_r.index, (1 - sc.corridor_down) * base_r, total_r)
-        c.leq("3 corridor ceiling (1 + γ)·baseline", base_r.index, total_r, (1 + sc.corridor_up) * base_r)
-    elif sc.hold_harmless == "per-capita-cap":
-        cap = sc.per_capita_cap * 1e-6 * data.regions["population"]
-        c.leq("3 per-capita cap on losses", base_r.index, base_r - cap, total_r)
-        c.leq("3 per-capita cap on gains", base_r.index, total_r, base_r + cap)
-    forced = sites["forced"].dropna()
-    c.leq("8 forced sites", forced.index, np.abs(plan.open[forced.index].to_numpy() - forced.to_numpy()), 0.0)
-    if sc.keep_last_site:
-        had = sites[sites["existing"]].groupby(["region_id", "ftype_id"]).size().index
-        still = plan.open.groupby([sites["region_id"], sites["ftype_id"]]).sum().reindex(had)
-        c.leq("8 keep the last site of a type in a region", [f"{r}/{k}" for r, k in had], 1.0, still)
-    if sc.max_closures is not None:
-        c.leq("8 maximum closures", "total", int(((1 - plan.open) * sites["existing"]).sum()), sc.max_closures)
+    check_hold_harmless(c, data, total_r, plan.spend)
+    check_policy_limits(c, data, plan.open)
     return c.out
 
 

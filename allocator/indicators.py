@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from allocator.check import curve_value
 from allocator.data import InstanceData
 
 
@@ -69,15 +70,9 @@ def theil(values, weights=None, groups=None) -> dict:
 
 def region_welfare_per_capita(data: InstanceData, sol) -> pd.Series:
     """€ per inhabitant: baseline money + f(x) (unweighted) + coverage and basic-package value."""
-    curve = data.scenario.welfare
     a = sol.allocation
-    b, x = a["baseline"].to_numpy(float), a["plan"].to_numpy(float)
-    above, below = np.maximum(x - b, 0), np.maximum(b - x, 0)
-    f = -curve.loss_aversion * curve.slopes[0] * below
-    lower = 0.0
-    for bp, slope in zip(curve.breakpoints, curve.slopes):
-        f += slope * np.clip(above - lower * b, 0, (bp - lower) * b)
-        lower = bp
+    b = a["baseline"].to_numpy(float)
+    f = curve_value(data.scenario.welfare, b, a["plan"].to_numpy(float))
     f *= a["domain_id"].map(data.domains["marginal_welfare"]).to_numpy()
     money = pd.Series(b + f, index=a.index).groupby(a["region_id"]).sum() * 1e6
     cov = sol.coverage.merge(data.points[["region_id", "population"]], left_on="point_id", right_index=True)

@@ -158,37 +158,6 @@ def read_workbook(path: Path) -> Instance:
     return from_frames(manifest, frames, labels, source=str(path), manifest_label=str(manifest_path))
 
 
-def write_folder(instance: Instance, folder: Path) -> None:
-    """Write an instance as a CSV folder (the inverse of :func:`read_folder`)."""
-    import tomli_w
-
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "instance.toml").write_text(tomli_w.dumps(instance.manifest.model_dump(exclude_none=True)), encoding="utf-8")
-    for name, frame in table_frames(instance).items():
-        frame.to_csv(folder / TABLES[name].file, index=False)
-
-
-def table_frames(instance: Instance) -> dict[str, pd.DataFrame]:
-    """The instance's tables as flat frames with the file columns, in file order."""
-    out = {
-        "regions": instance.regions.reset_index(),
-        "domains": instance.domains.reset_index(),
-        "streams": instance.streams.reset_index(),
-        "baseline": instance.baseline.rename("amount").reset_index(),
-        "facility_types": instance.facility_types.reset_index(),
-        "demand_points": instance.demand_points.reset_index(),
-        "sites": instance.sites.reset_index(),
-    }
-    if instance.travel is not None:
-        out["travel"] = instance.travel
-    if instance.priorities is not None:
-        out["priorities"] = instance.priorities.rename("weight").reset_index()
-    for name, frame in out.items():
-        cols = [c.name for c in TABLES[name].columns if c.name in frame]
-        out[name] = frame[cols]
-    return out
-
-
 def from_frames(manifest: dict, raw: dict[str, pd.DataFrame], labels: dict[str, str] | None = None,
                 source: str = "", manifest_label: str = "instance.toml") -> Instance:
     """The canonical constructor: raw tables (strings or typed values) to a validated :class:`Instance`."""

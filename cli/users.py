@@ -23,6 +23,13 @@ excel_option = click.option("--excel", is_flag=True, help="Also write one Excel 
 time_option = click.option("--time-limit", type=float, help="Seconds per solve (HiGHS).")
 
 
+def run_options(fn):
+    """--time-limit, --out, --force, --excel, --json: what every users' command takes."""
+    for option in (json_option, excel_option, force_option, out_option, time_option):
+        fn = option(fn)
+    return fn
+
+
 def _write(out, force, excel, tables: dict, extra_files: dict | None = None) -> None:
     def writer(folder: Path) -> None:
         for name, frame in tables.items():
@@ -39,11 +46,7 @@ def _write(out, force, excel, tables: dict, extra_files: dict | None = None) -> 
 @instance_argument
 @scenario_option
 @click.option("--epsilon", type=float, default=0.0, show_default=True, help="Allowed shortfall Q (persons).")
-@time_option
-@out_option
-@force_option
-@excel_option
-@json_option
+@run_options
 @handle_input_errors
 def extra_budget(instance, scenario_file, epsilon, time_limit, out, force, excel, as_json):
     """The least extra money that brings the shortfall to EPSILON with no region worse off (the scenario's
@@ -101,11 +104,7 @@ def _print_extra(data, res) -> None:
 @instance_argument
 @click.option("--scenario", "-s", "scenario_files", multiple=True, required=True, type=click.Path(dir_okay=False),
               help="A scenario file; repeat for each; the first is the baseline of the comparison.")
-@time_option
-@out_option
-@force_option
-@excel_option
-@json_option
+@run_options
 @handle_input_errors
 def compare(instance, scenario_files, time_limit, out, force, excel, as_json):
     """Solve several scenarios and set them side by side (W, Q, money, facilities, inequality, status, gap)."""
@@ -131,11 +130,7 @@ def compare(instance, scenario_files, time_limit, out, force, excel, as_json):
 @instance_argument
 @scenario_option
 @click.option("--plan", "plan_dir", required=True, help="Plan folder (allocation.csv, facilities.csv) or 'status-quo'.")
-@time_option
-@out_option
-@force_option
-@excel_option
-@json_option
+@run_options
 @handle_input_errors
 def evaluate(instance, scenario_file, plan_dir, time_limit, out, force, excel, as_json):
     """Score a plan (a regiotoets): its W and Q, broken constraints by name, and the gap to the optimum."""

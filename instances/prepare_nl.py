@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from allocator.travel import great_circle_km, pairs_within
+from allocator.travel import pairs_within
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_SOURCE = HERE.parent.parent / "shared" / "data" / "nl"
@@ -119,7 +119,7 @@ def build(src: Path, out: Path) -> None:
 
 def make_regions(mun: pd.DataFrame, bw_long: pd.DataFrame) -> pd.DataFrame:
     npvr = {c: slug for slug, corops in NPVR.items() for c in corops}
-    tags = [";".join([p, c] + ([f"npvr", f"npvr:{npvr[c]}"] if c in npvr else []))
+    tags = [";".join([p, c] + (["npvr", f"npvr:{npvr[c]}"] if c in npvr else []))
             for p, c in zip(mun["province_code"], mun["corop_code"])]
     return pd.DataFrame({
         "region_id": mun["municipality_code"], "name": mun["municipality_name"], "population": mun["population"],

@@ -24,7 +24,7 @@ from allocator.solve import HighsModel, _status
 from allocator.status import EXIT_CODES, Status
 from allocator.export import FORMULA_START
 from cli.main import cli
-from tests.conftest import TINY_MANIFEST, tiny_tables, write_instance
+from tests.conftest import tiny_tables, write_instance
 from tests.helpers import instance
 
 ROOT = Path(__file__).resolve().parent.parent
