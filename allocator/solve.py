@@ -26,6 +26,7 @@ from collections.abc import Iterable
 import highspy
 import numpy as np
 import pyomo.environ as pyo
+from pyomo.common.gc_manager import PauseGC
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from allocator.status import SolveReport, Status
@@ -38,7 +39,8 @@ class HighsModel:
 
     def __init__(self, model: pyo.ConcreteModel, verbose: bool = False):
         t0 = time.perf_counter()
-        info = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=None)
+        with PauseGC():
+            info = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=None)
         self.columns = info.columns
         self.col = {id(v): n for n, v in enumerate(info.columns)}
         self.row: dict[int, list[int]] = {}

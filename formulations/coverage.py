@@ -13,23 +13,29 @@ uncovered by construction, and its people show up in the shortfall.
 
 from __future__ import annotations
 
+import pandas as pd
 import pyomo.environ as pyo
 
 from allocator.data import InstanceData
-from formulations.sparse import linear
+from formulations.sparse import groups, linear, positions, var_array
 
 
 def add_coverage(m: pyo.ConcreteModel, data: InstanceData) -> None:
     """u_ik ≤ Σ_{j ∈ N_k(i)} y_j for every (i, k) with a site in reach."""
     b = m.coverage = pyo.Block()
-    pairs = list(zip(data.coverable["point_id"], data.coverable["ftype_id"]))
+    cov, reach = data.coverable, data.reach
+    pairs = list(zip(cov["point_id"].tolist(), cov["ftype_id"].tolist()))
     b.pair = pyo.Set(initialize=pairs, dimen=2, ordered=True)
     b.covered = pyo.Var(b.pair, bounds=(0, 1))
-    groups = data.reach.groupby(["point_id", "ftype_id"], sort=False)["site_id"].apply(list).to_dict()
-    y = m.facilities.open
+    u = var_array(b.covered, pairs)
+    y = var_array(m.facilities.open, data.sites.index.tolist())[positions(data.sites.index, reach["site_id"])]
+    pair_of_arc = pd.MultiIndex.from_frame(cov[["point_id", "ftype_id"]]).get_indexer(
+        pd.MultiIndex.from_frame(reach[["point_id", "ftype_id"]]))
+    arcs = groups(pair_of_arc)
 
-    def reach(_, i, k):
-        sites = groups[(i, k)]
-        return b.covered[i, k] - linear([1.0] * len(sites), (y[j] for j in sites)) <= 0
+    def row(_, i, k):
+        n = b.pair.ord((i, k)) - 1
+        sites = y[arcs[n]]
+        return (None, linear([1.0] + [-1.0] * len(sites), [u[n], *sites]), 0.0)
 
-    b.reach = pyo.Constraint(b.pair, rule=reach)
+    b.reach = pyo.Constraint(b.pair, rule=row)
