@@ -1,0 +1,123 @@
+"""Build, solve and re-solve timed separately at four sizes, plus OR-Library files (pytest-benchmark).
+
+Run (about 10 minutes on 2 cores):
+    python -m pytest tests/benchmarks -m benchmark --benchmark-json=benchmarks.json
+    python -m tests.benchmarks.table benchmarks.json        # the README table
+
+* build:    instance in memory → reach sets → Pyomo blocks → HiGHS holds the model;
+* solve:    the weighted mode on the built model (time limit per size), gap recorded;
+* re-solve: the shortfall price λ doubled on the persistent model, solved again without a rebuild.
+Every solve is re-checked by the independent checker.  Extra info per row: rows, columns,
+nonzeros, binaries, status, MIP gap, peak RSS (MB).
+"""
+
+from __future__ import annotations
+
+import resource
+import time
+
+import pytest
+
+from allocator.check import check
+from allocator.data import InstanceData
+from allocator.instance import load_instance
+from allocator.modes import build, weighted
+from formulations.objective import shortfall_cost
+from allocator.results import extract
+from allocator.scenario import Scenario
+from allocator.solve import HighsModel
+from formulations.location import build_location_model
+from formulations.min_service import measure_var
+from instances.orlib import read_cap, read_pmedian
+from tests.test_orlib import DATA, OPTIMA
+
+pytestmark = pytest.mark.benchmark
+
+SIZES = {"S": 30.0, "M": 60.0, "L": 60.0, "XL": 180.0}  # time limit per solve (s)
+SCENARIO = dict(hold_harmless="region", keep_last_site=True)
+
+
+def prepared(size: str, time_limit: float) -> InstanceData:
+    return InstanceData.prepare(load_instance(f"gen:{size}:0"), Scenario(**SCENARIO, solver={"time_limit": time_limit}))
+
+
+def fresh(data: InstanceData) -> InstanceData:
+    """A new InstanceData (reach sets not cached), so every round builds from the instance in memory."""
+    return InstanceData(data.instance, data.scenario)
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def describe(benchmark, run, rep=None) -> None:
+    hm = run.highs
+    benchmark.extra_info.update(rows=hm.n_rows, columns=hm.n_cols, nonzeros=hm.nonzeros,
+                                binaries=int(hm.integer.sum()), peak_rss_mb=peak_rss_mb())
+    if rep is not None:
+        benchmark.extra_info.update(status=rep.status.value, mip_gap=rep.mip_gap, objective=rep.objective)
+
+
+def checked(run, rep) -> None:
+    if rep.status.has_solution:
+        res = check(run.data, extract(run.model, run.highs, run.data, rep))
+        assert res.passed, res.violations[:5]
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_build(benchmark, size):
+    data = prepared(size, SIZES[size])
+    run = benchmark.pedantic(lambda: build(fresh(data)), rounds=3 if size != "XL" else 2, iterations=1)
+    describe(benchmark, run)
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_solve(benchmark, size):
+    data = prepared(size, SIZES[size])
+
+    def setup():
+        return (build(data),), {}
+
+    reports = []
+    benchmark.pedantic(lambda run: reports.append((run, weighted(run)[0][1])), setup=setup, rounds=1, iterations=1)
+    run, rep = reports[-1]
+    describe(benchmark, run, rep)
+    checked(run, rep)
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_resolve(benchmark, size):
+    """λ doubled on the persistent model: only one column cost changes."""
+    data = prepared(size, SIZES[size])
+    run = build(data)
+    weighted(run)
+    q = measure_var(run.model, data.scenario)
+
+    def again():
+        run.highs.set_cost(q, -2 * shortfall_cost(data))
+        t0 = time.perf_counter()
+        rep = run.highs.solve(time_limit=SIZES[size])
+        return rep, time.perf_counter() - t0
+
+    rep, _ = benchmark.pedantic(again, rounds=1, iterations=1)
+    describe(benchmark, run, rep)
+    checked(run, rep)
+
+
+ORLIB = [("pmed", "pmed1"), ("pmed", "pmed11"), ("pmed", "pmed16"), ("cap", "cap71"), ("cap", "cap131")]
+
+
+@pytest.mark.parametrize("kind,name", ORLIB)
+def test_orlib(benchmark, kind, name):
+    def once():
+        t0 = time.perf_counter()
+        problem = read_pmedian(DATA / "pmed" / f"{name}.txt") if kind == "pmed" else read_cap(DATA / "cap" / f"{name}.txt")
+        hm = HighsModel(build_location_model(problem))
+        built = time.perf_counter() - t0
+        return built, hm.solve(time_limit=300, mip_gap=1e-9)
+
+    built, rep = benchmark.pedantic(once, rounds=1, iterations=1)
+    key = (name, "p-median" if kind == "pmed" else "CFLP-multi-source")
+    benchmark.extra_info.update(build_seconds=built, solve_seconds=rep.solve_seconds, status=rep.status.value,
+                                objective=rep.objective, published=OPTIMA[key], peak_rss_mb=peak_rss_mb())
+    assert rep.objective == pytest.approx(OPTIMA[key], abs=0.01)
