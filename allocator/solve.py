@@ -150,7 +150,9 @@ class HighsModel:
         h.setOptionValue("time_limit", float(time_limit) if time_limit else INF)
         h.setOptionValue("mip_rel_gap", float(mip_gap))
         h.setOptionValue("random_seed", int(seed))
-        if threads:
+        if threads and h.getOptionValue("threads") != int(threads):
+            # HiGHS keeps one thread pool per process; a new thread count needs a fresh pool
+            highspy.Highs.resetGlobalScheduler(True)
             h.setOptionValue("threads", int(threads))
         t0 = time.perf_counter()
         h.run()

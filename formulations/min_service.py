@@ -7,7 +7,8 @@ q_rk = pop_rk · s_rk ≥ 0                               ``shortfall[region,fty
 Σ_{i∈r} pop_i u_ik + q_rk ≥ σ_k Σ_{i∈r} pop_i          ``minimum[region,ftype]``    constraint 5, divided by pop_rk:
                                                                                  Σ (pop_i/pop_rk) u_ik + s_rk ≥ σ_k
 Q = Σ_{r,k} q_rk                                       ``Q``, ``total``            total shortfall, thousands of persons
-Q_max ≥ q_rk / pop_r                                   ``Q_max``, ``worst``        Q_max ≥ s_rk (worst share)
+Q_max ≥ q_rk / pop_r                                   ``Q_max``, ``worst``        Q_max ≥ s_rk (worst share; rows
+                                                                                 only when the objective uses it)
 =====================================================  ========================  ====================================
 
 Scaling (numerical safety): dividing each minimum row by its population and
@@ -63,7 +64,8 @@ def add_min_service(m: pyo.ConcreteModel, data: InstanceData) -> None:
     b.total = pyo.Constraint(expr=b.Q - linear([population[p] / PERSONS_PER_UNIT for p in keys],
                                                 (b.shortfall[p] for p in keys)) == 0)
     b.Q_max = pyo.Var(bounds=(0, None))
-    b.worst = pyo.Constraint(b.pair, rule=lambda _, r, k: b.Q_max - b.shortfall[r, k] >= 0)
+    if data.scenario.shortfall_measure == "worst":  # only then does Q_max enter the objective
+        b.worst = pyo.Constraint(b.pair, rule=lambda _, r, k: b.Q_max - b.shortfall[r, k] >= 0)
 
 
 def measure_var(m: pyo.ConcreteModel, scenario) -> pyo.Var:

@@ -57,12 +57,12 @@ def test_unbounded_model_is_reported_unbounded():
     assert rep.status == Status.UNBOUNDED and rep.objective is None
 
 
-@pytest.mark.parametrize("args,expected", [
-    ([], {"optimal"}),
-    (["--time-limit", "0.001"], {"time_limit_feasible", "time_limit_no_solution", "optimal"}),
+@pytest.mark.parametrize("instance,args,expected", [
+    ("gen:S:0", [], {"optimal"}),
+    ("gen:M:0", ["--time-limit", "0.001"], {"time_limit_feasible", "time_limit_no_solution", "optimal"}),
 ])
-def test_cli_exit_code_matches_status(args, expected):
-    res = CliRunner().invoke(cli, ["solve", "gen:M:0", "--json", *args])
+def test_cli_exit_code_matches_status(instance, args, expected):
+    res = CliRunner().invoke(cli, ["solve", instance, "--json", *args])
     j = json.loads(res.output)
     assert j["status"] in expected
     assert res.exit_code == EXIT_CODES[Status(j["status"])]
