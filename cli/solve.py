@@ -92,6 +92,13 @@ def _print_summary(data, run, diagnosis) -> None:
     fac = sol.facilities[sol.facilities["decision"].isin(["open", "close"])].groupby(["ftype_id", "decision"]).size()
     if len(fac):
         click.echo("facilities: " + "; ".join(f"{k} {d} {n}" for (k, d), n in fac.items()))
+    ind = sol.indicators
+    if ind:
+        pof, mw = ind.get("price_of_fairness"), ind.get("marginal_welfare_per_meur")
+        click.echo(f"indicators  Gini of welfare per inhabitant {ind['gini_welfare']:.4f} (Theil {ind['theil_welfare']:.4f}, "
+                   f"{ind['theil_welfare_between_provinces'] / ind['theil_welfare']:.0%} between provinces); "
+                   f"price of fairness {_fmt(pof, '.2%')}; one extra M€ adds {_fmt(mw, '.3f')} to the objective"
+                   if ind.get("theil_welfare") else f"indicators  price of fairness {_fmt(pof, '.2%')}")
     click.echo(f"check       {'passed' if run.check.passed else 'FAILED'}")
     if not run.check.passed:
         for v in run.check.violations[:10]:

@@ -34,6 +34,7 @@ def test_lexicographic_and_text_summary():
     res = invoke("solve", "gen:S:0", "--mode", "lexicographic")
     assert res.exit_code == 0, res.output
     assert "status      optimal" in res.output and "check       passed" in res.output
+    assert "indicators  Gini of welfare per inhabitant" in res.output and "price of fairness" in res.output
 
 
 def test_out_folder_is_not_overwritten_without_force(tmp_path):
