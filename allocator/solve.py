@@ -75,6 +75,7 @@ class HighsModel:
             lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in integer]
         self.h.passModel(lp)
         self.integer = integer
+        self.relaxed = False  # integer columns made continuous (LP re-solves for duals)
         self.nonzeros = int(A.nnz)
         self.compile_seconds = time.perf_counter() - t0
         self.values: np.ndarray | None = None
@@ -133,6 +134,7 @@ class HighsModel:
     def relax_integers(self, relax: bool) -> None:
         """Make integer columns continuous (True) or integer again (False): for duals with binaries fixed."""
         cols = np.flatnonzero(self.integer).astype(np.int32)
+        self.relaxed = relax
         if len(cols):
             kind = highspy.HighsVarType.kContinuous if relax else highspy.HighsVarType.kInteger
             self.h.changeColsIntegrality(len(cols), cols, np.array([kind] * len(cols)))
@@ -161,7 +163,7 @@ class HighsModel:
         info = h.getInfo()
         has_primal = info.primal_solution_status == 2  # kSolutionStatusFeasible
         status = _status(model_status, has_primal)
-        mip = bool(self.integer.any())
+        mip = bool(self.integer.any()) and not self.relaxed
         objective = info.objective_function_value if status.has_solution else None
         bound = info.mip_dual_bound if mip else objective
         gap = info.mip_gap if mip else (0.0 if status == Status.OPTIMAL else None)

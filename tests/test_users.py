@@ -203,3 +203,12 @@ def test_cli_evaluate_status_quo_json():
     assert res.exit_code == 0, res.output
     j = json.loads(res.output)
     assert j["feasible"] and j["check"] == "passed" and j["welfare_gap"] >= -1e-6
+
+
+def test_marginal_welfare_with_sites_fixed_matches_finite_difference():
+    """With binaries (the tiny instance), the LP re-solve must still report its dual (regression: an LP was
+    once judged as a MIP without bound and its dual dropped).  Same sites at E_max 0.1 and 0.2."""
+    a, b = run(extra_budget=0.1), run(extra_budget=0.2)
+    assert a.solution.facilities["open"].tolist() == b.solution.facilities["open"].tolist()
+    fd = (b.solution.objective - a.solution.objective) / 0.1
+    assert a.solution.indicators["marginal_welfare_per_meur"] == pytest.approx(fd, abs=1e-6)
