@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import signal
 import sys
 import threading
@@ -46,7 +47,9 @@ def handle_input_errors(fn):
             return fn(*args, **kwargs)
         except KeyboardInterrupt:
             click.echo("interrupted: no output was written; any previous output folder is unchanged", err=True)
-            sys.exit(EXIT_INTERRUPTED)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(EXIT_INTERRUPTED)  # also ends a solver thread still running in C++
         except InputError as err:
             if kwargs.get("as_json"):
                 emit_json({"valid": False, "status": "input_error", "errors": [i.as_dict() for i in err.issues]})
