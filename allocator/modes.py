@@ -151,24 +151,52 @@ def weighted(run: Run) -> list[tuple[str, SolveReport]]:
 
 
 def lexicographic(run: Run) -> list[tuple[str, SolveReport]]:
-    """min measure; then max W with measure ≤ Q*(1 + tol) + 1e-6·max(1, Q*)."""
-    m, hm = run.model, run.highs
+    """min measure; then max W with measure ≤ Q*(1 + tol) + room (see :func:`shortfall_slack`)."""
+    return shortfall_first(run, run.data.scenario.lexicographic_tolerance)
+
+
+def shortfall_first(run: Run, tolerance: float = 0.0, augment: float = 0.0) -> list[tuple[str, SolveReport]]:
+    """Stage 1: min measure → Q*; stage 2: max W − augment·measure s.t. measure ≤ Q*(1 + tolerance) + room.
+
+    ``augment`` > 0 (the Pareto payoff table) makes stage 2 also push the measure down within its room,
+    so the point is not weakly dominated.
+    """
+    m = run.model
     q = measure_var(m, run.data.scenario)
-    lo, hi = hm.bounds(q)
-    hm.set_objective([(q, 1.0)], maximize=False)
-    first = _solve_once(run)
-    if not first.status.has_solution:
-        return [("min shortfall", first)]
-    q_star = hm.value(q)
-    tol = run.data.scenario.lexicographic_tolerance
     unit = measure_scale(run.data.scenario)
-    room = shortfall_slack(q_star * unit) / unit if unit > 1 else 1e-6
-    hm.set_bounds(q, lo, q_star * (1 + tol) + room)
-    hm.set_objective([(m.welfare.W, 1.0)], maximize=True)
+    return _two_stages(run, (q, False, "min shortfall"), ([(m.welfare.W, 1.0), (q, -augment)], True, "max welfare"),
+                       lambda q_star: (None, q_star * (1 + tolerance) + (shortfall_slack(q_star * unit) / unit
+                                                                         if unit > 1 else 1e-6)))
+
+
+def welfare_first(run: Run, augment: float = 0.0) -> list[tuple[str, SolveReport]]:
+    """Stage 1: max W (shortfall free) → W*; stage 2: min measure − augment·W s.t. W ≥ W* − max(10⁻⁶·|W*|, 10⁻⁶)."""
+    m = run.model
+    q = measure_var(m, run.data.scenario)
+    return _two_stages(run, (m.welfare.W, True, "max welfare"), ([(q, 1.0), (m.welfare.W, -augment)], False, "min shortfall"),
+                       lambda w_star: (w_star - max(1e-6 * abs(w_star), 1e-6), None))
+
+
+def _two_stages(run: Run, first: tuple, second: tuple, stage_bounds) -> list[tuple[str, SolveReport]]:
+    """Optimise ``first`` = (column, maximise, label); bound it by ``stage_bounds(value)``; then optimise
+    ``second`` = (objective as (column, cost) pairs, maximise, label).
+
+    The first column's bounds are restored afterwards; the values of stage 2 stay in ``run.highs``.
+    """
+    hm = run.highs
+    (x, x_max, x_label), (objective, y_max, y_label) = first, second
+    lo, hi = hm.bounds(x)
+    hm.set_objective([(x, 1.0)], maximize=x_max)
+    one = _solve_once(run)
+    if not one.status.has_solution:
+        return [(x_label, one)]
+    new_lo, new_hi = stage_bounds(hm.value(x))
+    hm.set_bounds(x, lo if new_lo is None else new_lo, hi if new_hi is None else new_hi)
+    hm.set_objective(objective, maximize=y_max)
     hm.start_from_current_integers()  # stage 1's sites are feasible for stage 2
-    second = _solve_once(run)
-    hm.set_bounds(q, lo, hi)
-    return [("min shortfall", first), ("max welfare", second)]
+    two = _solve_once(run)
+    hm.set_bounds(x, lo, hi)
+    return [(x_label, one), (y_label, two)]
 
 
 def shortfall_slack(persons: float) -> float:

@@ -30,6 +30,7 @@ import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
+from allocator.progress import SolveTicker
 from allocator.status import SolveReport, Status
 
 INF = highspy.kHighsInf
@@ -158,7 +159,7 @@ class HighsModel:
             highspy.Highs.resetGlobalScheduler(True)
             h.setOptionValue("threads", int(threads))
         t0 = time.perf_counter()
-        _run_interruptibly(h)
+        _run_interruptibly(h, SolveTicker(time_limit))
         seconds = time.perf_counter() - t0
         model_status = h.getModelStatus()
         info = h.getInfo()
@@ -224,11 +225,13 @@ class HighsModel:
         return float(sum(self.h.getSolution().row_dual[n] for n in self.row[id(con)]))
 
 
-def _run_interruptibly(h) -> None:
+def _run_interruptibly(h, ticker: SolveTicker) -> None:
     """``h.run()`` in a worker thread (highspy releases the GIL) while this thread waits in 0.2 s steps,
-    so Ctrl-C / SIGTERM reach Python within 0.2 s instead of after the solve.  On an interrupt the
-    exception propagates; the CLI then ends the process, and the solver with it."""
+    so Ctrl-C / SIGTERM reach Python within 0.2 s instead of after the solve, and the terminal shows the
+    elapsed seconds of a long solve.  On an interrupt the exception propagates; the CLI then ends the
+    process, and the solver with it."""
     done = threading.Event()
+    t0 = time.perf_counter()
 
     def work():
         try:
@@ -237,8 +240,11 @@ def _run_interruptibly(h) -> None:
             done.set()
 
     threading.Thread(target=work, daemon=True, name="highs").start()
-    while not done.wait(0.2):
-        pass
+    try:
+        while not done.wait(0.2):
+            ticker.tick(time.perf_counter() - t0)
+    finally:
+        ticker.close()
 
 
 def _finite(x):

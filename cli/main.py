@@ -10,6 +10,7 @@ from __future__ import annotations
 import click
 
 from cli.orlib import orlib
+from cli.pareto import pareto
 from cli.solve import solve
 from cli.users import compare, evaluate, extra_budget
 from cli.validate import scenario_cmd, validate
@@ -32,3 +33,4 @@ cli.add_command(orlib)
 cli.add_command(extra_budget)
 cli.add_command(compare)
 cli.add_command(evaluate)
+cli.add_command(pareto)

@@ -1,0 +1,77 @@
+"""Where independent solves run: in this process, in a local process pool, or on a Dask cluster.
+
+Every caller (``pareto``, ``sweep``) uses one interface, :class:`concurrent.futures.Executor`
+(``submit`` + ``as_completed``), so the code path is the same on a laptop and on a cluster:
+
+* ``workers == 1`` and no scheduler: :class:`InlineExecutor` runs each task at ``submit`` in this
+  process (no pickling, and a model built here for the payoff table is reused);
+* ``workers > 1``: :class:`~concurrent.futures.ProcessPoolExecutor` with the *spawn* start method
+  (a forked child would inherit HiGHS's thread pool in an undefined state);
+* ``scheduler`` (an address such as ``tcp://10.0.0.5:8786``): an existing Dask distributed
+  cluster, through ``Client.get_executor()`` — the same Executor interface.
+
+Tasks are plain top-level functions with picklable arguments.  A worker keeps what is expensive
+to make (a built model) in :data:`WORKER_CACHE` under a key the caller chooses, so a model is
+built once per worker process, not once per task.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from contextlib import contextmanager
+
+from allocator.errors import InputError, InputIssue
+
+WORKER_CACHE: dict = {}
+
+
+def cached(key: str, make: Callable[[], object]):
+    """The worker's object under ``key``, made once; an older key is dropped (one model per worker)."""
+    if key not in WORKER_CACHE:
+        WORKER_CACHE.clear()
+        WORKER_CACHE[key] = make()
+    return WORKER_CACHE[key]
+
+
+class InlineExecutor(Executor):
+    """Runs each task when it is submitted, in this process; its future is already done."""
+
+    slots = 1
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as err:  # noqa: BLE001 - handed to the caller through the future
+            if isinstance(err, KeyboardInterrupt):
+                raise
+            future.set_exception(err)
+        return future
+
+
+@contextmanager
+def executor(workers: int = 1, scheduler: str | None = None) -> Iterator[Executor]:
+    """An Executor for ``workers`` local processes, or for the Dask cluster at ``scheduler``."""
+    if scheduler:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise InputError(InputIssue("--scheduler", "Dask distributed is not installed: pip install 'regio[cluster]'")) from None
+        try:
+            client = Client(scheduler, timeout="10s")
+        except OSError as err:
+            raise InputError(InputIssue("--scheduler", f"no Dask scheduler answers at {scheduler}: {err}")) from None
+        try:
+            ex = client.get_executor(pure=False)
+            ex.slots = sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values()) or 1
+            yield ex
+        finally:
+            client.close()
+    elif workers > 1:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            pool.slots = workers
+            yield pool
+    else:
+        yield InlineExecutor()

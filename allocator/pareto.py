@@ -1,0 +1,258 @@
+"""The Pareto front between broad welfare W (max) and the shortfall measure Q (min): AUGMECON2.
+
+* payoff table, lexicographic:  P_W = max W, then min Q s.t. W ≥ W* − room;
+                                P_Q = min Q, then max W s.t. Q ≤ Q* + room.
+* grid, loose → tight:          ε_k = Q(P_W) − k·(Q(P_W) − Q(P_Q))/(N − 1),  k = 0 … N−1
+                                (k = 0 and k = N−1 are P_W and P_Q themselves).
+* point k (AUGMECON2):          max W + δ·(r_W/r_Q)·s  s.t.  Q + s = ε_k, s ≥ 0,
+                                which equals  max W − δ·(r_W/r_Q)·Q  s.t.  Q ≤ ε_k  (s = ε_k − Q),
+                                δ = 10⁻³, r the payoff ranges: the augmentation makes every optimum
+                                strictly Pareto optimal (no weakly dominated point).
+* bypass:                       the optimum at ε_k (shortfall Q*) is optimal for every ε_j ∈ [Q*, ε_k],
+                                so those grid points are not solved.
+* early exit:                   infeasible at ε_k ⇒ infeasible at every tighter ε_j.
+
+A weighted sum max W − λQ finds only the points on the convex hull of the front; this finds the
+others too (tests/test_pareto.py has an instance with such a point).
+
+Each worker builds the model once (:func:`allocator.executors.cached`) and only changes the
+shortfall column's upper bound and the two objective costs between points; every point starts from
+P_Q's sites, which are feasible at every ε of the grid.  Points are dispatched loose → tight to free
+workers; a point whose grid value a finished point bypasses is not dispatched.  Each point is
+extracted, checked by the independent checker and carries W, Q, price of fairness
+(W(P_W) − W)/|W(P_W)|, Gini of welfare per inhabitant, extra money used, status and gap.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, wait
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from allocator.check import check
+from allocator.data import InstanceData
+from allocator.executors import WORKER_CACHE, cached, executor
+from allocator.indicators import inequality
+from allocator.modes import Run, _combine, build, shortfall_first, welfare_first
+from allocator.progress import Points
+from allocator.results import extract
+from allocator.status import SEVERITY, SolveReport, Status
+from formulations.min_service import measure_scale, measure_var
+
+AUGMENTATION = 1e-3  # δ
+DOMINANCE_TOL = 1e-7  # relative tolerance when comparing points
+
+
+@dataclass(frozen=True)
+class Front:
+    """The front (``points``), the payoff table and what happened at each grid value (``grid``)."""
+
+    points: pd.DataFrame
+    payoff: pd.DataFrame
+    grid: pd.DataFrame
+    seconds: float
+    build_seconds: float
+    workers: int
+
+    @property
+    def status(self) -> Status:
+        statuses = [Status(s) for s in self.points["status"]] + [Status(s) for s in self.payoff["status"]]
+        return max(statuses, key=SEVERITY.index) if statuses else Status.ERROR
+
+    def as_dict(self) -> dict:
+        return {"status": self.status.value, "seconds": self.seconds, "build_seconds": self.build_seconds,
+                "workers": self.workers, "points": _records(self.points), "payoff_table": _records(self.payoff),
+                "grid": _records(self.grid)}
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """Rows as dicts, with missing values (NaN) as None so the JSON stays valid."""
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
+def pareto_front(data: InstanceData, points: int = 7, workers: int = 1, scheduler: str | None = None,
+                 on_progress: Points | None = None) -> Front:
+    """The AUGMECON2 front with ``points`` grid values (payoff extremes included) on ``workers`` processes."""
+    t0 = time.perf_counter()
+    points = max(int(points), 2)
+    run = build(data)
+    unit = measure_scale(data.scenario)
+    payoff_rows, extremes = [], []
+    for label, lexicographic in (("max welfare first", _welfare_first), ("min shortfall first", _shortfall_first)):
+        rep = _combine(lexicographic(run, payoff_rows), run.build_seconds)
+        row = {"payoff": label, "k": 0 if not payoff_rows else points - 1, **_describe(run, rep, None)}
+        row["epsilon"] = row.get("measure")  # the grid's ends are the payoff points' own shortfalls
+        payoff_rows.append(row)
+        extremes.append((row, run.highs.values.copy() if rep.status.has_solution else None))
+        if on_progress is not None:
+            on_progress.done(rep.status)
+    payoff = pd.DataFrame(payoff_rows)
+    (p_w, _), (p_q, q_sites_values) = extremes
+    grid_rows = [{"k": 0, "epsilon": p_w.get("measure"), "outcome": "payoff (max welfare first)"}]
+    results = [p_w] if p_w["status"] in _HAS_SOLUTION else []
+    interior = []
+    if p_w["status"] in _HAS_SOLUTION and p_q["status"] in _HAS_SOLUTION:
+        q_hi, q_lo = p_w["measure"] / unit, p_q["measure"] / unit
+        w_hi, w_lo = p_w["welfare"], p_q["welfare"]
+        if q_hi - q_lo > 1e-9 * max(1.0, q_hi) and w_hi - w_lo > 1e-9 * max(1.0, abs(w_hi)):
+            eps = q_hi - np.arange(points) * (q_hi - q_lo) / (points - 1)
+            interior = [(k, float(eps[k])) for k in range(1, points - 1)]
+            coef = AUGMENTATION * (w_hi - w_lo) / (q_hi - q_lo)
+            site_cols = run.highs.cols_of(run.model.facilities.open[j] for j in data.sites.index)
+            start = q_sites_values[site_cols] if len(site_cols) else np.zeros(0)
+            solved, grid_more = _solve_grid(run, data, interior, coef, np.round(start), workers, scheduler, on_progress)
+            results += solved
+            grid_rows += grid_more
+    grid_rows.append({"k": points - 1, "epsilon": p_q.get("measure"), "outcome": "payoff (min shortfall first)"})
+    if p_q["status"] in _HAS_SOLUTION:
+        results.append(p_q)
+    if on_progress is not None:
+        on_progress.done(None, max(0, points - 2 - len(interior)))
+    front, dropped = _nondominated(pd.DataFrame(results))
+    for row in grid_rows:
+        if row["k"] in dropped:
+            row["outcome"] += f"; not reported: {dropped[row['k']]}"
+    p_max = p_w["welfare"] if p_w["status"] in _HAS_SOLUTION else None
+    defined = p_max is not None and abs(p_max) > 1e-6  # a ratio to W_max ≈ 0 means nothing
+    front["price_of_fairness"] = (p_max - front["welfare"]) / abs(p_max) if defined else np.nan
+    grid = pd.DataFrame(grid_rows)
+    grid["epsilon"] = grid["epsilon"].astype(float)
+    return Front(front.reset_index(drop=True), payoff, grid.sort_values("k").reset_index(drop=True),
+                 time.perf_counter() - t0, run.build_seconds, workers)
+
+
+_HAS_SOLUTION = {s.value for s in Status if s.has_solution}
+
+
+def _welfare_first(run: Run, _payoff: list) -> list[tuple[str, SolveReport]]:
+    """P_W, with stage 2 augmented (min Q − δ·W within W ≥ W* − room): W is not left below W* at equal Q.
+
+    Within the room the trade is at most δ·room of Q, far below a person.
+    """
+    return welfare_first(run, augment=AUGMENTATION)
+
+
+def _shortfall_first(run: Run, payoff: list) -> list[tuple[str, SolveReport]]:
+    """P_Q, with stage 2 augmented: max W − δ·(|W(P_W)|/Q(P_W))·Q within Q ≤ Q* + room.
+
+    Stage 2's room (:func:`allocator.modes.shortfall_slack`) would otherwise let it keep a Q a few
+    persons above Q* at the same W: a weakly dominated point.  Any positive augmentation removes
+    that; the payoff values only set its scale.
+    """
+    p_w = payoff[0]
+    scale = 0.0
+    if p_w["status"] in _HAS_SOLUTION and p_w["measure"] > 0:
+        scale = AUGMENTATION * max(1.0, abs(p_w["welfare"])) / (p_w["measure"] / measure_scale(run.data.scenario))
+    return shortfall_first(run, augment=scale)
+
+
+def _solve_grid(run: Run, data: InstanceData, interior: list[tuple[int, float]], coef: float, start: np.ndarray,
+                workers: int, scheduler: str | None, on_progress: Points | None) -> tuple[list[dict], list[dict]]:
+    """Dispatch the interior grid values loose → tight; apply bypass and early exit as results come in."""
+    key = f"pareto-{uuid.uuid4().hex}"
+    WORKER_CACHE.clear()
+    WORKER_CACHE[key] = run  # the inline executor reuses the model built for the payoff table
+    pending = deque(interior)
+    eps_of = dict(interior)
+    inflight, solved, grid = {}, [], []
+    try:
+        with executor(workers, scheduler) as ex:
+            slots = getattr(ex, "slots", None) or max(1, workers)
+            while pending or inflight:
+                while pending and len(inflight) < slots:
+                    k, eps = pending.popleft()
+                    inflight[ex.submit(solve_point, key, data, eps, coef, start)] = k
+                done, _ = wait(inflight, return_when=FIRST_COMPLETED)
+                for future in sorted(done, key=lambda f: inflight[f]):
+                    k = inflight.pop(future)
+                    res = future.result()
+                    res["k"] = k
+                    grid.append({"k": k, "epsilon": eps_of[k] * measure_scale(data.scenario), "outcome": "solved"})
+                    if on_progress is not None:
+                        on_progress.done(Status(res["status"]))
+                    if res["status"] in _HAS_SOLUTION:
+                        solved.append(res)
+                        q_star = res["measure"] / measure_scale(data.scenario)
+                        skip = [(j, e) for j, e in pending if e >= q_star - 1e-9 * max(1.0, abs(q_star))]
+                        outcome = f"bypassed (same optimum as k={k})"
+                    elif res["status"] == Status.INFEASIBLE.value:
+                        skip = [(j, e) for j, e in pending if j > k]
+                        outcome = f"early exit (k={k} infeasible)"
+                    else:
+                        skip = []
+                    for item in skip:
+                        pending.remove(item)
+                        grid.append({"k": item[0], "epsilon": item[1] * measure_scale(data.scenario), "outcome": outcome})
+                        if on_progress is not None:
+                            on_progress.done(None)
+    finally:
+        WORKER_CACHE.pop(key, None)
+    return solved, grid
+
+
+def solve_point(key: str, data: InstanceData, epsilon: float, coef: float, start: np.ndarray) -> dict:
+    """One grid point on the worker's model: max W − coef·Q s.t. Q ≤ ε, started from P_Q's sites."""
+    run = cached(key, lambda: build(data))
+    m, hm = run.model, run.highs
+    q = measure_var(m, data.scenario)
+    lo, hi = hm.bounds(q)
+    hm.set_objective([(m.welfare.W, 1.0), (q, -coef)], maximize=True)
+    hm.set_bounds(q, lo, epsilon)
+    hm.start_from([m.facilities.open[j] for j in data.sites.index], start)
+    o = data.scenario.solver
+    try:
+        rep = hm.solve(time_limit=o.time_limit, mip_gap=o.mip_gap, threads=o.threads, seed=o.seed,
+                       build_seconds=run.build_seconds)
+        return _describe(run, rep, epsilon * measure_scale(data.scenario))
+    finally:
+        hm.set_bounds(q, lo, hi)
+
+
+def _describe(run: Run, rep: SolveReport, epsilon: float | None) -> dict:
+    """W, Q, measure, status, gap, seconds, Gini, extra money and the checker's verdict of the current solution."""
+    row = {"epsilon": epsilon, "status": rep.status.value, "mip_gap": rep.mip_gap, "solve_seconds": rep.solve_seconds}
+    if not rep.status.has_solution:
+        return row
+    sol = extract(run.model, run.highs, run.data, rep)
+    verdict = check(run.data, sol)
+    ineq = inequality(run.data, sol)
+    sc = run.data.scenario
+    measure = sol.shortfall if sc.shortfall_measure == "total" else sol.shortfall_worst
+    head = sol.headline()
+    return {**row, "welfare": sol.welfare, "shortfall": sol.shortfall, "measure": measure,
+            "shortfall_worst": sol.shortfall_worst, "gini_welfare": ineq.get("gini_welfare"),
+            "extra_money": head["extra_money"], "sites_opened": head["sites_opened"],
+            "sites_closed": head["sites_closed"], "regions_below_minimum": head["regions_below_minimum"],
+            "check": "passed" if verdict.passed else "FAILED: " + "; ".join(map(str, verdict.violations[:3]))}
+
+
+def _nondominated(points: pd.DataFrame) -> tuple[pd.DataFrame, dict[int, str]]:
+    """Distinct points, none weakly dominated by another (W ≥ and Q ≤, one of them strictly).
+
+    Returns the front (loose → tight) and, for each grid index dropped, why: a repeat of a point
+    already on the front, or dominated (possible only when a point stopped at its time limit).
+    """
+    if points.empty:
+        return points, {}
+    pts = points.sort_values(["measure", "welfare", "k"], ascending=[False, False, True]).reset_index(drop=True)
+    w, q = pts["welfare"].to_numpy(float), pts["measure"].to_numpy(float)
+    tw = DOMINANCE_TOL * np.maximum(1.0, np.abs(w))
+    tq = DOMINANCE_TOL * np.maximum(1.0, np.abs(q))
+    keep = np.ones(len(pts), dtype=bool)
+    dropped = {}
+    for i in range(len(pts)):
+        same = (np.abs(w - w[i]) <= tw) & (np.abs(q - q[i]) <= tq)
+        better = (w >= w[i] - tw) & (q <= q[i] + tq) & ~same
+        first_same = np.flatnonzero(same[:i] & keep[:i])
+        if better.any():
+            keep[i] = False
+            dropped[int(pts.at[i, "k"])] = f"dominated by k={int(pts.at[int(np.flatnonzero(better)[0]), 'k'])}"
+        elif len(first_same):
+            keep[i] = False
+            dropped[int(pts.at[i, "k"])] = f"same point as k={int(pts.at[int(first_same[0]), 'k'])}"
+    return pts[keep].reset_index(drop=True), dropped

@@ -1,0 +1,72 @@
+"""``regio pareto``: the W–Q front (AUGMECON2), its payoff table, on one or more worker processes."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from allocator.output import check_target
+from allocator.pareto import pareto_front
+from allocator.progress import Points, enable
+from cli.common import emit_json, handle_input_errors, instance_argument, scenario_option
+from cli.users import _write, run_options
+from cli.validate import load
+
+@click.command()
+@instance_argument
+@scenario_option
+@click.option("--points", type=click.IntRange(min=2), default=7, show_default=True,
+              help="Grid values of the allowed shortfall, the two payoff extremes included.")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Worker processes (each builds the model once).")
+@click.option("--scheduler", help="Address of a running Dask scheduler to solve the points on (tcp://host:8786).")
+@click.option("--mip-gap", type=float, help="Relative MIP gap at which HiGHS stops, per point.")
+@run_options
+@handle_input_errors
+def pareto(instance, scenario_file, points, workers, scheduler, mip_gap, time_limit, out, force, excel, as_json):
+    """The Pareto front between broad welfare W and the shortfall Q (ε-constraint, AUGMECON2).
+
+    Every reported point is Pareto optimal when its status is optimal; each carries W, Q, the price
+    of fairness, the Gini of welfare per inhabitant, extra money used, status, gap and the checker's
+    verdict.  Time limits (--time-limit) apply per solve.
+    """
+    if out:
+        check_target(Path(out), force)
+    solver = {k: v for k, v in (("time_limit", time_limit), ("mip_gap", mip_gap)) if v is not None}
+    data = load(instance, scenario_file, {"solver": solver})
+    enable(not as_json)
+    with Points(points, "pareto") as bar:
+        front = pareto_front(data, points=points, workers=workers, scheduler=scheduler, on_progress=bar)
+    if as_json:
+        emit_json(front.as_dict())
+    else:
+        _print_front(data, front)
+    if out:
+        tables = {"points": front.points, "payoff_table": front.payoff, "grid": front.grid}
+        _write(out, force, excel, tables, {"scenario.toml": data.scenario.to_toml(),
+                                           "pareto.json": json.dumps(front.as_dict(), indent=2, default=str)})
+        if not as_json:
+            click.echo(f"tables written to {out}/")
+    sys.exit(front.status.exit_code)
+
+
+def _print_front(data, front) -> None:
+    sc = data.scenario
+    click.echo(f"Pareto front on {data.instance.name}, scenario '{sc.name}' ({sc.shortfall_measure} shortfall, "
+               f"hold-harmless {sc.hold_harmless}): {len(front.points)} point(s), {front.seconds:.1f} s "
+               f"on {front.workers} worker(s), status {front.status.value}")
+    click.echo(f"{'k':>3} {'welfare W':>12} {'shortfall Q':>12} {'price of':>9} {'Gini':>7} {'extra':>7} "
+               f"{'status':<21} {'gap':>8} {'seconds':>8}  check")
+    click.echo(f"{'':>3} {'M€-eq/yr':>12} {'persons':>12} {'fairness':>9} {'':>7} {'M€':>7}")
+    for p in front.points.itertuples():
+        pof = "—" if p.price_of_fairness != p.price_of_fairness else f"{p.price_of_fairness:.2%}"
+        gap = "—" if p.mip_gap is None or p.mip_gap != p.mip_gap else f"{p.mip_gap:.3%}"
+        click.echo(f"{p.k:>3} {p.welfare:>12,.2f} {p.shortfall:>12,.0f} {pof:>9} {p.gini_welfare:>7.4f} "
+                   f"{p.extra_money:>7.1f} {p.status:<21} {gap:>8} {p.solve_seconds:>8.1f}  {p.check}")
+    skipped = front.grid["outcome"].str.startswith(("bypassed", "early exit")).sum()
+    click.echo(f"grid: {len(front.grid)} values, {skipped} skipped by bypass/early exit; payoff table:")
+    for p in front.payoff.itertuples():
+        click.echo(f"  {p.payoff:<20} W {p.welfare:,.2f}  Q {p.shortfall:,.0f}  {p.status}")

@@ -1,0 +1,99 @@
+"""The Pareto front (AUGMECON2): a non-supported point found, no dominated point, workers agree."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from allocator.data import InstanceData
+from allocator.instance import load_instance
+from allocator.modes import build, solve
+from allocator.pareto import pareto_front
+from allocator.scenario import Scenario
+from cli.main import cli
+from tests.helpers import LINEAR
+from tests.pareto_cases import FRONT, NON_SUPPORTED, knapsack_front_instance
+
+
+def _data(**scenario):
+    return InstanceData.prepare(knapsack_front_instance(), Scenario(welfare=LINEAR, solver={"mip_gap": 0.0}, **scenario))
+
+
+def _pairs(front):
+    return [(round(w, 6), round(q, 6)) for w, q in zip(front.points["welfare"], front.points["shortfall"])]
+
+
+def test_front_is_every_pareto_optimal_plan_including_the_non_supported_one():
+    front = pareto_front(_data(), points=11)
+    assert np.allclose(_pairs(front), FRONT, atol=1e-5)
+    assert any(np.allclose(p, NON_SUPPORTED, atol=1e-5) for p in _pairs(front))
+    assert (front.points["check"] == "passed").all()
+    assert set(front.points["status"]) == {"optimal"}
+    # bypass: k = 2 (ε = 4,000) is met by k = 1's optimum (Q = 4,000), so it is not solved
+    outcome = dict(zip(front.grid["k"], front.grid["outcome"]))
+    assert outcome[2].startswith("bypassed") and outcome[1] == "solved"
+
+
+@pytest.mark.parametrize("price", sorted({0.0, 100.0, 333.0, 334.0, 1000.0, 1999.0, 2000.0, 2001.0, 2500.0, 1e4, 1e6,
+                                          *np.geomspace(10, 1e5, 25).round(3)}))
+def test_weighted_sum_never_finds_the_non_supported_point(price):
+    """W − λ·10⁻⁶·Q: A (−2, 4000) beats 'none' only if λ > 2000 and beats B only if λ < 333.3 (module docstring)."""
+    run = solve(build(_data(shortfall_price=price)), indicators=False)
+    found = (run.solution.welfare, run.solution.shortfall)
+    assert not np.allclose(found, NON_SUPPORTED, atol=1e-5)
+    lam = price * 1e-6
+    value = {p: p[0] - lam * p[1] for p in FRONT}
+    assert value[NON_SUPPORTED] < max(v for p, v in value.items() if p != NON_SUPPORTED) + 1e-12
+
+
+def _assert_front_shape(front):
+    w, q = front.points["welfare"].to_numpy(), front.points["measure"].to_numpy()
+    assert np.all(np.diff(q) < 0), "points run from loose to tight, each with less shortfall"
+    assert np.all(np.diff(w) <= 1e-9 * np.maximum(1, np.abs(w[1:]))), "W never rises as the allowed shortfall tightens"
+    for i in range(len(w)):
+        for j in range(len(w)):
+            if i != j:
+                assert not (w[j] >= w[i] - 1e-9 and q[j] <= q[i] + 1e-9), f"point {j} weakly dominates point {i}"
+
+
+def test_generated_front_has_no_dominated_point_and_monotone_welfare():
+    data = InstanceData.prepare(load_instance("gen:S:0"), Scenario(solver={"mip_gap": 1e-6, "threads": 1}))
+    front = pareto_front(data, points=5)
+    assert len(front.points) >= 3
+    _assert_front_shape(front)
+    assert (front.points["check"] == "passed").all()
+    pof = front.points["price_of_fairness"].to_numpy()
+    assert pof[0] == pytest.approx(0, abs=1e-6) and np.all(np.diff(pof) >= -1e-9)
+
+
+def test_one_worker_and_two_workers_give_the_same_front():
+    one = pareto_front(_data(), points=11, workers=1)
+    two = pareto_front(_data(), points=11, workers=2)
+    assert np.allclose(_pairs(one), _pairs(two), atol=1e-6)
+    _assert_front_shape(two)
+
+
+def test_front_of_a_single_point_when_nothing_trades_off():
+    """λ irrelevant; with both sites forced open there is one plan, so the front is one point."""
+    front = pareto_front(_data(force_open=["A", "B"]), points=5)
+    assert _pairs(front) == [(-5.0, 0.0)]
+
+
+def test_cli_pareto_json_and_tables(tmp_path, monkeypatch):
+    import tests.pareto_cases as cases
+    monkeypatch.setattr("cli.validate.load_instance", lambda name: cases.knapsack_front_instance())
+    scenario = tmp_path / "linear.toml"
+    scenario.write_text('[welfare]\nbreakpoints = [1.0]\nslopes = [1.0]\nloss_aversion = 1.0\n[solver]\nmip_gap = 0.0\n')
+    out = tmp_path / "front"
+    res = CliRunner().invoke(cli, ["pareto", "knap", "-s", str(scenario), "--points", "11", "--json", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    payload = json.loads(res.output)
+    assert {"points", "payoff_table", "seconds"} <= set(payload)
+    assert all({"welfare", "shortfall", "status", "mip_gap"} <= set(p) for p in payload["points"])
+    assert [round(p["shortfall"]) for p in payload["points"]] == [5000, 4000, 1000, 0]
+    assert {"points.csv", "payoff_table.csv", "grid.csv", "scenario.toml", "pareto.json"} <= {p.name for p in out.iterdir()}
+    text = CliRunner().invoke(cli, ["pareto", "knap", "-s", str(scenario), "--points", "3"])
+    assert text.exit_code == 0 and "payoff table" in text.output
