@@ -12,6 +12,7 @@ import click
 from cli.orlib import orlib
 from cli.pareto import pareto
 from cli.solve import solve
+from cli.sweep import sweep
 from cli.users import compare, evaluate, extra_budget
 from cli.validate import scenario_cmd, validate
 
@@ -34,3 +35,4 @@ cli.add_command(extra_budget)
 cli.add_command(compare)
 cli.add_command(evaluate)
 cli.add_command(pareto)
+cli.add_command(sweep)

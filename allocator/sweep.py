@@ -1,0 +1,233 @@
+"""Scenario sweeps: many what-ifs from one grid file, one table out, resumable after an interruption.
+
+A grid file (TOML) says which scenario fields vary; dotted keys reach nested fields
+(``"norms.gp"``, ``"solver.time_limit"``, ``"welfare.loss_aversion"``)::
+
+    kind = "product"              # product | list | random
+    [fixed]                       # every run (optional)
+    "solver.time_limit" = 30
+    [values]                      # product: the cartesian product of these lists
+    shortfall_price = [1000, 2000, 4000]
+    hold_harmless = ["none", "region"]
+
+    kind = "list"                 # list: one table per run
+    [[runs]]
+    name = "strict norms"
+    "norms.gp" = 10
+
+    kind = "random"               # random: seeded samples, for uncertainty analysis
+    samples = 50
+    seed = 1
+    [distributions]
+    shortfall_price = { uniform = [1000, 5000] }
+    capacity_scale = { normal = [1.0, 0.1] }
+    hold_harmless = { choice = ["none", "region"] }
+
+Every run's scenario is resolved and checked against the instance before anything is solved, so a
+bad grid fails at once, naming the grid file and the run.  Runs go to an
+:func:`allocator.executors.executor` (in this process, a process pool, or a Dask cluster — one code
+path).  Each finished run is appended to ``journal.jsonl`` in the output folder and flushed to disk;
+started again with the same grid, the sweep skips the runs the journal holds.  ``results.csv`` is
+(re)written from the journal when the sweep ends.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import os
+import time
+import tomllib
+from concurrent.futures import FIRST_COMPLETED, wait
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from allocator.check import check
+from allocator.data import InstanceData
+from allocator.errors import InputError, InputIssue, IssueCollector
+from allocator.executors import executor
+from allocator.indicators import inequality
+from allocator.instance import Instance
+from allocator.modes import build, solve
+from allocator.progress import Points
+from allocator.scenario import Scenario, check_against, resolve_scenario
+from allocator.status import Status
+
+JOURNAL, RESULTS, GRID_COPY = "journal.jsonl", "results.csv", "grid.toml"
+KINDS = ("product", "list", "random")
+
+
+@dataclass(frozen=True)
+class SweepRun:
+    run_id: str
+    overrides: dict  # dotted key -> value
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    table: pd.DataFrame
+    seconds: float
+    resumed: int  # runs taken from an earlier, interrupted sweep
+
+    def as_dict(self) -> dict:
+        rows = self.table.astype(object).where(self.table.notna(), None).to_dict("records")
+        return {"runs": rows, "seconds": self.seconds, "resumed": self.resumed}
+
+
+def read_grid(path: str | Path) -> list[SweepRun]:
+    """The runs a grid file describes (see the module docstring), each with a stable id."""
+    path = Path(path)
+    label = str(path)
+    if not path.exists():
+        raise InputError(InputIssue(label, "missing grid file"))
+    try:
+        grid = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise InputError(InputIssue(label, f"not valid TOML: {err}")) from None
+    kind = grid.get("kind", "product")
+    if kind not in KINDS:
+        raise InputError(InputIssue(label, f"kind = '{kind}': expected one of {', '.join(KINDS)}", column="kind"))
+    fixed = grid.get("fixed", {})
+    if kind == "product":
+        values = grid.get("values", {})
+        bad = [k for k, v in values.items() if not isinstance(v, list) or not v]
+        if not values or bad:
+            raise InputError(InputIssue(label, "[values] needs at least one key, each a non-empty list"
+                                        + (f" (not: {', '.join(bad)})" if bad else ""), column="values"))
+        combos = [dict(zip(values, combo)) for combo in itertools.product(*values.values())]
+    elif kind == "list":
+        combos = grid.get("runs", [])
+        if not combos:
+            raise InputError(InputIssue(label, "kind = 'list' needs at least one [[runs]] table", column="runs"))
+    else:
+        combos = _samples(grid, label)
+    runs = []
+    for combo in combos:
+        overrides = {**fixed, **combo}
+        digest = hashlib.sha1(json.dumps(overrides, sort_keys=True, default=str).encode()).hexdigest()[:10]
+        runs.append(SweepRun(f"run-{len(runs) + 1:04d}-{digest}", overrides))
+    return runs
+
+
+def _samples(grid: dict, label: str) -> list[dict]:
+    dists, n, seed = grid.get("distributions", {}), grid.get("samples"), grid.get("seed", 0)
+    if not isinstance(n, int) or n < 1 or not dists:
+        raise InputError(InputIssue(label, "kind = 'random' needs samples (a positive whole number) and [distributions]"))
+    rng = np.random.default_rng(seed)
+    draws = {}
+    for key, spec in dists.items():
+        (name, args), = spec.items() if isinstance(spec, dict) and len(spec) == 1 else ((None, None),)
+        if name == "uniform" and len(args) == 2:
+            draws[key] = rng.uniform(args[0], args[1], n).tolist()
+        elif name == "normal" and len(args) == 2:
+            draws[key] = rng.normal(args[0], args[1], n).tolist()
+        elif name == "choice" and len(args) >= 1:
+            draws[key] = [args[i] for i in rng.integers(0, len(args), n)]
+        else:
+            raise InputError(InputIssue(label, f"{key}: expected {{uniform = [lo, hi]}}, {{normal = [mean, sd]}} "
+                                        "or {choice = [...]}", column=key))
+    return [{k: v[i] for k, v in draws.items()} for i in range(n)]
+
+
+def nested(overrides: dict) -> dict:
+    """{"norms.gp": 10} → {"norms": {"gp": 10}}; a run's ``name`` becomes the scenario's name."""
+    out: dict = {}
+    for key, value in overrides.items():
+        parts = key.split(".")
+        node = out
+        for p in parts[:-1]:
+            node = node.setdefault(p, {})
+        node[parts[-1]] = value
+    return out
+
+
+def resolve_runs(instance: Instance, runs: list[SweepRun], scenario_file: str | None, grid_label: str) -> list[Scenario]:
+    """Every run's scenario (defaults < scenario file < run overrides), all checked before any solve."""
+    issues = IssueCollector()
+    scenarios = []
+    for run in runs:
+        try:
+            sc = resolve_scenario(instance.manifest.defaults, scenario_file, nested(run.overrides))
+            check_against(sc, instance, label=f"{grid_label} ({run.run_id})")
+            scenarios.append(sc)
+        except InputError as err:
+            for issue in err.issues:
+                origin = "" if issue.file == "command-line options" else f" (from {issue.file})"
+                issues.add(f"{grid_label} ({run.run_id})", issue.message + origin, column=issue.column)
+    issues.raise_if_any()
+    return scenarios
+
+
+def run_one(instance: Instance, scenario: Scenario, run_id: str, overrides: dict) -> dict:
+    """Build, solve and check one scenario; one row of the sweep table."""
+    data = InstanceData.prepare(instance, scenario)
+    run = solve(build(data), indicators=False)
+    rep, sol = run.report, run.solution
+    row = {"run_id": run_id, **{f"set:{k}": v for k, v in overrides.items()}, "status": rep.status.value,
+           "mip_gap": rep.mip_gap, "build_seconds": rep.build_seconds, "solve_seconds": rep.solve_seconds}
+    if sol is not None:
+        head = sol.headline()
+        row.update({"welfare": sol.welfare, "shortfall": sol.shortfall, "shortfall_worst": sol.shortfall_worst,
+                    "extra_money": head["extra_money"], "deearmarked_money": head["deearmarked_money"],
+                    "sites_opened": head["sites_opened"], "sites_closed": head["sites_closed"],
+                    "regions_below_minimum": head["regions_below_minimum"],
+                    "gini_welfare": inequality(data, sol).get("gini_welfare"),
+                    "check": "passed" if run.check.passed else "FAILED"})
+    return row
+
+
+def run_sweep(instance: Instance, runs: list[SweepRun], scenarios: list[Scenario], out: Path, workers: int = 1,
+              scheduler: str | None = None, on_progress: Points | None = None) -> SweepResult:
+    """Run what the journal in ``out`` does not hold yet; stream each row to it; write results.csv."""
+    t0 = time.perf_counter()
+    out.mkdir(parents=True, exist_ok=True)
+    journal = out / JOURNAL
+    done = read_journal(journal)
+    todo = [(r, s) for r, s in zip(runs, scenarios) if r.run_id not in done]
+    resumed = len(runs) - len(todo)
+    if on_progress is not None and resumed:
+        on_progress.done(None, resumed)
+    with executor(workers, scheduler) as ex, journal.open("a", encoding="utf-8") as log:
+        slots = getattr(ex, "slots", 1)
+        pending, inflight = list(reversed(todo)), {}
+        while pending or inflight:
+            while pending and len(inflight) < slots:
+                r, sc = pending.pop()
+                inflight[ex.submit(run_one, instance, sc, r.run_id, r.overrides)] = r
+            finished, _ = wait(inflight, return_when=FIRST_COMPLETED)
+            for future in finished:
+                inflight.pop(future)
+                row = _finite(future.result())
+                log.write(json.dumps(row, default=str, allow_nan=False) + "\n")
+                log.flush()
+                os.fsync(log.fileno())
+                done[row["run_id"]] = row
+                if on_progress is not None:
+                    on_progress.done(Status(row["status"]))
+    table = pd.DataFrame([done[r.run_id] for r in runs if r.run_id in done])
+    tmp = out / f".{RESULTS}.tmp"
+    table.to_csv(tmp, index=False)
+    os.replace(tmp, out / RESULTS)
+    return SweepResult(table, time.perf_counter() - t0, resumed)
+
+
+def _finite(row: dict) -> dict:
+    """NaN and infinities as None (JSON has neither)."""
+    return {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in row.items()}
+
+
+def read_journal(path: Path) -> dict[str, dict]:
+    """Rows of finished runs by id; a torn last line (killed while writing) is ignored."""
+    rows = {}
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            rows[row["run_id"]] = row
+    return rows

@@ -1,0 +1,135 @@
+"""Sweeps: grid kinds, clear errors, streamed journal and resume, and one code path for every executor."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import allocator.sweep as sweep_mod
+from allocator.errors import InputError
+from allocator.sweep import read_grid, resolve_runs, run_sweep
+from cli.main import cli
+from tests.helpers import instance
+from tests.conftest import tiny_tables
+
+GRID = """kind = "product"
+[fixed]
+"solver.mip_gap" = 0.0
+[values]
+shortfall_price = [0, 5000]
+hold_harmless = ["none", "region"]
+"""
+
+
+def _grid(tmp_path, text=GRID, name="grid.toml") -> Path:
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def _sweep(tmp_path, out="out", workers=1, scheduler=None, text=GRID):
+    inst = instance(tiny_tables())
+    runs = read_grid(_grid(tmp_path, text))
+    scenarios = resolve_runs(inst, runs, None, "grid.toml")
+    return run_sweep(inst, runs, scenarios, tmp_path / out, workers=workers, scheduler=scheduler)
+
+
+def _key(table: pd.DataFrame) -> list:
+    return [(r.run_id, r.status, round(r.welfare, 6), round(r.shortfall, 3)) for r in table.itertuples()]
+
+
+def test_product_list_and_random_grids(tmp_path):
+    runs = read_grid(_grid(tmp_path))
+    assert [r.overrides for r in runs] == [
+        {"solver.mip_gap": 0.0, "shortfall_price": p, "hold_harmless": h} for p in (0, 5000) for h in ("none", "region")]
+    assert len({r.run_id for r in runs}) == 4
+    listed = read_grid(_grid(tmp_path, 'kind = "list"\n[[runs]]\nname = "a"\nshortfall_price = 1\n[[runs]]\n"norms.gp" = 5\n'))
+    assert [r.overrides for r in listed] == [{"name": "a", "shortfall_price": 1}, {"norms.gp": 5}]
+    text = ('kind = "random"\nsamples = 5\nseed = 7\n[distributions]\nshortfall_price = {uniform = [1000, 5000]}\n'
+            'hold_harmless = {choice = ["none", "region"]}\ncapacity_scale = {normal = [1.0, 0.1]}\n')
+    a, b = read_grid(_grid(tmp_path, text, "r1.toml")), read_grid(_grid(tmp_path, text, "r2.toml"))
+    assert [r.overrides for r in a] == [r.overrides for r in b], "seeded samples are reproducible"
+    assert all(1000 <= r.overrides["shortfall_price"] <= 5000 for r in a)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('kind = "grid"\n', "kind = 'grid'"),
+    ('[values]\nshortfall_price = 5\n', "non-empty list"),
+    ('kind = "random"\nsamples = 3\n[distributions]\nshortfall_price = {beta = [1, 2]}\n', "uniform"),
+    ('[values]\nshortfall_pricee = [1, 2]\n', "shortfall_pricee"),
+    ('[values]\nhold_harmless = ["none", "everyone"]\n', "hold_harmless"),
+    ('[values]\n"norms.library" = [5]\n', "unknown facility type 'library'"),
+])
+def test_bad_grids_are_refused_before_anything_runs(tmp_path, text, expected):
+    with pytest.raises(InputError) as err:
+        inst = instance(tiny_tables())
+        resolve_runs(inst, read_grid(_grid(tmp_path, text)), None, "grid.toml")
+    assert expected in str(err.value) and "grid.toml" in str(err.value)
+
+
+def test_results_stream_to_the_journal_and_an_interrupted_sweep_resumes(tmp_path, monkeypatch):
+    full = _sweep(tmp_path)
+    assert len(full.table) == 4 and (full.table["check"] == "passed").all()
+    journal = tmp_path / "out" / "journal.jsonl"
+    lines = journal.read_text().splitlines()
+    journal.write_text("\n".join(lines[:2]) + "\n" + lines[2][:25])  # killed while writing the third row
+    calls = []
+    real = sweep_mod.run_one
+    monkeypatch.setattr(sweep_mod, "run_one", lambda *a: calls.append(a[2]) or real(*a))
+    again = _sweep(tmp_path)
+    assert again.resumed == 2 and len(calls) == 2
+    assert _key(again.table) == _key(full.table)
+    assert len(pd.read_csv(tmp_path / "out" / "results.csv")) == 4
+
+
+def test_process_pool_equals_inline_and_dask_local_cluster_equals_process_pool(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    inline = _sweep(tmp_path, "inline")
+    pool = _sweep(tmp_path, "pool", workers=2)
+    assert _key(pool.table) == _key(inline.table)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        dask = _sweep(tmp_path, "dask", scheduler=cluster.scheduler_address)
+    assert _key(dask.table) == _key(pool.table)
+
+
+def test_cli_sweep_refuses_a_folder_of_another_grid(tmp_path, tiny_dir):
+    grid = _grid(tmp_path)
+    out = tmp_path / "sw"
+    res = CliRunner().invoke(cli, ["sweep", str(tiny_dir), "--grid", str(grid), "--out", str(out), "--json"])
+    assert res.exit_code == 0, res.output
+    assert len(json.loads(res.output)["runs"]) == 4
+    again = CliRunner().invoke(cli, ["sweep", str(tiny_dir), "--grid", str(grid), "--out", str(out), "--json"])
+    assert json.loads(again.output)["resumed"] == 4
+    other = _grid(tmp_path, GRID.replace("5000", "6000"), "other.toml")
+    refused = CliRunner().invoke(cli, ["sweep", str(tiny_dir), "--grid", str(other), "--out", str(out)])
+    assert refused.exit_code == 1 and "another grid" in refused.output
+
+
+def test_sweep_killed_by_sigterm_resumes_where_it_stopped(tmp_path):
+    prices = ", ".join(str(100 * i) for i in range(30))
+    grid = _grid(tmp_path, f'kind = "product"\n[fixed]\n"solver.threads" = 1\n[values]\nshortfall_price = [{prices}]\n')
+    out = tmp_path / "sw"
+    cmd = [sys.executable, "-c", "from cli.main import cli; cli()", "sweep", "gen:S:0", "--grid", str(grid), "--out", str(out)]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    journal = out / "journal.jsonl"
+    deadline = time.time() + 60
+    while time.time() < deadline and not (journal.exists() and journal.read_text().count("\n") >= 1):
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    finished = journal.read_text().count("\n")
+    assert 1 <= finished < 30
+    done = subprocess.run(cmd + ["--json"], env=env, capture_output=True, text=True, timeout=600)
+    payload = json.loads(done.stdout)
+    assert payload["resumed"] == finished and len(payload["runs"]) == 30
