@@ -7,6 +7,7 @@ interrupted run leaves either the previous output or none, never half of one.
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -38,3 +39,19 @@ def write_atomically(folder: Path, force: bool, write: Callable[[Path], None]) -
             tmp.rename(folder)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run_record(command: str, data, **extra) -> str:
+    """``run.json`` for a result folder: the command, the instance (so ``regio report`` can reload it), the scenario."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    source = data.instance.source or data.instance.name
+    if not source.startswith("gen:") and Path(source).exists():
+        source = str(Path(source).resolve())
+    try:
+        release = version("regio")
+    except PackageNotFoundError:
+        release = "unknown"
+    record = {"command": command, "instance": source, "instance_name": data.instance.name,
+              "scenario": data.scenario.name, "regio": release, **extra}
+    return json.dumps(record, indent=2, default=float)

@@ -74,9 +74,12 @@ class Solution:
     def tables(self) -> dict[str, pd.DataFrame]:
         return {name: getattr(self, name) for name in self.TABLES if getattr(self, name) is not None}
 
-    def write(self, folder: Path, excel: bool = False) -> None:
-        """All tables as CSV (and one Excel workbook), the resolved scenario as TOML, the headline as JSON."""
+    def write(self, folder: Path, excel: bool = False, run_record: str | None = None) -> None:
+        """All tables as CSV (and one Excel workbook), the resolved scenario as TOML, the headline as JSON,
+        and ``run.json`` (command and instance) when given."""
         folder.mkdir(parents=True, exist_ok=True)
+        if run_record is not None:
+            (folder / "run.json").write_text(run_record, encoding="utf-8")
         for name, frame in self.tables().items():
             write_csv(frame, folder / f"{name}.csv")
         if excel:

@@ -62,6 +62,8 @@ class Manifest(Strict):
     sources: list[Source] = []
     travel: TravelSettings = TravelSettings()
     bounds: Bounds | None = None
+    boundaries: str | None = Field(None, description="GeoJSON file of the regions' boundaries (for report maps)")
+    boundaries_key: str = Field("region_id", description="feature property holding the region_id")
     defaults: dict[str, Any] = Field(default_factory=dict, description="scenario defaults for this instance")
 
 

@@ -11,6 +11,7 @@ import click
 
 from cli.orlib import orlib
 from cli.pareto import pareto
+from cli.report import report
 from cli.solve import solve
 from cli.sweep import sweep
 from cli.users import compare, evaluate, extra_budget
@@ -36,3 +37,4 @@ cli.add_command(compare)
 cli.add_command(evaluate)
 cli.add_command(pareto)
 cli.add_command(sweep)
+cli.add_command(report)

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import click
 
-from allocator.output import check_target
+from allocator.output import check_target, run_record
 from allocator.pareto import pareto_front
 from allocator.progress import Points, enable
 from cli.common import emit_json, handle_input_errors, instance_argument, scenario_option
 from cli.users import _write, run_options
+from cli.report import report_option, require_out
 from cli.validate import load
 
 @click.command()
@@ -24,15 +25,18 @@ from cli.validate import load
               help="Worker processes (each builds the model once).")
 @click.option("--scheduler", help="Address of a running Dask scheduler to solve the points on (tcp://host:8786).")
 @click.option("--mip-gap", type=float, help="Relative MIP gap at which HiGHS stops, per point.")
+@report_option
 @run_options
 @handle_input_errors
-def pareto(instance, scenario_file, points, workers, scheduler, mip_gap, time_limit, out, force, excel, as_json):
+def pareto(instance, scenario_file, points, workers, scheduler, mip_gap, with_report, time_limit, out, force, excel,
+           as_json):
     """The Pareto front between broad welfare W and the shortfall Q (ε-constraint, AUGMECON2).
 
     Every reported point is Pareto optimal when its status is optimal; each carries W, Q, the price
     of fairness, the Gini of welfare per inhabitant, extra money used, status, gap and the checker's
     verdict.  Time limits (--time-limit) apply per solve.
     """
+    require_out(with_report, out)
     if out:
         check_target(Path(out), force)
     solver = {k: v for k, v in (("time_limit", time_limit), ("mip_gap", mip_gap)) if v is not None}
@@ -46,8 +50,8 @@ def pareto(instance, scenario_file, points, workers, scheduler, mip_gap, time_li
         _print_front(data, front)
     if out:
         tables = {"points": front.points, "payoff_table": front.payoff, "grid": front.grid}
-        _write(out, force, excel, tables, {"scenario.toml": data.scenario.to_toml(),
-                                           "pareto.json": json.dumps(front.as_dict(), indent=2, default=str)})
+        _write(out, force, excel, tables, {"scenario.toml": data.scenario.to_toml(), "run.json": run_record("pareto", data),
+                                           "pareto.json": json.dumps(front.as_dict(), indent=2, default=str)}, with_report)
         if not as_json:
             click.echo(f"tables written to {out}/")
     sys.exit(front.status.exit_code)

@@ -8,10 +8,11 @@ from pathlib import Path
 import click
 
 from allocator.modes import build, solve as run_mode
-from allocator.output import check_target, write_atomically
+from allocator.output import check_target, run_record, write_atomically
 from allocator.diagnose import explain_infeasible
 from allocator.status import Status
 from cli.common import EXIT_CHECK_FAILED, emit_json, handle_input_errors, instance_argument, json_option, scenario_option
+from cli.report import report_option, require_out, write_report
 from cli.validate import load
 
 
@@ -24,10 +25,12 @@ from cli.validate import load
 @click.option("--excel", is_flag=True, help="Also write result.xlsx (plain-word headers) into --out.")
 @click.option("--time-limit", type=float, help="Seconds per solve (HiGHS).")
 @click.option("--mip-gap", type=float, help="Relative MIP gap at which HiGHS stops.")
+@report_option
 @json_option
 @handle_input_errors
-def solve(instance, scenario_file, mode, out, force, excel, time_limit, mip_gap, as_json):
+def solve(instance, scenario_file, mode, out, force, excel, time_limit, mip_gap, with_report, as_json):
     """Solve a scenario: status, gap, W, Q, seconds, top changes; tables to --out."""
+    require_out(with_report, out)
     if out:
         check_target(Path(out), force)
     overrides = {"mode": mode, "solver": {k: v for k, v in (("time_limit", time_limit), ("mip_gap", mip_gap)) if v is not None}}
@@ -45,9 +48,12 @@ def solve(instance, scenario_file, mode, out, force, excel, time_limit, mip_gap,
     else:
         _print_summary(data, run, diagnosis)
     if sol is not None and out:
-        write_atomically(Path(out), force, lambda folder: sol.write(folder, excel=excel))
+        record = run_record("solve", data)
+        write_atomically(Path(out), force, lambda folder: sol.write(folder, excel=excel, run_record=record))
+        if with_report:
+            write_report(Path(out))
         if not as_json:
-            click.echo(f"tables written to {out}/")
+            click.echo(f"tables written to {out}/" + (f" with report {out}/report.html" if with_report else ""))
     if sol is not None and not run.check.passed:
         sys.exit(EXIT_CHECK_FAILED)
     sys.exit(rep.status.exit_code)

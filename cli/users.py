@@ -12,9 +12,10 @@ from allocator.evaluate import evaluate as run_evaluate
 from allocator.evaluate import read_plan, status_quo
 from allocator.export import write_csv, write_excel
 from allocator.extra_budget import least_extra_budget
-from allocator.output import check_target, write_atomically
+from allocator.output import check_target, run_record, write_atomically
 from allocator.status import Status
 from cli.common import EXIT_INFEASIBLE, EXIT_NO_SOLUTION, emit_json, handle_input_errors, instance_argument, json_option, scenario_option
+from cli.report import report_option, require_out, write_report
 from cli.validate import load
 
 out_option = click.option("--out", type=click.Path(file_okay=False), help="Write the tables (CSV) to this new folder.")
@@ -30,7 +31,8 @@ def run_options(fn):
     return fn
 
 
-def _write(out, force, excel, tables: dict, extra_files: dict | None = None) -> None:
+def _write(out, force, excel, tables: dict, extra_files: dict | None = None, with_report: bool = False) -> None:
+    """Tables (CSV, optional Excel) and extra files into ``out`` atomically; then the report if asked."""
     def writer(folder: Path) -> None:
         for name, frame in tables.items():
             write_csv(frame, folder / f"{name}.csv")
@@ -40,17 +42,21 @@ def _write(out, force, excel, tables: dict, extra_files: dict | None = None) -> 
             (folder / name).write_text(text, encoding="utf-8")
 
     write_atomically(Path(out), force, writer)
+    if with_report:
+        write_report(Path(out))
 
 
 @click.command("extra-budget")
 @instance_argument
 @scenario_option
 @click.option("--epsilon", type=float, default=0.0, show_default=True, help="Allowed shortfall Q (persons).")
+@report_option
 @run_options
 @handle_input_errors
-def extra_budget(instance, scenario_file, epsilon, time_limit, out, force, excel, as_json):
+def extra_budget(instance, scenario_file, epsilon, with_report, time_limit, out, force, excel, as_json):
     """The least extra money that brings the shortfall to EPSILON with no region worse off (the scenario's
     hold-harmless), and what redistribution (no extra money, no hold-harmless) would take from whom."""
+    require_out(with_report, out)
     if out:
         check_target(Path(out), force)
     data = load(instance, scenario_file, {"solver": {"time_limit": time_limit} if time_limit else {}})
@@ -63,7 +69,8 @@ def extra_budget(instance, scenario_file, epsilon, time_limit, out, force, excel
         tables = {f"plan_{k}": v for k, v in res.plan.tables().items()}
         tables["region_effects"] = res.region_effects
         tables["blocked"] = res.blocked
-        _write(out, force, excel, tables, {"scenario.toml": data.scenario.to_toml()})
+        record = run_record("extra-budget", data, summary=res.plan.headline(), extra_budget=res.extra_budget)
+        _write(out, force, excel, tables, {"scenario.toml": data.scenario.to_toml(), "run.json": record}, with_report)
     if res.extra_budget is None:
         sys.exit(EXIT_INFEASIBLE if res.status == Status.INFEASIBLE else EXIT_NO_SOLUTION)
 
@@ -104,10 +111,12 @@ def _print_extra(data, res) -> None:
 @instance_argument
 @click.option("--scenario", "-s", "scenario_files", multiple=True, required=True, type=click.Path(dir_okay=False),
               help="A scenario file; repeat for each; the first is the baseline of the comparison.")
+@report_option
 @run_options
 @handle_input_errors
-def compare(instance, scenario_files, time_limit, out, force, excel, as_json):
+def compare(instance, scenario_files, with_report, time_limit, out, force, excel, as_json):
     """Solve several scenarios and set them side by side (W, Q, money, facilities, inequality, status, gap)."""
+    require_out(with_report, out)
     if out:
         check_target(Path(out), force)
     over = {"solver": {"time_limit": time_limit}} if time_limit else None
@@ -119,7 +128,8 @@ def compare(instance, scenario_files, time_limit, out, force, excel, as_json):
         show = res.table.drop(columns=["theil_welfare", "marginal_welfare_per_meur", "build_seconds"])
         click.echo(show.to_string(index=False, float_format=lambda x: f"{x:,.4g}"))
     if out:
-        _write(out, force, excel, {"comparison": res.table, "regions": res.regions})
+        _write(out, force, excel, {"comparison": res.table, "regions": res.regions},
+               {"run.json": run_record("compare", datas[0], scenarios=[d.scenario.name for d in datas])}, with_report)
         if not as_json:
             click.echo(f"tables written to {out}/")
     if any(r.solution is None for r in res.runs):

@@ -1,0 +1,355 @@
+"""A self-contained HTML report (and PNG images) of a result folder written by solve, extra-budget, pareto or compare.
+
+Why Altair (Vega-Lite) with vl-convert: charts are declared, not drawn (legends, units, tooltips come
+with the grammar); ``vl_convert.javascript_bundle`` gives the Vega, Vega-Lite and vega-embed
+JavaScript as one string, so the page works offline with no CDN; and ``vl_convert`` renders the very
+same specs to PNG with no browser (Plotly's PNG export needs a Chrome through kaleido).
+
+The page: headline numbers (status, gap, W, Q, extra money, Gini, regions below the minimum), the
+maps (change in spending per inhabitant, coverage per facility type, shortfall, broad-welfare
+weight ω_r), the facility decisions, the money flows, the front (pareto) or the scenarios side by
+side (compare), and the resolved scenario.  Region boundaries come from the instance
+(``boundaries`` in instance.toml), embedded once and shared by every map.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from allocator import report_charts as rc
+from allocator.data import InstanceData
+from allocator.errors import InputError, InputIssue
+from allocator.instance import Instance, load_instance
+from allocator.scenario import Scenario
+
+KINDS = {"solve": "summary.json", "extra-budget": "plan_allocation.csv", "pareto": "points.csv",
+         "compare": "comparison.csv"}
+
+
+@dataclass
+class Section:
+    """One chart of the page: an element id, a heading, the Vega-Lite spec and a sentence of explanation."""
+
+    id: str
+    heading: str
+    spec: dict
+    note: str = ""
+
+
+@dataclass
+class Report:
+    kind: str
+    title: str
+    headline: list[tuple[str, str]]
+    sections: list[Section]
+    scenario_text: str
+    geo: dict | None
+
+
+def result_kind(folder: Path) -> str:
+    for kind, marker in KINDS.items():
+        if (folder / marker).exists():
+            return kind
+    raise InputError(InputIssue(str(folder), "not a result folder of regio solve, extra-budget, pareto or compare "
+                                "(write one with --out)"))
+
+
+def build_report(folder: str | Path, instance: str | None = None) -> Report:
+    """Read a result folder and its instance; assemble the page's sections."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(InputIssue(str(folder), "missing result folder"))
+    kind = result_kind(folder)
+    run = _read_json(folder / "run.json") if (folder / "run.json").exists() else {}
+    ref = instance or run.get("instance")
+    if not ref:
+        raise InputError(InputIssue(str(folder / "run.json"), "the result folder does not say its instance; pass --instance"))
+    inst = load_instance(ref)
+    scenario_text = (folder / "scenario.toml").read_text(encoding="utf-8") if (folder / "scenario.toml").exists() else ""
+    data = InstanceData.prepare(inst, Scenario(**tomllib.loads(scenario_text))) if scenario_text else None
+    key, geo = boundaries(inst)
+    sections: list[Section] = []
+    headline: list[tuple[str, str]] = []
+    if kind in ("solve", "extra-budget"):
+        prefix = "plan_" if kind == "extra-budget" else ""
+        tables = {n: _read_csv(folder / f"{prefix}{n}.csv") for n in ("allocation", "region_coverage", "shortfall_table",
+                                                                      "facilities", "flows", "extra")}
+        summary = _read_json(folder / "summary.json") if kind == "solve" else _extra_summary(folder)
+        headline = _headline(summary)
+        sections = _maps(inst, data, tables, key) + [_facilities(inst, tables["facilities"], key),
+                                                     _flows(inst, tables["flows"], tables["extra"])]
+        if kind == "extra-budget" and (folder / "region_effects.csv").exists():
+            sections.insert(0, _redistribution(inst, _read_csv(folder / "region_effects.csv"), key))
+    elif kind == "pareto":
+        points = _read_csv(folder / "points.csv")
+        sections = [_front(points, data)]
+        headline = _front_headline(folder, points)
+    else:
+        table = _read_csv(folder / "comparison.csv")
+        sections = [Section("scenarios", "Scenarios side by side", rc.scenario_bars(table).to_dict())]
+        headline = [(str(r.scenario), f"{r.status}; W {r.welfare:,.2f}; Q {r.shortfall:,.0f} persons")
+                    for r in table.itertuples()]
+    title = f"regio {kind} — {inst.manifest.title}"
+    return Report(kind, title, headline, sections, scenario_text, geo)
+
+
+def boundaries(inst: Instance) -> tuple[str | None, dict | None]:
+    """(property holding region_id, GeoJSON) from the instance's ``boundaries`` file, or (None, None)."""
+    name = inst.manifest.boundaries
+    if not name:
+        return None, None
+    path = Path(inst.source) / name
+    if not path.exists():
+        raise InputError(InputIssue(str(path), "boundaries file named in instance.toml is missing"))
+    geo = rewind(_read_json(path))
+    key = inst.manifest.boundaries_key
+    codes = {f.get("properties", {}).get(key) for f in geo.get("features", [])}
+    missing = sorted(set(inst.regions.index) - codes)
+    if missing:
+        raise InputError(InputIssue(str(path), f"no boundary for region(s) {', '.join(missing[:5])}"
+                                    + (" …" if len(missing) > 5 else ""), column=key))
+    return key, geo
+
+
+def rewind(geo: dict) -> dict:
+    """Rings in the winding d3-geo (Vega's projection) expects: exterior clockwise, holes anticlockwise.
+
+    RFC 7946 GeoJSON has it the other way round; d3 then reads a municipality as the whole globe minus
+    the municipality, and every map is one filled rectangle.  Planar shoelace area on lon/lat decides.
+    """
+    def ring(r: list, clockwise: bool) -> list:
+        xy = np.asarray(r, float)
+        area = np.sum(xy[:-1, 0] * xy[1:, 1] - xy[1:, 0] * xy[:-1, 1]) if len(xy) > 2 else 0.0
+        return r[::-1] if (area > 0) == clockwise else r  # area > 0: anticlockwise
+
+    def polygon(rings: list) -> list:
+        return [ring(r, clockwise=(i == 0)) for i, r in enumerate(rings)]
+
+    features = []
+    for f in geo.get("features", []):
+        g = f.get("geometry") or {}
+        if g.get("type") == "Polygon":
+            g = {**g, "coordinates": polygon(g["coordinates"])}
+        elif g.get("type") == "MultiPolygon":
+            g = {**g, "coordinates": [polygon(p) for p in g["coordinates"]]}
+        features.append({**f, "geometry": g})
+    return {**geo, "features": features}
+
+
+def _regions_frame(inst: Instance, values: pd.Series) -> pd.DataFrame:
+    """region_id, name, value (0 where a region has no row, so every region is drawn), lat, lon, population."""
+    r = inst.regions
+    return pd.DataFrame({"region_id": r.index, "name": r["name"].to_numpy(),
+                         "value": values.reindex(r.index).fillna(0.0).to_numpy(float),
+                         "lat": r["lat"].to_numpy(float) if "lat" in r else np.nan,
+                         "lon": r["lon"].to_numpy(float) if "lon" in r else np.nan,
+                         "population": r["population"].to_numpy(float)})
+
+
+def _maps(inst: Instance, data: InstanceData | None, t: dict, key: str | None) -> list[Section]:
+    pop = inst.regions["population"].astype(float)
+    change = t["allocation"].groupby("region_id")["change"].sum() * 1e6 / pop
+    out = [Section("map-change", "Change in programme spending per inhabitant",
+                   rc.region_map(_regions_frame(inst, change), "Change in spending", "€ per inhabitant per year", key,
+                                 diverging=True, fmt=",.0f").to_dict(),
+                   "Blue: the region gets more than in the status quo; red: less.")]
+    cov = t["region_coverage"]
+    maps = []
+    for k, part in cov.groupby("ftype_id", sort=True):
+        name = inst.facility_types.loc[k, "name"] if k in inst.facility_types.index else k
+        maps.append(rc.region_map(_regions_frame(inst, part.set_index("region_id")["covered_share"] * 100), str(name),
+                                  "% of people within the norm", key, scheme="greens", fmt=".1f", zero=False))
+    if maps:
+        out.append(Section("map-coverage", "Coverage per facility type", alt.concat(*maps, columns=3).to_dict(),
+                           "Share of each region's people within the norm of the facility type."))
+    short = t["shortfall_table"].groupby("region_id")["shortfall"].sum()
+    out.append(Section("map-shortfall", "Shortfall below the minimum service level",
+                       rc.region_map(_regions_frame(inst, short), "Shortfall", "persons below the minimum", key,
+                                     scheme="orangered", fmt=",.0f").to_dict(),
+                       "People in the region below the rechtvaardigheidsminimum, summed over facility types."))
+    if data is not None:
+        out.append(Section("map-weight", "Broad-welfare weight ω",
+                           rc.region_map(_regions_frame(inst, data.regions["omega"]), "Broad-welfare weight ω",
+                                         "ω (mean 1)", key, scheme="purples", fmt=".3f").to_dict(),
+                           "ω_r = bw_r^−α normalised to mean 1: a euro counts more where broad welfare is lower."))
+    return out
+
+
+def _facilities(inst: Instance, fac: pd.DataFrame, key: str | None) -> Section:
+    sites = inst.sites.reindex(fac["site_id"])
+    frame = pd.DataFrame({"name": sites["name"].fillna("").to_numpy(), "lat": sites["lat"].to_numpy(float),
+                          "lon": sites["lon"].to_numpy(float),
+                          "type": sites["ftype_id"].map(inst.facility_types["name"]).to_numpy(),
+                          "region": sites["region_id"].map(inst.regions["name"]).to_numpy(),
+                          "decision": fac["decision"].to_numpy()})
+    frame["rank"] = frame["decision"].map({"keep": 0, "open": 1, "close": 2})
+    counts = frame["decision"].value_counts()
+    note = ", ".join(f"{counts.get(d, 0):,} {d}" for d in ("keep", "open", "close")) + " sites."
+    return Section("map-facilities", "Facility decisions",
+                   rc.facility_map(frame, key, _regions_frame(inst, pd.Series(dtype=float))).to_dict(), note)
+
+
+def _flows(inst: Instance, flows: pd.DataFrame, extra: pd.DataFrame) -> Section:
+    names = inst.domains["name"]
+    f = pd.DataFrame({"from": flows["stream_id"].map(inst.streams["domain_id"]).map(names).to_numpy(),
+                      "to": flows["domain_id"].map(names).to_numpy(), "amount": flows["amount"].to_numpy(float),
+                      "deearmarked": flows["deearmarked"].astype(bool).to_numpy()})
+    f = f.groupby(["from", "to", "deearmarked"], as_index=False)["amount"].sum()
+    if len(extra) and extra["extra"].sum() > 1e-9:
+        e = pd.DataFrame({"from": "extra money", "to": extra["domain_id"].map(names), "amount": extra["extra"],
+                          "deearmarked": True})
+        f = pd.concat([f, e[e["amount"] > 1e-9]], ignore_index=True)
+    f = f[f["amount"] > 1e-9]
+    moved = f.loc[f["deearmarked"], "amount"].sum()
+    return Section("money-flows", "Money flows between domains", rc.money_flows(f).to_dict(),
+                   f"{moved:,.1f} M€/yr spent outside the domain of the grant that paid it (gross).")
+
+
+def _redistribution(inst: Instance, effects: pd.DataFrame, key: str | None) -> Section:
+    column = "redistribution_change_per_inhabitant_eur"
+    values = effects.set_index("region_id")[column] if column in effects else pd.Series(dtype=float)
+    return Section("map-redistribution", "What redistribution (no extra money) would take",
+                   rc.region_map(_regions_frame(inst, values), "Redistribution instead", "€ per inhabitant per year",
+                                 key, diverging=True, fmt=",.0f").to_dict(),
+                   "The same minimum reached by moving money between regions (no hold-harmless): red regions lose.")
+
+
+def _front(points: pd.DataFrame, data: InstanceData | None) -> Section:
+    chosen = None
+    if data is not None and len(points):
+        lam = data.scenario.shortfall_price * 1e-6
+        chosen = int(points.loc[(points["welfare"] - lam * points["shortfall"]).idxmax(), "k"])
+    pof = points["price_of_fairness"].max() if "price_of_fairness" in points and points["price_of_fairness"].notna().any() else None
+    statuses = ", ".join(f"{n} {s}" for s, n in points["status"].value_counts().items())
+    return Section("front", "Pareto front", rc.front_chart(points, chosen, pof).to_dict(),
+                   f"{len(points)} points ({statuses}); the ringed point is the one the scenario's shortfall price λ "
+                   "would choose among them.")
+
+
+def _headline(s: dict) -> list[tuple[str, str]]:
+    def num(key, fmt):
+        v = s.get(key)
+        return "—" if v is None else format(v, fmt)
+
+    return [("status", f"{s.get('status')} (HiGHS: {s.get('highs_status', '—')})"),
+            ("MIP gap", num("mip_gap", ".4%")), ("time limit", f"{num('time_limit', 'g')} s"),
+            ("broad welfare W", f"{num('welfare', ',.2f')} M€-eq/yr"),
+            ("shortfall Q", f"{num('shortfall', ',.0f')} persons"), ("extra money", f"{num('extra_money', ',.1f')} M€/yr"),
+            ("de-earmarked money (net)", f"{num('deearmarked_money', ',.1f')} M€/yr"),
+            ("Gini of welfare per inhabitant", num("gini_welfare", ".4f")),
+            ("price of fairness", num("price_of_fairness", ".2%")),
+            ("regions below the minimum", num("regions_below_minimum", ",d")),
+            ("sites opened / closed", f"{num('sites_opened', ',d')} / {num('sites_closed', ',d')}"),
+            ("seconds (build / solve)", f"{num('build_seconds', '.1f')} / {num('solve_seconds', '.1f')}")]
+
+
+def _extra_summary(folder: Path) -> dict:
+    run = _read_json(folder / "run.json") if (folder / "run.json").exists() else {}
+    return run.get("summary", {})
+
+
+def _front_headline(folder: Path, points: pd.DataFrame) -> list[tuple[str, str]]:
+    meta = _read_json(folder / "pareto.json") if (folder / "pareto.json").exists() else {}
+    worst = meta.get("status", "—")
+    return [("status (worst point)", worst), ("points", f"{len(points)}"), ("seconds", f"{meta.get('seconds', 0):.1f}"),
+            ("W range", f"{points['welfare'].min():,.2f} – {points['welfare'].max():,.2f} M€-eq/yr"),
+            ("Q range", f"{points['shortfall'].min():,.0f} – {points['shortfall'].max():,.0f} persons"),
+            ("points not proven optimal", f"{int((points['status'] != 'optimal').sum())}")]
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    if not path.exists():
+        raise InputError(InputIssue(str(path), "missing table in the result folder"))
+    return pd.read_csv(path, keep_default_na=True)
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as err:
+        raise InputError(InputIssue(str(path), f"cannot read: {err}")) from None
+
+
+# --- output -------------------------------------------------------------------------------------------
+@lru_cache(maxsize=1)
+def _javascript() -> str:
+    import vl_convert as vlc
+
+    return vlc.javascript_bundle(vl_version=_vl_version())
+
+
+def _vl_version() -> str:
+    return ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
+
+
+def with_boundaries(spec: dict, geo: dict | None) -> dict:
+    """The spec with the boundary features filled in (for PNG rendering, where no page injects them)."""
+    if geo is None:
+        return spec
+    return {**spec, "datasets": {**spec.get("datasets", {}), rc.GEO: geo["features"]}}
+
+
+def to_html(report: Report) -> str:
+    rows = "\n".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in report.headline)
+    blocks = "\n".join(f'<section><h2>{html.escape(s.heading)}</h2><p class="note">{html.escape(s.note)}</p>'
+                       f'<div id="{s.id}" class="chart"></div></section>' for s in report.sections)
+    specs = json.dumps({s.id: s.spec for s in report.sections}, default=_json_default).replace("</", "<\\/")
+    geo = json.dumps(report.geo["features"] if report.geo else None).replace("</", "<\\/")
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{html.escape(report.title)}</title>
+<link rel="icon" href="data:,">
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 1.5em auto; max-width: 1200px; color: #222; }}
+table.headline {{ border-collapse: collapse; }} table.headline th {{ text-align: left; padding: 2px 12px 2px 0; font-weight: 600; }}
+p.note {{ color: #555; margin-top: -0.5em; }} pre {{ background: #f6f6f6; padding: 0.8em; overflow-x: auto; }}
+</style></head><body>
+<h1>{html.escape(report.title)}</h1>
+<table class="headline">{rows}</table>
+{blocks}
+<section><h2>Resolved scenario</h2><pre>{html.escape(report.scenario_text) or "(not recorded)"}</pre></section>
+<script>{_javascript()}</script>
+<script>
+const BOUNDARIES = {geo};
+const SPECS = {specs};
+for (const [id, spec] of Object.entries(SPECS)) {{
+  if (BOUNDARIES) spec.datasets = Object.assign(spec.datasets || {{}}, {{"{rc.GEO}": BOUNDARIES}});
+  vegaEmbed("#" + id, spec, {{renderer: "svg", actions: false}}).then(() => {{
+    document.getElementById(id).setAttribute("data-rendered", "true");
+  }}).catch(err => console.error(id + ": " + err));
+}}
+</script>
+</body></html>
+"""
+
+
+def write_png(report: Report, folder: Path) -> list[Path]:
+    """One PNG per section, rendered by vl-convert (no browser)."""
+    import vl_convert as vlc
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for s in report.sections:
+        path = folder / f"{s.id}.png"
+        spec = json.loads(json.dumps(with_boundaries(s.spec, report.geo), default=_json_default))
+        path.write_bytes(vlc.vegalite_to_png(spec, vl_version=_vl_version(), scale=1.5))
+        written.append(path)
+    return written
+
+
+def _json_default(o):
+    if isinstance(o, (np.integer,)):
+        return int(o)
+    if isinstance(o, (np.floating,)):
+        return None if not np.isfinite(o) else float(o)
+    if isinstance(o, (np.bool_,)):
+        return bool(o)
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")

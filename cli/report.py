@@ -1,0 +1,50 @@
+"""``regio report``: a self-contained HTML page (and PNGs) of a result folder; ``--report`` on other commands."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from allocator.errors import InputError, InputIssue
+from allocator.report import build_report, to_html, write_png
+from cli.common import handle_input_errors
+
+report_option = click.option("--report", "with_report", is_flag=True,
+                             help="Also write report.html (maps, charts, headline) into --out.")
+
+
+def write_report(folder: Path, out: Path | None = None, png: bool = False, instance: str | None = None) -> Path:
+    """Write the report of ``folder`` to ``out`` (default: folder/report.html) in one step; PNGs beside it."""
+    report = build_report(folder, instance)
+    out = Path(out) if out else Path(folder) / "report.html"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    tmp.write_text(to_html(report), encoding="utf-8")
+    os.replace(tmp, out)
+    if png:
+        write_png(report, out.with_name(f"{out.stem}_png"))
+    return out
+
+
+def require_out(with_report: bool, out) -> None:
+    if with_report and not out:
+        raise InputError(InputIssue("--report", "needs --out: the report is written into the result folder"))
+
+
+@click.command()
+@click.argument("result_dir", type=click.Path(file_okay=False))
+@click.option("--out", type=click.Path(dir_okay=False), help="HTML file to write (default RESULT_DIR/report.html).")
+@click.option("--png", is_flag=True, help="Also write one PNG per map and chart into <out>_png/ (for a memo).")
+@click.option("--instance", help="The instance, if the result folder does not record it (run.json).")
+@handle_input_errors
+def report(result_dir, out, png, instance):
+    """Write a self-contained HTML report of a result folder (solve, extra-budget, pareto or compare --out).
+
+    It opens offline: maps of the regions (change in spending per inhabitant, coverage per facility
+    type, shortfall, broad-welfare weight), facility decisions, money flows, the Pareto front or the
+    scenarios side by side, the headline numbers and the resolved scenario.
+    """
+    path = write_report(Path(result_dir), Path(out) if out else None, png, instance)
+    click.echo(f"report written to {path}" + (f" (PNGs in {path.with_name(path.stem + '_png')}/)" if png else ""))

@@ -1,0 +1,98 @@
+"""The report: every kind of result folder, PNGs without a browser, clear errors, boundary winding."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from allocator.report import build_report, rewind, to_html
+from cli.main import cli
+from tests.pareto_cases import knapsack_front_instance
+
+
+def _specs(page: str) -> dict:
+    return json.loads(re.search(r"const SPECS = (\{.*?\});\n", page, re.S).group(1))
+
+
+def test_solve_report_is_self_contained_with_every_section(tmp_path, tiny_dir):
+    out = tmp_path / "res"
+    res = CliRunner().invoke(cli, ["solve", str(tiny_dir), "--out", str(out), "--report"])
+    assert res.exit_code == 0, res.output
+    page = (out / "report.html").read_text()
+    assert "http://" not in page.split("<script>")[0] and "cdn" not in page.lower().split("<script>")[0]
+    assert not re.search(r"<script[^>]+src=", page), "no external scripts"
+    specs = _specs(page)
+    assert {"map-change", "map-coverage", "map-shortfall", "map-weight", "map-facilities", "money-flows"} <= set(specs)
+    assert "broad welfare W" in page and "status" in page and "[solver]" in page
+
+
+def test_png_of_every_chart_without_a_browser(tmp_path, tiny_dir):
+    out = tmp_path / "res"
+    assert CliRunner().invoke(cli, ["solve", str(tiny_dir), "--out", str(out)]).exit_code == 0
+    res = CliRunner().invoke(cli, ["report", str(out), "--out", str(tmp_path / "memo.html"), "--png"])
+    assert res.exit_code == 0, res.output
+    pngs = sorted(p.name for p in (tmp_path / "memo_png").iterdir())
+    assert "map-change.png" in pngs and "money-flows.png" in pngs
+    assert all((tmp_path / "memo_png" / p).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
+
+
+def test_pareto_report_marks_every_point_status_and_the_chosen_point(tmp_path, monkeypatch):
+    monkeypatch.setattr("cli.validate.load_instance", lambda name: knapsack_front_instance())
+    monkeypatch.setattr("allocator.report.load_instance", lambda name: knapsack_front_instance())
+    scenario = tmp_path / "linear.toml"
+    scenario.write_text('shortfall_price = 1000\n[welfare]\nbreakpoints = [1.0]\nslopes = [1.0]\nloss_aversion = 1.0\n'
+                        '[solver]\nmip_gap = 0.0\n')
+    out = tmp_path / "front"
+    res = CliRunner().invoke(cli, ["pareto", "knap", "-s", str(scenario), "--points", "11", "--out", str(out), "--report"])
+    assert res.exit_code == 0, res.output
+    spec = _specs((out / "report.html").read_text())["front"]
+    text = json.dumps(spec)
+    assert "status" in text and "chosen (scenario" in text
+    # λ = 1000 €/person: W − 0.001·Q is best at B (−3, 1000): −4, against −5, −6 and −5
+    ring = [layer for layer in spec["layer"] if layer.get("mark", {}).get("size") == 420][0]
+    chosen = spec["datasets"][ring["data"]["name"]]
+    assert [(p["welfare"], round(p["shortfall"])) for p in chosen] == [(-3.0, 1000)]
+
+
+def test_compare_and_extra_budget_reports(tmp_path, tiny_dir):
+    a, b = tmp_path / "a.toml", tmp_path / "b.toml"
+    a.write_text('name = "plain"\n')
+    b.write_text('name = "strict"\nhold_harmless = "region"\n')
+    out = tmp_path / "cmp"
+    res = CliRunner().invoke(cli, ["compare", str(tiny_dir), "-s", str(a), "-s", str(b), "--out", str(out), "--report"])
+    assert res.exit_code == 0, res.output
+    assert "scenarios" in _specs((out / "report.html").read_text())
+    out2 = tmp_path / "eb"
+    res = CliRunner().invoke(cli, ["extra-budget", str(tiny_dir), "--out", str(out2), "--report"])
+    assert res.exit_code == 0, res.output
+    page = (out2 / "report.html").read_text()
+    assert {"map-redistribution", "map-change", "map-facilities"} <= set(_specs(page))
+    assert "extra money" in page
+
+
+def test_report_errors_are_clear(tmp_path, tiny_dir):
+    res = CliRunner().invoke(cli, ["report", str(tmp_path)])
+    assert res.exit_code == 1 and "not a result folder" in res.output
+    res = CliRunner().invoke(cli, ["solve", str(tiny_dir), "--report"])
+    assert res.exit_code == 1 and "--report" in res.output and "--out" in res.output
+
+
+def test_rewind_turns_rfc7946_rings_into_d3_winding():
+    ccw = [[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]  # anticlockwise exterior (RFC 7946)
+    hole_cw = [[0.2, 0.2], [0.2, 0.8], [0.8, 0.8], [0.8, 0.2], [0.2, 0.2]]
+    geo = {"features": [{"geometry": {"type": "Polygon", "coordinates": [ccw, hole_cw]}, "properties": {}}]}
+    outer, hole = rewind(geo)["features"][0]["geometry"]["coordinates"]
+    assert outer == ccw[::-1] and hole == hole_cw[::-1]
+    again = rewind(rewind(geo))["features"][0]["geometry"]["coordinates"]
+    assert again == [ccw[::-1], hole_cw[::-1]], "rewinding is idempotent"
+
+
+def test_nl_boundaries_cover_every_municipality():
+    from allocator.instance import load_instance
+    from allocator.report import boundaries
+
+    key, geo = boundaries(load_instance("nl"))
+    assert key == "municipality_code" and len(geo["features"]) == 342
