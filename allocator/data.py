@@ -111,11 +111,56 @@ class InstanceData:
                            self.instance.travel, t.detour_factor, t.speed_kmh)
 
     @cached_property
+    def point_groups(self) -> pd.DataFrame:
+        """(point_id, ftype_id, group_id) for every pair with a site in reach: the reduction "merge points".
+
+        Points of one region with the same reach set N_k(i) share one coverage variable (group_id = the
+        first such point): exact, because any plan can give them equal coverage (capacity assignments
+        split in proportion to population).  With a positive liveability value the reach sets of all
+        types must agree, so that a point's basic package is judged on one group; with
+        ``merge_points = false`` every point is its own group.
+        """
+        r = self.reach
+        pairs = r[["point_id", "ftype_id"]].drop_duplicates(ignore_index=True)
+        if not self.scenario.merge_points or pairs.empty:
+            return pairs.assign(group_id=pairs["point_id"])
+        all_types = self.scenario.liveability_value > 0
+        owner = r["point_id"] if all_types else pd.MultiIndex.from_frame(r[["point_id", "ftype_id"]])
+        codes, owners = pd.factorize(owner)
+        site = pd.factorize(r["site_id"])[0]
+        sub = pd.factorize(r["ftype_id"])[0] if all_types else np.zeros(len(r), dtype=np.int64)
+        order = np.lexsort((site, sub, codes))
+        c, key = codes[order], np.stack([sub[order], site[order]], axis=1)
+        starts = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
+        signature = pd.Series([key[a:b].tobytes() for a, b in zip(starts, np.r_[starts[1:], len(c)])],
+                              index=owners[c[starts]])
+        if all_types:
+            pairs["signature"] = pairs["point_id"].map(signature).to_numpy()
+            pairs["kind"] = "all"
+        else:
+            pairs["signature"] = signature.reindex(pd.MultiIndex.from_frame(pairs[["point_id", "ftype_id"]])).to_numpy()
+            pairs["kind"] = pairs["ftype_id"]
+        pairs["region_id"] = pairs["point_id"].map(self.points["region_id"]).to_numpy()
+        first = pairs.groupby(["region_id", "kind", "signature"], sort=False)["point_id"].transform("first")
+        return pairs[["point_id", "ftype_id"]].assign(group_id=first.to_numpy())
+
+    @cached_property
     def coverable(self) -> pd.DataFrame:
-        """(point_id, ftype_id) pairs with at least one site in reach, with the point's region and population."""
-        pairs = self.reach[["point_id", "ftype_id"]].drop_duplicates()
-        pts = self.points[["region_id", "population"]]
-        return pairs.join(pts, on="point_id").reset_index(drop=True)
+        """Coverage pairs of the model: (group's point_id, ftype_id) with region, summed population, members."""
+        g = self.point_groups
+        pop = g["point_id"].map(self.points["population"]).astype(float)
+        out = pd.DataFrame({"point_id": g["group_id"], "ftype_id": g["ftype_id"], "population": pop.to_numpy()})
+        out = out.groupby(["point_id", "ftype_id"], sort=False, as_index=False).agg(
+            population=("population", "sum"), members=("population", "size"))
+        out.insert(2, "region_id", out["point_id"].map(self.points["region_id"]).to_numpy())
+        return out
+
+    @cached_property
+    def model_reach(self) -> pd.DataFrame:
+        """The reach rows of the model's coverage pairs (the groups' first points)."""
+        reps = pd.MultiIndex.from_frame(self.coverable[["point_id", "ftype_id"]])
+        keep = pd.MultiIndex.from_frame(self.reach[["point_id", "ftype_id"]]).isin(reps)
+        return self.reach[keep].reset_index(drop=True)
 
     @cached_property
     def demand(self) -> pd.DataFrame:

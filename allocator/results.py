@@ -118,6 +118,7 @@ def extract(m, hm: HighsModel, data: InstanceData, report: SolveReport, stages: 
 
     cov = data.coverable[["point_id", "ftype_id", "region_id", "population"]].copy()
     cov["covered"] = hm.values_of(m.coverage.covered[i, k] for i, k in zip(cov["point_id"], cov["ftype_id"]))
+    cov = expand_groups(cov[["point_id", "ftype_id", "covered"]], data)
 
     ms = m.min_service
     sf = data.demand[["region_id", "ftype_id", "population", "required"]].copy()
@@ -139,6 +140,7 @@ def extract(m, hm: HighsModel, data: InstanceData, report: SolveReport, stages: 
         arcs = list(m.capacity.arc)
         assignment = pd.DataFrame(arcs, columns=["point_id", "ftype_id", "site_id"])
         assignment["share"] = hm.values_of(m.capacity.share[a] for a in arcs)
+        assignment = expand_groups(assignment, data).drop(columns=["region_id", "population"])
 
     W, Q = hm.value(m.welfare.W), hm.value(ms.Q) * PERSONS_PER_UNIT
     worst = float((sf["shortfall"] / sf["population"]).max()) if len(sf) else 0.0
@@ -149,6 +151,20 @@ def extract(m, hm: HighsModel, data: InstanceData, report: SolveReport, stages: 
         shortfall_table=sf[["region_id", "ftype_id", "population", "required", "covered_persons", "shortfall"]],
         liveability=lv, region_coverage=regcov, assignment=assignment, extract_seconds=time.perf_counter() - t0, stages=stages,
     )
+
+
+def expand_groups(frame: pd.DataFrame, data: InstanceData) -> pd.DataFrame:
+    """Rows of merged groups (point_id = the group's first point) repeated for every member point.
+
+    Members of a group share the group's coverage and its split over sites (data.point_groups).
+    The result has the instance's own points, with their region and population.
+    """
+    g = data.point_groups.rename(columns={"point_id": "member", "group_id": "point_id"})
+    out = frame.merge(g, on=["point_id", "ftype_id"], how="inner").drop(columns="point_id").rename(columns={"member": "point_id"})
+    out = out[["point_id", *[c for c in frame.columns if c != "point_id"]]]
+    out["region_id"] = out["point_id"].map(data.points["region_id"]).to_numpy()
+    out["population"] = out["point_id"].map(data.points["population"]).to_numpy(float)
+    return out.reset_index(drop=True)
 
 
 def net_deearmarked(flows: pd.DataFrame) -> float:

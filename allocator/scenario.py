@@ -91,6 +91,7 @@ class Scenario(Strict):
     max_closures: int | None = Field(None, ge=0, description="at most this many existing sites close")
     use_capacity: bool = Field(False, description="assign demand to sites within capacity")
     capacity_scale: float = Field(1.0, gt=0, description="multiplier on every site capacity (headroom)")
+    merge_points: bool = Field(True, description="merge points of a region with the same reach set (exact reduction)")
     lexicographic_tolerance: float = Field(0.0, ge=0, description="relative slack on Q* in the second stage")
     welfare: WelfareCurve = WelfareCurve()
     solver: SolverOptions = SolverOptions()

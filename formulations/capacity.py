@@ -32,10 +32,12 @@ def add_capacity(m: pyo.ConcreteModel, data: InstanceData) -> None:
         return
     sites = data.sites
     capped_types = set(sites.loc[sites["capacity"].notna(), "ftype_id"])
-    arcs = data.reach[data.reach["ftype_id"].isin(capped_types)]
+    arcs = data.model_reach[data.model_reach["ftype_id"].isin(capped_types)]
     if arcs.empty:
         return
+    population = data.coverable.set_index(["point_id", "ftype_id"])["population"]  # a merged group's people
+    demand = population.reindex(pd.MultiIndex.from_frame(arcs[["point_id", "ftype_id"]])).to_numpy(float)
     arcs = pd.DataFrame({"customer": list(zip(arcs["point_id"], arcs["ftype_id"])), "site": arcs["site_id"],
-                         "cost": 0.0, "demand": arcs["point_id"].map(data.points["population"]).to_numpy(float) / PERSONS_PER_UNIT})
+                         "cost": 0.0, "demand": demand / PERSONS_PER_UNIT})
     add_assignment(m, "capacity", arcs, sites["capacity"].dropna() / PERSONS_PER_UNIT, m.facilities.open,
                    served=m.coverage.covered)

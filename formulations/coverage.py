@@ -8,7 +8,8 @@ u_ik ≤ Σ_{j∈N_k(i)} y_j        ``reach[point,ftype]``    constraint 4, over
 =============================  ====================  ======================================
 
 Only pairs with a non-empty N_k(i) get a variable: a point no site can reach is
-uncovered by construction, and its people show up in the shortfall.
+uncovered by construction, and its people show up in the shortfall.  Points of a
+region with the same N_k(i) share one variable (``data.point_groups``).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from formulations.sparse import groups, linear, positions, var_array
 def add_coverage(m: pyo.ConcreteModel, data: InstanceData) -> None:
     """u_ik ≤ Σ_{j ∈ N_k(i)} y_j for every (i, k) with a site in reach."""
     b = m.coverage = pyo.Block()
-    cov, reach = data.coverable, data.reach
+    cov, reach = data.coverable, data.model_reach
     pairs = list(zip(cov["point_id"].tolist(), cov["ftype_id"].tolist()))
     b.pair = pyo.Set(initialize=pairs, dimen=2, ordered=True)
     b.covered = pyo.Var(b.pair, bounds=(0, 1))

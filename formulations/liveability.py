@@ -26,7 +26,8 @@ def add_liveability(m: pyo.ConcreteModel, data: InstanceData) -> None:
     b.point = pyo.Set(initialize=liveable_points(data), ordered=True)
     b.keeps_basic = pyo.Var(b.point, bounds=(0, 1))
     u = m.coverage.covered
-    b.requires = pyo.Constraint(b.point, basic, rule=lambda _, i, k: b.keeps_basic[i] - u[i, k] <= 0)
+    group = data.point_groups.set_index(["point_id", "ftype_id"])["group_id"].to_dict()
+    b.requires = pyo.Constraint(b.point, basic, rule=lambda _, i, k: b.keeps_basic[i] - u[group[i, k], k] <= 0)
 
 
 def liveable_points(data: InstanceData) -> list:
@@ -34,6 +35,6 @@ def liveable_points(data: InstanceData) -> list:
     basic = data.basic_types
     if data.scenario.liveability_value <= 0 or not basic:
         return []
-    cov = data.coverable[data.coverable["ftype_id"].isin(basic)]
-    counts = cov.groupby("point_id", sort=False).size()
+    pairs = data.point_groups[data.point_groups["ftype_id"].isin(basic)]
+    counts = pairs.groupby("point_id", sort=False).size()
     return counts.index[counts == len(basic)].tolist()

@@ -108,14 +108,15 @@ def test_same_inputs_give_byte_identical_tables(tmp_path):
 
 def test_coefficient_range_warning():
     """Scaling absorbs a region of 10⁹ people (no warning); a one-person place inside it (coefficient
-    10⁻⁹ next to 10⁶) is flagged."""
+    10⁻⁹ next to 10⁶) is flagged.  The place reaches both sites, so no other point shares its reach set
+    (a twin of b1 would be merged into b1, which absorbs the small coefficient)."""
     t = tiny_tables()
     t["regions"].loc[1, "population"] = 1_000_000_000
     t["demand_points"].loc[1, "population"] = 1_000_000_000 - 1000
     assert not build(InstanceData.prepare(instance(t), Scenario())).warnings
     t["regions"].loc[1, "population"] += 1
     t["demand_points"] = pd.concat([t["demand_points"], pd.DataFrame([{"point_id": "b3", "region_id": "B", "name": "",
-                                    "population": 1, "lat": 52.1, "lon": 5.2}])], ignore_index=True)
+                                    "population": 1, "lat": 52.05, "lon": 5.1}])], ignore_index=True)
     assert any("coefficients range" in w for w in build(InstanceData.prepare(instance(t), Scenario())).warnings)
 
 
