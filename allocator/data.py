@@ -18,6 +18,7 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from allocator.instance import Instance
 from allocator.scenario import Scenario, check_against
@@ -96,8 +97,57 @@ class InstanceData:
         forced = pd.Series(np.nan, index=s.index)
         forced[list(self.scenario.force_open)] = 1.0
         forced[list(self.scenario.force_closed)] = 0.0
+        dominated = self.dominated_sites(s, forced)
+        forced[dominated] = 0.0
         s["forced"] = forced
+        s["dominated"] = s.index.isin(dominated)
         return s
+
+    def dominated_sites(self, sites: pd.DataFrame, forced: pd.Series) -> list[str]:
+        """Candidate sites no optimum needs: the reduction "drop dominated candidates" (forced closed).
+
+        Candidate j is dominated by a site j' of the same type and region (an existing one, or a candidate
+        that is not itself forced) with cost c' ≤ c and reach N(j') ⊇ N(j), when the type has no capacity
+        in the scenario: any plan opening j can open j' instead (or keep j' open) and give the saving to
+        the region's programmes, covering at least as many people at no less welfare.  Among equals, the
+        site listed first stays.  Off with ``drop_dominated_sites = false``.
+        """
+        if not self.scenario.drop_dominated_sites:
+            return []
+        capped = set(sites.loc[sites["capacity"].notna(), "ftype_id"]) if self.scenario.use_capacity else set()
+        free = (forced.isna() | (forced == 1.0)).to_numpy()
+        usable = sites[~sites["ftype_id"].isin(capped).to_numpy() & free]
+        usable = usable[usable.groupby(["region_id", "ftype_id"], sort=False)["ftype_id"].transform("size") > 1]
+        if usable.empty:
+            return []
+        cost = (usable["operating_cost"] + usable["opening_cost"] * (~usable["existing"])).to_numpy(float)
+        # incidence of usable sites and (group, point) columns, so that C = A Aᵀ is block-diagonal by group:
+        # C_ab = |N(a) ∩ N(b)| for a, b of one (region, type);  N(b) ⊇ N(a) ⇔ C_ab = |N(a)|
+        group = usable.groupby(["region_id", "ftype_id"], sort=False).ngroup().to_numpy()
+        reach = self.reach[self.reach["site_id"].isin(usable.index)]
+        rows = pd.Index(usable.index).get_indexer(reach["site_id"])
+        cols = pd.factorize(pd.MultiIndex.from_arrays([group[rows], reach["point_id"].to_numpy()]))[0]
+        A = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(usable), max(1, len(cols) and cols.max() + 1)))
+        C = (A @ A.T).tocoo()
+        same = group[C.row] == group[C.col]  # sites without reach meet nobody: add their pairs below
+        a, b, inter = C.row[same], C.col[same], C.data[same]
+        size = np.asarray(A.sum(axis=1)).ravel()
+        empty = np.flatnonzero(size == 0)
+        if len(empty):  # N(a) = ∅ ⊆ every N(b) of its group
+            members = pd.Series(np.arange(len(usable))).groupby(group).apply(np.asarray)
+            extra = [(x, y) for x in empty for y in members[group[x]] if y != x]
+            if extra:
+                ea, eb = np.array(extra).T
+                a, b, inter = np.r_[a, ea], np.r_[b, eb], np.r_[inter, np.zeros(len(ea))]
+        keep = a != b
+        a, b, inter = a[keep], b[keep], inter[keep]
+        cost = (usable["operating_cost"] + usable["opening_cost"] * (~usable["existing"])).to_numpy(float)
+        covers = inter == size[a]
+        strictly = (cost[b] < cost[a]) | (size[b] > size[a])
+        dominated = covers & (cost[b] <= cost[a]) & (strictly | (b < a))
+        candidate = ~usable["existing"].to_numpy() & forced.reindex(usable.index).isna().to_numpy()
+        hit = np.unique(a[dominated])
+        return usable.index[hit[candidate[hit]]].tolist()
 
     @property
     def points(self) -> pd.DataFrame:

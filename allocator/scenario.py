@@ -92,6 +92,7 @@ class Scenario(Strict):
     use_capacity: bool = Field(False, description="assign demand to sites within capacity")
     capacity_scale: float = Field(1.0, gt=0, description="multiplier on every site capacity (headroom)")
     merge_points: bool = Field(True, description="merge points of a region with the same reach set (exact reduction)")
+    drop_dominated_sites: bool = Field(True, description="close candidates dominated in cost and reach (exact reduction)")
     lexicographic_tolerance: float = Field(0.0, ge=0, description="relative slack on Q* in the second stage")
     welfare: WelfareCurve = WelfareCurve()
     solver: SolverOptions = SolverOptions()

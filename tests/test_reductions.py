@@ -73,3 +73,53 @@ def test_merged_twins_get_their_groups_coverage_and_capacity_split():
     assert cov[("b3", "gp")] == pytest.approx(cov[("b1", "gp")])
     a = run.solution.assignment.set_index(["point_id", "site_id"])["share"]
     assert a[("b3", "gpB")] == pytest.approx(a[("b1", "gpB")])
+
+
+def _dominance_tables() -> dict:
+    """Tiny, with three more candidates in B: gpB2 at gpB's spot for 0.6 (same reach, dearer: dominated by gpB),
+    gpB3 there for 0.4 (cheaper: dominates gpB), and gpA2 in A at gpA's spot, forced open by the scenario."""
+    t = tiny_tables()
+    more = pd.DataFrame([
+        {"site_id": "gpB2", "ftype_id": "gp", "region_id": "B", "name": "", "lat": 52.1, "lon": 5.2, "existing": False,
+         "operating_cost": 0.4, "opening_cost": 0.2, "capacity": ""},
+        {"site_id": "gpB3", "ftype_id": "gp", "region_id": "B", "name": "", "lat": 52.1, "lon": 5.2, "existing": False,
+         "operating_cost": 0.3, "opening_cost": 0.1, "capacity": ""},
+        {"site_id": "gpA2", "ftype_id": "gp", "region_id": "A", "name": "", "lat": 52.0, "lon": 5.0, "existing": False,
+         "operating_cost": 0.9, "opening_cost": 0.2, "capacity": ""}])
+    t["sites"] = pd.concat([t["sites"], more], ignore_index=True)
+    return t
+
+
+def test_dominated_candidates_are_closed_and_others_kept():
+    data = InstanceData.prepare(instance(_dominance_tables()), Scenario(force_open=["gpA2"]))
+    dominated = set(data.sites.index[data.sites["dominated"]])
+    # gpB (0.7) and gpB2 (0.6) are dominated by gpB3 (0.4); gpA2 is forced open; gpA exists
+    assert dominated == {"gpB", "gpB2"}
+    assert (data.sites.loc[list(dominated), "forced"] == 0).all()
+    off = InstanceData.prepare(instance(_dominance_tables()), Scenario(drop_dominated_sites=False))
+    assert not off.sites["dominated"].any()
+    capped = _dominance_tables()
+    capped["sites"]["capacity"] = 3000
+    with_capacity = InstanceData.prepare(instance(capped), Scenario(use_capacity=True))
+    assert not with_capacity.sites["dominated"].any(), "a second site adds capacity: not dominated"
+
+
+@pytest.mark.parametrize("scenario", [{"shortfall_price": 4000.0}, {"hold_harmless": "region", "shortfall_price": 8000.0},
+                                      {"use_capacity": True}])
+@pytest.mark.parametrize("name", ["gen:S:0", "gen:S:1", "gen:S:2",
+                                  pytest.param("gen:M:0", marks=pytest.mark.slow)])  # M: 1-2 min per solve at gap 1e-9
+def test_dropping_dominated_candidates_keeps_the_optimum(name, scenario):
+    inst = load_instance(name)
+    reduced_data, reduced = _solve(inst, **scenario)
+    full_data, full = _solve(inst, drop_dominated_sites=False, **scenario)
+    if not scenario.get("use_capacity"):
+        assert reduced_data.sites["dominated"].sum() > 0, "the reduction must drop something here"
+    assert reduced.solution.objective == pytest.approx(full.solution.objective, rel=1e-7, abs=1e-6)
+
+
+def test_dominance_on_the_tiny_case_keeps_the_optimum():
+    _, reduced = _solve(instance(_dominance_tables()), shortfall_price=5000.0)
+    _, full = _solve(instance(_dominance_tables()), shortfall_price=5000.0, drop_dominated_sites=False)
+    assert reduced.solution.objective == pytest.approx(full.solution.objective, abs=1e-9)
+    opened = set(reduced.solution.facilities.query("open == 1")["site_id"])
+    assert "gpB3" in opened and not opened & {"gpB", "gpB2"}
