@@ -20,9 +20,12 @@ value is their lower bound (0 for every variable of this model).
 from __future__ import annotations
 
 import math
+import os
+import sys
 import threading
 import time
 from collections.abc import Iterable
+from contextlib import contextmanager
 
 import highspy
 import numpy as np
@@ -62,7 +65,8 @@ class HighsModel:
             cost[c.indices[c.indptr[0]:c.indptr[1]]] = c.data[c.indptr[0]:c.indptr[1]]
         self.offset = float(info.c_offset[0]) if len(info.c_offset) else 0.0
         self.sense = info.objectives[0].sense if info.objectives else pyo.minimize
-        self.h = highspy.Highs()
+        with _silenced_stdout(not verbose):
+            self.h = highspy.Highs()  # highspy ≥ 1.16 prints a banner here, before any option can be set
         self.h.setOptionValue("output_flag", verbose)
         lp = highspy.HighsLp()
         lp.num_col_, lp.num_row_ = ncol, len(info.rows)
@@ -223,6 +227,23 @@ class HighsModel:
 
     def row_duals(self, con) -> float:
         return float(sum(self.h.getSolution().row_dual[n] for n in self.row[id(con)]))
+
+
+@contextmanager
+def _silenced_stdout(silence: bool):
+    """Send the process's C-level stdout (file descriptor 1) to /dev/null, so `--json` output stays pure JSON."""
+    if not silence:
+        yield
+        return
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def _run_interruptibly(h, ticker: SolveTicker) -> None:
