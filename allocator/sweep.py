@@ -46,7 +46,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from allocator.check import check
 from allocator.data import InstanceData
 from allocator.errors import InputError, InputIssue, IssueCollector
 from allocator.executors import executor

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 import re
 
-import pytest
 from click.testing import CliRunner
 
-from allocator.report import build_report, rewind, to_html
+from allocator.report import rewind
 from cli.main import cli
 from tests.pareto_cases import knapsack_front_instance
 
