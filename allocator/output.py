@@ -55,3 +55,8 @@ def run_record(command: str, data, **extra) -> str:
     record = {"command": command, "instance": source, "instance_name": data.instance.name,
               "scenario": data.scenario.name, "regio": release, **extra}
     return json.dumps(record, indent=2, default=float)
+
+
+def json_records(frame) -> list[dict]:
+    """A frame's rows as dicts, missing values (NaN) as None, so the JSON stays valid."""
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")

@@ -38,6 +38,7 @@ from allocator.check import check
 from allocator.data import InstanceData
 from allocator.executors import WORKER_CACHE, cached, executor
 from allocator.indicators import inequality
+from allocator.output import json_records
 from allocator.modes import Run, _combine, build, shortfall_first, welfare_first
 from allocator.progress import Points
 from allocator.results import extract
@@ -66,13 +67,8 @@ class Front:
 
     def as_dict(self) -> dict:
         return {"status": self.status.value, "seconds": self.seconds, "build_seconds": self.build_seconds,
-                "workers": self.workers, "points": _records(self.points), "payoff_table": _records(self.payoff),
-                "grid": _records(self.grid)}
-
-
-def _records(frame: pd.DataFrame) -> list[dict]:
-    """Rows as dicts, with missing values (NaN) as None so the JSON stays valid."""
-    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+                "workers": self.workers, "points": json_records(self.points),
+                "payoff_table": json_records(self.payoff), "grid": json_records(self.grid)}
 
 
 def pareto_front(data: InstanceData, points: int = 7, workers: int = 1, scheduler: str | None = None,

@@ -52,6 +52,7 @@ from allocator.executors import executor
 from allocator.indicators import inequality
 from allocator.instance import Instance
 from allocator.modes import build, solve
+from allocator.output import json_records
 from allocator.progress import Points
 from allocator.scenario import Scenario, check_against, resolve_scenario
 from allocator.status import Status
@@ -73,8 +74,7 @@ class SweepResult:
     resumed: int  # runs taken from an earlier, interrupted sweep
 
     def as_dict(self) -> dict:
-        rows = self.table.astype(object).where(self.table.notna(), None).to_dict("records")
-        return {"runs": rows, "seconds": self.seconds, "resumed": self.resumed}
+        return {"runs": json_records(self.table), "seconds": self.seconds, "resumed": self.resumed}
 
 
 def read_grid(path: str | Path) -> list[SweepRun]:
