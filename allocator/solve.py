@@ -8,7 +8,10 @@ kept: every mode re-solves it by changing column costs and bounds or row
 bounds (λ, ε, Q* + tolerance, E_max, θ, fixings), never by rebuilding.
 
 Starting points: only sparse ones (:meth:`HighsModel.start_from`, e.g. the status
-quo's site decisions), which HiGHS completes itself.  A full column vector
+quo's site decisions), which HiGHS completes itself by an LP over the other
+columns.  They are held here and handed to HiGHS just before the run: HiGHS
+discards a user solution whenever the model changes (a cost, a bound), and
+every mode changes costs after the start is chosen.  A full column vector
 offered with ``setSolution`` was seen to come back as "optimal" from a bounded
 re-solve that HiGHS otherwise called infeasible; the checker caught it, and we
 do not offer full vectors.
@@ -85,6 +88,7 @@ class HighsModel:
         self.nonzeros = int(A.nnz)
         self.compile_seconds = time.perf_counter() - t0
         self.values: np.ndarray | None = None
+        self.start: tuple[np.ndarray, np.ndarray] | None = None  # (columns, values) for the next solve
 
     # --- size ---------------------------------------------------------------
     @property
@@ -162,6 +166,9 @@ class HighsModel:
             # HiGHS keeps one thread pool per process; a new thread count needs a fresh pool
             highspy.Highs.resetGlobalScheduler(True)
             h.setOptionValue("threads", int(threads))
+        if self.start is not None:
+            h.setSolution(len(self.start[0]), *self.start)
+            self.start = None
         t0 = time.perf_counter()
         _run_interruptibly(h, SolveTicker(time_limit))
         seconds = time.perf_counter() - t0
@@ -188,20 +195,18 @@ class HighsModel:
         )
 
     def start_from(self, variables: list, values) -> None:
-        """Offer a partial start (e.g. the status quo's site decisions); HiGHS completes it if it can."""
+        """Offer a partial start (e.g. the status quo's site decisions) to the next solve; HiGHS completes it if it can."""
         pairs = [(self.col.get(id(v)), float(x)) for v, x in zip(variables, values)]
         idx = np.array([c for c, _ in pairs if c is not None], dtype=np.int32)
         val = np.array([x for c, x in pairs if c is not None], dtype=float)
-        if len(idx):
-            self.h.setSolution(len(idx), idx, val)
+        self.start = (idx, val) if len(idx) else None
 
     def start_from_current_integers(self) -> None:
         """Offer the last solution's integer columns (site decisions) as a sparse start for the next solve."""
         if self.values is None:
             return
         idx = np.flatnonzero(self.integer).astype(np.int32)
-        if len(idx):
-            self.h.setSolution(len(idx), idx, np.round(self.values[idx]))
+        self.start = (idx, np.round(self.values[idx])) if len(idx) else None
 
     def coefficient_range(self) -> tuple[float, float]:
         """Smallest and largest absolute nonzero in the matrix (scaling diagnostics)."""
