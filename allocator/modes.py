@@ -19,6 +19,7 @@ import numpy as np
 from allocator.build import build_model
 from allocator.check import CheckResult, check
 from allocator.data import InstanceData
+from allocator.greedy import greedy_sites
 from allocator.indicators import inequality
 from allocator.results import Solution, extract
 from allocator.solve import INF, HighsModel
@@ -47,18 +48,18 @@ class Run:
 
 
 def build(data: InstanceData) -> Run:
-    """Build the Pyomo blocks, hand them to HiGHS and offer the status quo as a starting point.
+    """Build the Pyomo blocks, hand them to HiGHS and offer a greedy start for the first solve.
 
-    The seconds cover the build and the hand-over.  The status-quo start (existing sites open,
-    forced sites as forced) gives a time-limited run an incumbent from the first seconds when
-    the status quo is feasible (model.md invariant 1).
+    The seconds cover the build and the hand-over.  The start (:func:`allocator.greedy.greedy_sites`:
+    the status quo's sites plus candidates that pay for themselves) gives a time-limited run an
+    incumbent from the first seconds; the status quo alone is feasible (model.md invariant 1), the
+    greedy additions are paid from cuts or, under hold-harmless, from unspent money.
     """
     t0 = time.perf_counter()
     m, _ = build_model(data)
     hm = HighsModel(m, verbose=data.scenario.solver.verbose)
     seconds = time.perf_counter() - t0
-    y0 = data.sites["forced"].fillna(data.sites["existing"].astype(float))
-    hm.start_from([m.facilities.open[j] for j in data.sites.index], y0.to_numpy())
+    hm.start_from([m.facilities.open[j] for j in data.sites.index], greedy_sites(data).to_numpy())
     lo, hi = hm.coefficient_range()
     warnings = ()
     if hi / lo > COEFFICIENT_RANGE_WARNING:

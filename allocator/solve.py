@@ -40,6 +40,11 @@ from allocator.progress import SolveTicker
 from allocator.status import SolveReport, Status
 
 INF = highspy.kHighsInf
+# HiGHS presolve rule 12, the aggregator: it substitutes each region's spending out of the welfare-curve
+# rows into its domain's budget row, leaving rows of thousands of singleton columns whose "column
+# stuffing" is quadratic and ignores the time limit (gen:XL:0, HiGHS 1.15.1: presolve 150-230 s; without
+# the aggregator 7 s).  Measured on every instance size before it was made the default (issue 6 notes).
+PRESOLVE_RULES_OFF = 1 << 12
 
 
 class HighsModel:
@@ -71,6 +76,7 @@ class HighsModel:
         with _silenced_stdout(not verbose):
             self.h = highspy.Highs()  # highspy ≥ 1.16 prints a banner here, before any option can be set
         self.h.setOptionValue("output_flag", verbose)
+        self.h.setOptionValue("presolve_rule_off", PRESOLVE_RULES_OFF)
         lp = highspy.HighsLp()
         lp.num_col_, lp.num_row_ = ncol, len(info.rows)
         lp.col_cost_, lp.col_lower_, lp.col_upper_ = cost, lo, hi
