@@ -10,6 +10,7 @@ import click
 from allocator.solve import HighsModel
 from cli.common import EXIT_NO_SOLUTION, emit_json, handle_input_errors, json_option
 from formulations.location import build_location_model
+from formulations.pmedian_radius import build_pmedian_radius_model, prefers_radius
 from instances.orlib import read_cap, read_pmedian
 
 
@@ -20,16 +21,22 @@ from instances.orlib import read_cap, read_pmedian
 @click.option("--uncapacitated", is_flag=True, help="Ignore capacities (UFLP).")
 @click.option("--time-limit", type=float, default=300.0, show_default=True, help="Seconds for HiGHS.")
 @click.option("--mip-gap", type=float, default=1e-9, show_default=True, help="Relative MIP gap.")
+@click.option("--formulation", type=click.Choice(["auto", "arc", "radius"]), default="auto", show_default=True,
+              help="p-median model: arcs x_ij ≤ y_j, or one variable per distinct distance (auto: radius when p ≥ n/10).")
 @json_option
 @handle_input_errors
-def orlib(kind, file, capacity, uncapacitated, time_limit, mip_gap, as_json):
+def orlib(kind, file, capacity, uncapacitated, time_limit, mip_gap, formulation, as_json):
     """Solve an OR-Library file: objective, status, MIP gap, build and solve seconds."""
     t0 = time.perf_counter()
     problem = read_pmedian(file) if kind == "pmed" else read_cap(file, capacity=capacity, uncapacitated=uncapacitated)
-    hm = HighsModel(build_location_model(problem))
+    if formulation == "auto":
+        formulation = "radius" if prefers_radius(problem) else "arc"
+    if formulation == "radius" and kind != "pmed":
+        raise click.UsageError("--formulation radius is for p-median files (pmed)")
+    hm = HighsModel(build_pmedian_radius_model(problem) if formulation == "radius" else build_location_model(problem))
     build_seconds = time.perf_counter() - t0
     rep = hm.solve(time_limit=time_limit, mip_gap=mip_gap, build_seconds=build_seconds)
-    out = {"instance": problem.name, "objective": rep.objective, "status": rep.status.value, "mip_gap": rep.mip_gap,
+    out = {"instance": problem.name, "formulation": formulation, "objective": rep.objective, "status": rep.status.value, "mip_gap": rep.mip_gap,
            "bound": rep.bound, "build_seconds": build_seconds, "solve_seconds": rep.solve_seconds,
            "rows": rep.rows, "columns": rep.columns, "binaries": rep.binaries}
     if as_json:

@@ -18,7 +18,8 @@ from allocator.solve import HighsModel
 from allocator.status import Status
 from cli.main import cli
 from formulations.location import build_location_model
-from instances.orlib import read_cap, read_pmedian
+from formulations.pmedian_radius import build_pmedian_radius_model, nearest_open_assignment, prefers_radius, radius_levels
+from instances.orlib import LocationProblem, read_cap, read_pmedian
 
 DATA = Path(__file__).resolve().parent.parent / "instances" / "orlib"
 OPTIMA = {(r["instance"], r["problem"]): float(r["optimal_value"]) for r in csv.DictReader(open(DATA / "optima.csv"))}
@@ -36,23 +37,61 @@ def problem_of(name: str, kind: str):
     return read_cap(DATA / "cap" / f"{stem}.txt", capacity=float(cap) if cap else None, uncapacitated=kind == "UFLP")
 
 
-def solve_and_compare(name: str, kind: str, time_limit: float):
+def solve_and_compare(name: str, kind: str, time_limit: float, radius: bool | None = None):
+    """Solve with the form ``regio orlib`` would choose (or the one asked for) and re-check the solution."""
     t0 = time.perf_counter()
     problem = problem_of(name, kind)
-    m = build_location_model(problem)
+    radius = prefers_radius(problem) if radius is None else radius
+    m = build_pmedian_radius_model(problem) if radius else build_location_model(problem)
     hm = HighsModel(m)
     rep = hm.solve(time_limit=time_limit, mip_gap=1e-9, build_seconds=time.perf_counter() - t0)
     assert rep.status == Status.OPTIMAL, f"{name}: {rep.status} after {rep.solve_seconds:.1f} s, gap {rep.mip_gap}"
     assert rep.objective == pytest.approx(OPTIMA[(name, kind)], abs=0.01)
-    y = hm.values_of(m.open[j] for j in m.site)
-    share = hm.values_of(m.assign.share[a] for a in m.assign.arc).reshape(problem.cost.shape)
-    check_location(problem, np.round(y), share, rep.objective).raise_if_failed()
+    y = np.round(hm.values_of(m.open[j] for j in m.site))
+    if radius:
+        share = nearest_open_assignment(problem.cost, y)
+    else:
+        share = hm.values_of(m.assign.share[a] for a in m.assign.arc).reshape(problem.cost.shape)
+    check_location(problem, y, share, rep.objective).raise_if_failed()
     return rep
 
 
 @pytest.mark.parametrize("name", FAST_PMED)
 def test_pmedian_published_optimum(name):
     solve_and_compare(name, "p-median", 120)
+
+
+@pytest.mark.parametrize("name,radius", [("pmed1", True), ("pmed20", None), ("pmed25", None)])
+def test_pmedian_radius_form_reaches_the_published_optimum(name, radius):
+    """pmed1 in the radius form on request; pmed20 (n 400, p 133) and pmed25 (n 500, p 167) choose it."""
+    if radius is None:
+        assert prefers_radius(problem_of(name, "p-median"))
+    solve_and_compare(name, "p-median", 60, radius=radius)
+
+
+def line_problem(p: int) -> LocationProblem:
+    """Three customers and sites at 0, 1 and 10 km on a line."""
+    x = np.array([0.0, 1.0, 10.0])
+    return LocationProblem("line", np.zeros(3), np.abs(x[:, None] - x[None, :]), np.ones(3), None, p)
+
+
+@pytest.mark.parametrize("p, expected, opened", [(1, 10.0, [1]), (2, 1.0, [0, 2]), (3, 0.0, [0, 1, 2])])
+def test_radius_form_by_hand(p, expected, opened):
+    """p = 1: the median at 1 km (1 + 0 + 9); p = 2: one of {0, 1} and 10 (cost 1, tie broken either way)."""
+    m = build_pmedian_radius_model(line_problem(p))
+    hm = HighsModel(m)
+    rep = hm.solve(mip_gap=1e-9)
+    assert rep.objective == pytest.approx(expected)
+    y = np.round(hm.values_of(m.open[j] for j in m.site))
+    assert y.sum() == p and (p == 2 or list(np.flatnonzero(y)) == opened)
+
+
+def test_radius_levels_stop_at_the_n_minus_p_plus_first_site():
+    level, keep, values, _ = radius_levels(line_problem(2).cost, 2)
+    # customer at 0: distances 0, 1, 10 → levels 0, 1, 2; with p = 2 any two sites hold an open one, so only
+    # level 0 (nothing open at distance 0) needs a variable: T = level of the 2nd nearest site = 1
+    assert level[0].tolist() == [0, 1, 2] and keep.tolist() == [1, 1, 1]
+    assert values[0, :3].tolist() == [0.0, 1.0, 10.0]
 
 
 @pytest.mark.parametrize("name", FAST_CAP)
@@ -111,5 +150,5 @@ def test_cli_json_keys():
     res = CliRunner().invoke(cli, ["orlib", "cap", str(DATA / "cap" / "cap71.txt"), "--json"])
     assert res.exit_code == 0, res.output
     out = json.loads(res.output)
-    assert {"objective", "status", "mip_gap", "build_seconds", "solve_seconds"} <= set(out)
+    assert {"objective", "status", "mip_gap", "build_seconds", "solve_seconds", "formulation"} <= set(out)
     assert out["objective"] == pytest.approx(932615.75, abs=0.01)
