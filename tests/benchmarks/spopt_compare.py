@@ -73,8 +73,8 @@ def main() -> None:
         rows.append({"file": name, "n": problem.cost.shape[0], "p": problem.p, "published": optima.get(name),
                      "regio": r, "spopt": s})
         print(f"| {name} | {problem.cost.shape[0]} | {problem.p} | {optima.get(name, '')} | {r['formulation']} | "
-              f"{r['build_seconds']:.1f} + {r['solve_seconds']:.1f} | {r['objective']} ({r['status']}) | "
-              f"{s['build_seconds']:.1f} + {s['solve_seconds']:.1f} | {s['objective']} ({s['status']}) |", flush=True)
+              f"{r['build_seconds']:.1f} + {r['solve_seconds']:.1f} | {r['objective']:.2f} ({r['status']}) | "
+              f"{s['build_seconds']:.1f} + {s['solve_seconds']:.1f} | {s['objective']:.2f} ({s['status']}) |", flush=True)
     Path(a.json_out).write_text(json.dumps(rows, indent=2))
 
 
