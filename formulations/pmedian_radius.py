@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 import pyomo.environ as pyo
 
-from formulations.sparse import linear
+from formulations.sparse import groups, linear
 from instances.orlib import LocationProblem
 
 
@@ -79,12 +79,7 @@ def build_pmedian_radius_model(problem: LocationProblem) -> pyo.ConcreteModel:
 
     # sites of each (customer, level) below T_i, grouped by one sort
     i_idx, j_idx = np.nonzero(level < keep[:, None])
-    lev = level[i_idx, j_idx]
-    order = np.lexsort((j_idx, lev, i_idx))
-    i_idx, j_idx, lev = i_idx[order], j_idx[order], lev[order]
-    key = i_idx * n_s + lev
-    cuts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else np.array([], dtype=np.int64)
-    sites_at = dict(zip(key[cuts].tolist(), np.split(j_idx, cuts[1:])))
+    sites_at = {int(code): j_idx[at] for code, at in groups(i_idx * n_s + level[i_idx, j_idx]).items()}
 
     def chain(_, i, k):
         y = [m.open[int(j)] for j in sites_at.get(i * n_s + k, ())]
