@@ -48,8 +48,7 @@ def region_differences(datas: list[InstanceData], runs: list[Run]) -> pd.DataFra
             continue
         sol = r.solution
         sites = d.sites
-        unit = sites["operating_cost"] + sites["opening_cost"] * (~sites["existing"])
-        fac = (unit * sol.facilities.set_index("site_id")["open"].reindex(sites.index)).groupby(sites["region_id"]).sum()
+        fac = (sites["unit_cost"] * sol.facilities.set_index("site_id")["open"].reindex(sites.index)).groupby(sites["region_id"]).sum()
         total = sol.allocation.groupby("region_id")["plan"].sum().add(fac, fill_value=0.0)
         cover = sol.region_coverage.groupby("region_id")["covered_share"].mean()
         name = d.scenario.name

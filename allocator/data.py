@@ -90,9 +90,11 @@ class InstanceData:
 
     @cached_property
     def sites(self) -> pd.DataFrame:
-        """Sites with their paying ``domain_id``, ``forced`` (1 open, 0 closed, NaN free), scaled ``capacity``."""
+        """Sites with their paying ``domain_id``, ``forced`` (1 open, 0 closed, NaN free), scaled ``capacity``,
+        and ``unit_cost`` = c_j + o_j (1 − e_j): what the site costs per year when open in the plan (M€)."""
         s = self.instance.sites.copy()
         s["domain_id"] = s["ftype_id"].map(self.ftypes["domain_id"])
+        s["unit_cost"] = s["operating_cost"] + s["opening_cost"] * (~s["existing"])
         s["capacity"] = s["capacity"] * self.scenario.capacity_scale
         forced = pd.Series(np.nan, index=s.index)
         forced[list(self.scenario.force_open)] = 1.0
@@ -120,7 +122,7 @@ class InstanceData:
         usable = usable[usable.groupby(["region_id", "ftype_id"], sort=False)["ftype_id"].transform("size") > 1]
         if usable.empty:
             return []
-        cost = (usable["operating_cost"] + usable["opening_cost"] * (~usable["existing"])).to_numpy(float)
+        cost = usable["unit_cost"].to_numpy(float)
         # incidence of usable sites and (group, point) columns, so that C = A Aᵀ is block-diagonal by group:
         # C_ab = |N(a) ∩ N(b)| for a, b of one (region, type);  N(b) ⊇ N(a) ⇔ C_ab = |N(a)|
         group = usable.groupby(["region_id", "ftype_id"], sort=False).ngroup().to_numpy()
@@ -141,7 +143,6 @@ class InstanceData:
                 a, b, inter = np.r_[a, ea], np.r_[b, eb], np.r_[inter, np.zeros(len(ea))]
         keep = a != b
         a, b, inter = a[keep], b[keep], inter[keep]
-        cost = (usable["operating_cost"] + usable["opening_cost"] * (~usable["existing"])).to_numpy(float)
         covers = inter == size[a]
         strictly = (cost[b] < cost[a]) | (size[b] > size[a])
         dominated = covers & (cost[b] <= cost[a]) & (strictly | (b < a))
@@ -211,6 +212,12 @@ class InstanceData:
         reps = pd.MultiIndex.from_frame(self.coverable[["point_id", "ftype_id"]])
         keep = pd.MultiIndex.from_frame(self.reach[["point_id", "ftype_id"]]).isin(reps)
         return self.reach[keep].reset_index(drop=True)
+
+    @cached_property
+    def model_reach_pair(self) -> np.ndarray:
+        """For each row of ``model_reach``, the position of its coverage pair in ``coverable``."""
+        return pd.MultiIndex.from_frame(self.coverable[["point_id", "ftype_id"]]).get_indexer(
+            pd.MultiIndex.from_frame(self.model_reach[["point_id", "ftype_id"]]))
 
     @cached_property
     def demand(self) -> pd.DataFrame:

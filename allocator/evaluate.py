@@ -118,8 +118,7 @@ def plan_violations(data: InstanceData, plan: Plan) -> list[Violation]:
     c = _Checker(1e-6)
     sc, sites = data.scenario, data.sites
     y = plan.open.reindex(sites.index).to_numpy(float)
-    unit = (sites["operating_cost"] + sites["opening_cost"] * (~sites["existing"])).to_numpy()
-    site_cost = pd.Series(unit * y, index=sites.index)
+    site_cost = pd.Series(sites["unit_cost"].to_numpy() * y, index=sites.index)
     spend_d = plan.spend.groupby(level="domain_id").sum()
     need = spend_d.add(site_cost.groupby(sites["domain_id"]).sum(), fill_value=0.0).reindex(data.domains.index, fill_value=0.0)
     st = data.streams

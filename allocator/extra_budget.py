@@ -170,7 +170,6 @@ def _totals(data: InstanceData, sol: Solution) -> pd.Series:
     """Programme spending plus what open sites cost, per region (the hold-harmless total T_r)."""
     sites = data.sites
     fac = sol.facilities.set_index("site_id")["open"]
-    unit = sites["operating_cost"] + sites["opening_cost"] * (~sites["existing"])
-    site_cost = (unit * fac.reindex(sites.index)).groupby(sites["region_id"]).sum()
+    site_cost = (sites["unit_cost"] * fac.reindex(sites.index)).groupby(sites["region_id"]).sum()
     prog = sol.allocation.groupby("region_id")["plan"].sum()
     return prog.add(site_cost, fill_value=0.0).reindex(data.regions.index, fill_value=0.0)

@@ -27,8 +27,8 @@ import pandas as pd
 
 from allocator.data import InstanceData
 from formulations.sparse import groups
+from formulations.welfare import EUR_TO_MEUR
 
-EUR_TO_MEUR = 1e-6
 
 
 def greedy_sites(data: InstanceData) -> pd.Series:
@@ -44,19 +44,17 @@ class _Greedy:
 
     def __init__(self, data: InstanceData):
         sites, sc = data.sites, data.scenario
-        self.data = data
         self.open = sites["forced"].fillna(sites["existing"].astype(float)).to_numpy(float) > 0.5
         self.free = sites["forced"].isna().to_numpy()
         self.existing = sites["existing"].to_numpy(bool)
         self.operating = sites["operating_cost"].to_numpy(float)
-        self.cost = self.operating + sites["opening_cost"].to_numpy(float) * ~self.existing
+        self.cost = sites["unit_cost"].to_numpy(float)
         curve = sc.welfare
         self.gain_price = sites["domain_id"].map(data.domains["marginal_welfare"]).to_numpy(float) * curve.slopes[0]
         self.cut_price = self.gain_price * curve.loss_aversion
 
         cov, reach = data.coverable, data.model_reach
-        arc_pair = pd.MultiIndex.from_frame(cov[["point_id", "ftype_id"]]).get_indexer(
-            pd.MultiIndex.from_frame(reach[["point_id", "ftype_id"]]))
+        arc_pair = data.model_reach_pair
         arc_site = sites.index.get_indexer(reach["site_id"])
         by_site, none = groups(arc_site), np.array([], dtype=np.int64)
         self.pairs_of = [arc_pair[by_site.get(j, none)] for j in range(len(sites))]
@@ -71,7 +69,8 @@ class _Greedy:
         rows = self.row >= 0
         self.served = np.bincount(self.row[rows & (self.count > 0)], weights=self.pop[rows & (self.count > 0)],
                                   minlength=len(self.required))
-        self.unspent = _unspent(data) if sc.hold_harmless != "none" else np.inf
+        self.hold_harmless = sc.hold_harmless != "none"
+        self.unspent = _unspent(data) if self.hold_harmless else np.inf
         self.keep_last = sc.keep_last_site
         self.closures_left = np.inf if sc.max_closures is None else sc.max_closures
         self.group = pd.MultiIndex.from_frame(sites[["region_id", "ftype_id"]]).factorize()[0]
@@ -116,7 +115,7 @@ class _Greedy:
 
     def close_unpaying(self) -> None:
         """Close free existing sites whose coverage is worth less than their operating cost at the gain price."""
-        if self.data.scenario.hold_harmless != "none":
+        if self.hold_harmless:
             return  # a closure moves money between regions; leave hold-harmless plans to HiGHS
         def saving_first(j: int) -> float:
             return self.operating[j] * self.gain_price[j] - self.loss_of_closing(j)

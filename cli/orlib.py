@@ -9,8 +9,7 @@ import click
 
 from allocator.solve import HighsModel
 from cli.common import EXIT_NO_SOLUTION, emit_json, handle_input_errors, json_option
-from formulations.location import build_location_model
-from formulations.pmedian_radius import build_pmedian_radius_model, prefers_radius
+from formulations.pmedian_radius import location_model
 from instances.orlib import read_cap, read_pmedian
 
 
@@ -29,11 +28,10 @@ def orlib(kind, file, capacity, uncapacitated, time_limit, mip_gap, formulation,
     """Solve an OR-Library file: objective, status, MIP gap, build and solve seconds."""
     t0 = time.perf_counter()
     problem = read_pmedian(file) if kind == "pmed" else read_cap(file, capacity=capacity, uncapacitated=uncapacitated)
-    if formulation == "auto":
-        formulation = "radius" if prefers_radius(problem) else "arc"
     if formulation == "radius" and kind != "pmed":
         raise click.UsageError("--formulation radius is for p-median files (pmed)")
-    hm = HighsModel(build_pmedian_radius_model(problem) if formulation == "radius" else build_location_model(problem))
+    model, formulation = location_model(problem, formulation)
+    hm = HighsModel(model)
     build_seconds = time.perf_counter() - t0
     rep = hm.solve(time_limit=time_limit, mip_gap=mip_gap, build_seconds=build_seconds)
     out = {"instance": problem.name, "formulation": formulation, "objective": rep.objective, "status": rep.status.value, "mip_gap": rep.mip_gap,

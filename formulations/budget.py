@@ -60,7 +60,7 @@ def add_budget(m: pyo.ConcreteModel, data: InstanceData) -> None:
     if data.scenario.extra_eligible_tags:
         ineligible = data.regions.index[~data.regions["eligible"]].tolist()
         sites = data.sites[data.sites["region_id"].isin(ineligible)]
-        unit = sites["operating_cost"] + sites["opening_cost"] * (~sites["existing"])
+        unit = sites["unit_cost"]
         y = m.facilities.open
 
         eligible = data.regions.index[data.regions["eligible"]]

@@ -14,7 +14,6 @@ region with the same N_k(i) share one variable (``data.point_groups``).
 
 from __future__ import annotations
 
-import pandas as pd
 import pyomo.environ as pyo
 
 from allocator.data import InstanceData
@@ -30,9 +29,7 @@ def add_coverage(m: pyo.ConcreteModel, data: InstanceData) -> None:
     b.covered = pyo.Var(b.pair, bounds=(0, 1))
     u = var_array(b.covered, pairs)
     y = var_array(m.facilities.open, data.sites.index.tolist())[positions(data.sites.index, reach["site_id"])]
-    pair_of_arc = pd.MultiIndex.from_frame(cov[["point_id", "ftype_id"]]).get_indexer(
-        pd.MultiIndex.from_frame(reach[["point_id", "ftype_id"]]))
-    arcs = groups(pair_of_arc)
+    arcs = groups(data.model_reach_pair)
 
     def row(_, i, k):
         n = b.pair.ord((i, k)) - 1

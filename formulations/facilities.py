@@ -34,11 +34,9 @@ def add_facilities(m: pyo.ConcreteModel, data: InstanceData) -> None:
         return (0, 1) if f != f else (f, f)
 
     b.open = pyo.Var(b.site, domain=pyo.Binary, bounds=bounds)
-    unit_cost = (sites["operating_cost"] + sites["opening_cost"] * (~sites["existing"])).to_numpy()
-    sites_cost = sites.assign(unit_cost=unit_cost)
     domains, regions = data.domains.index.tolist(), data.regions.index.tolist()
-    b.cost_by_domain = pyo.Expression(domains, initialize=grouped_sum(sites_cost, "domain_id", "unit_cost", b.open, domains))
-    b.cost_by_region = pyo.Expression(regions, initialize=grouped_sum(sites_cost, "region_id", "unit_cost", b.open, regions))
+    b.cost_by_domain = pyo.Expression(domains, initialize=grouped_sum(sites, "domain_id", "unit_cost", b.open, domains))
+    b.cost_by_region = pyo.Expression(regions, initialize=grouped_sum(sites, "region_id", "unit_cost", b.open, regions))
 
     if sc.keep_last_site:
         has_existing = sites[sites["existing"]].groupby(["region_id", "ftype_id"]).size().index

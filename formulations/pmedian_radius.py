@@ -30,6 +30,7 @@ from __future__ import annotations
 import numpy as np
 import pyomo.environ as pyo
 
+from formulations.location import build_location_model
 from formulations.sparse import groups, linear
 from instances.orlib import LocationProblem
 
@@ -40,6 +41,15 @@ RADIUS_FROM = 0.1  # p / n at and above which the radius form is chosen (see the
 def prefers_radius(problem: LocationProblem) -> bool:
     """The radius form for uncapacitated p-median problems with p ≥ n/10; the arc form otherwise."""
     return problem.p is not None and problem.capacity is None and problem.p >= RADIUS_FROM * problem.cost.shape[1]
+
+
+def location_model(problem: LocationProblem, formulation: str = "auto") -> tuple[pyo.ConcreteModel, str]:
+    """The model of an OR-Library problem and the form used: ``radius`` or ``arc`` (``auto``: :func:`prefers_radius`)."""
+    if formulation == "auto":
+        formulation = "radius" if prefers_radius(problem) else "arc"
+    if formulation == "radius":
+        return build_pmedian_radius_model(problem), formulation
+    return build_location_model(problem), formulation
 
 
 def radius_levels(cost: np.ndarray, p: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from allocator.data import InstanceData
@@ -46,3 +48,15 @@ def run(tables: dict | None = None, mode: str | None = None, **scenario) -> Run:
     if result.check is not None:
         result.check.raise_if_failed()
     return result
+
+
+# HiGHS's log line for a starting solution it tried and found feasible (tests of the starts)
+MIP_STARTS = re.compile(r"MIP start solution is feasible, objective value is (\S+)")
+
+
+def log_highs_to(highs_model, path) -> None:
+    """Send HiGHS's log of every later solve on ``highs_model`` to ``path`` (not to the console)."""
+    h = highs_model.h
+    h.setOptionValue("log_file", str(path))
+    h.setOptionValue("log_to_console", False)
+    h.setOptionValue("output_flag", True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
 import pytest
@@ -12,9 +11,9 @@ from allocator.greedy import greedy_sites
 from allocator.instance import load_instance
 from allocator.modes import build, weighted
 from allocator.scenario import Scenario
+from tests.helpers import MIP_STARTS, log_highs_to
 from tests.pareto_cases import knapsack_front_instance
 
-STARTS = re.compile(r"MIP start solution is feasible, objective value is (\S+)")
 
 
 def sites_opened(inst, **scenario) -> list[str]:
@@ -65,15 +64,12 @@ def test_an_unpaying_last_site_closes_only_without_the_last_site_rule():
 def test_greedy_start_beats_the_status_quo_and_is_near_the_optimum(tmp_path, seed):
     data = InstanceData.prepare(load_instance(f"gen:S:{seed}"), Scenario(solver={"mip_gap": 1e-6}))
     run = build(data)
-    h = run.highs.h
-    h.setOptionValue("log_file", str(tmp_path / "highs.log"))
-    h.setOptionValue("log_to_console", False)
-    h.setOptionValue("output_flag", True)
+    log_highs_to(run.highs, tmp_path / "highs.log")
     (_, best), = weighted(run)
     run.highs.start_from([run.model.facilities.open[j] for j in data.sites.index],
                          data.sites["existing"].astype(float).to_numpy())
     weighted(run)  # the same model from the status quo
-    greedy, status_quo = (float(x) for x in STARTS.findall((tmp_path / "highs.log").read_text()))
+    greedy, status_quo = (float(x) for x in MIP_STARTS.findall((tmp_path / "highs.log").read_text()))
     assert best.status.value == "optimal"
     assert status_quo < greedy <= best.objective + 1e-6
     assert best.objective - greedy <= 0.01 * abs(best.objective)

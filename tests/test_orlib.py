@@ -17,8 +17,8 @@ from allocator.errors import InputError
 from allocator.solve import HighsModel
 from allocator.status import Status
 from cli.main import cli
-from formulations.location import build_location_model
-from formulations.pmedian_radius import build_pmedian_radius_model, nearest_open_assignment, prefers_radius, radius_levels
+from formulations.pmedian_radius import (build_pmedian_radius_model, location_model, nearest_open_assignment, prefers_radius,
+                                         radius_levels)
 from instances.orlib import LocationProblem, read_cap, read_pmedian
 
 DATA = Path(__file__).resolve().parent.parent / "instances" / "orlib"
@@ -37,18 +37,17 @@ def problem_of(name: str, kind: str):
     return read_cap(DATA / "cap" / f"{stem}.txt", capacity=float(cap) if cap else None, uncapacitated=kind == "UFLP")
 
 
-def solve_and_compare(name: str, kind: str, time_limit: float, radius: bool | None = None):
+def solve_and_compare(name: str, kind: str, time_limit: float, formulation: str = "auto"):
     """Solve with the form ``regio orlib`` would choose (or the one asked for) and re-check the solution."""
     t0 = time.perf_counter()
     problem = problem_of(name, kind)
-    radius = prefers_radius(problem) if radius is None else radius
-    m = build_pmedian_radius_model(problem) if radius else build_location_model(problem)
+    m, formulation = location_model(problem, formulation)
     hm = HighsModel(m)
     rep = hm.solve(time_limit=time_limit, mip_gap=1e-9, build_seconds=time.perf_counter() - t0)
     assert rep.status == Status.OPTIMAL, f"{name}: {rep.status} after {rep.solve_seconds:.1f} s, gap {rep.mip_gap}"
     assert rep.objective == pytest.approx(OPTIMA[(name, kind)], abs=0.01)
     y = np.round(hm.values_of(m.open[j] for j in m.site))
-    if radius:
+    if formulation == "radius":
         share = nearest_open_assignment(problem.cost, y)
     else:
         share = hm.values_of(m.assign.share[a] for a in m.assign.arc).reshape(problem.cost.shape)
@@ -61,12 +60,12 @@ def test_pmedian_published_optimum(name):
     solve_and_compare(name, "p-median", 120)
 
 
-@pytest.mark.parametrize("name,radius", [("pmed1", True), ("pmed20", None), ("pmed25", None)])
-def test_pmedian_radius_form_reaches_the_published_optimum(name, radius):
+@pytest.mark.parametrize("name,formulation", [("pmed1", "radius"), ("pmed20", "auto"), ("pmed25", "auto")])
+def test_pmedian_radius_form_reaches_the_published_optimum(name, formulation):
     """pmed1 in the radius form on request; pmed20 (n 400, p 133) and pmed25 (n 500, p 167) choose it."""
-    if radius is None:
+    if formulation == "auto":
         assert prefers_radius(problem_of(name, "p-median"))
-    solve_and_compare(name, "p-median", 60, radius=radius)
+    solve_and_compare(name, "p-median", 60, formulation)
 
 
 def line_problem(p: int) -> LocationProblem:

@@ -7,24 +7,20 @@ the run.  HiGHS's own log says whether it tried the start ("MIP start solution i
 
 from __future__ import annotations
 
-import re
 
 from allocator.data import InstanceData
 from allocator.instance import load_instance
 from allocator.modes import build, lexicographic, weighted
 from allocator.scenario import Scenario
+from tests.helpers import MIP_STARTS, log_highs_to
 
-STARTS = re.compile(r"MIP start solution is feasible, objective value is (\S+)")
 TRIED = "Attempting to find feasible solution by solving LP for user-supplied values of discrete variables"
 
 
 def logged_run(tmp_path, **scenario):
     run = build(InstanceData.prepare(load_instance("gen:S:0"), Scenario(**scenario)))
     log = tmp_path / "highs.log"
-    h = run.highs.h
-    h.setOptionValue("log_file", str(log))
-    h.setOptionValue("log_to_console", False)
-    h.setOptionValue("output_flag", True)
+    log_highs_to(run.highs, log)
     return run, log
 
 
@@ -32,7 +28,7 @@ def test_status_quo_start_reaches_highs_after_the_objective_is_set(tmp_path):
     run, log = logged_run(tmp_path)
     (_, rep), = weighted(run)
     assert rep.status.value == "optimal"
-    starts = STARTS.findall(log.read_text())
+    starts = MIP_STARTS.findall(log.read_text())
     assert len(starts) == 1
     # the start HiGHS completed is the status quo: every existing site open, no candidate; its objective is
     # below the optimum (the status quo is not optimal on gen:S:0)
@@ -48,7 +44,7 @@ def test_each_lexicographic_stage_starts_from_a_solution(tmp_path):
     assert text.count(TRIED) == 2  # both stages were offered a start
     # stage 2 (max W) starts from stage 1's sites, which meet its bound Q ≤ Q* + room: HiGHS finds the start
     # feasible, and its W cannot exceed stage 2's optimum
-    *_, stage_two = (float(x) for x in STARTS.findall(text))
+    *_, stage_two = (float(x) for x in MIP_STARTS.findall(text))
     assert stage_two <= stages[1][1].objective + 1e-6
 
 
@@ -56,4 +52,4 @@ def test_start_is_not_kept_after_a_solve(tmp_path):
     run, log = logged_run(tmp_path)
     weighted(run)
     weighted(run)  # a re-solve without a new start: HiGHS is offered nothing
-    assert len(STARTS.findall(log.read_text())) == 1
+    assert len(MIP_STARTS.findall(log.read_text())) == 1

@@ -24,8 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from allocator.solve import HighsModel
-from formulations.location import build_location_model
-from formulations.pmedian_radius import build_pmedian_radius_model, prefers_radius
+from formulations.pmedian_radius import location_model
 from instances.orlib import read_pmedian
 
 DATA = Path(__file__).resolve().parents[2] / "instances" / "orlib" / "pmed"
@@ -33,11 +32,11 @@ DATA = Path(__file__).resolve().parents[2] / "instances" / "orlib" / "pmed"
 
 def ours(problem, time_limit: float) -> dict:
     t0 = time.perf_counter()
-    radius = prefers_radius(problem)
-    hm = HighsModel(build_pmedian_radius_model(problem) if radius else build_location_model(problem))
+    model, formulation = location_model(problem)
+    hm = HighsModel(model)
     built = time.perf_counter() - t0
     rep = hm.solve(time_limit=time_limit, mip_gap=1e-9, threads=1)
-    return {"formulation": "radius" if radius else "arc", "build_seconds": built, "solve_seconds": rep.solve_seconds,
+    return {"formulation": formulation, "build_seconds": built, "solve_seconds": rep.solve_seconds,
             "objective": rep.objective, "status": rep.status.value}
 
 

@@ -27,8 +27,7 @@ from formulations.objective import shortfall_cost
 from allocator.results import extract
 from allocator.scenario import Scenario
 from allocator.solve import HighsModel
-from formulations.location import build_location_model
-from formulations.pmedian_radius import build_pmedian_radius_model, prefers_radius
+from formulations.pmedian_radius import location_model
 from formulations.min_service import measure_var
 from instances.orlib import read_cap, read_pmedian
 from tests.test_orlib import DATA, OPTIMA
@@ -117,13 +116,13 @@ def test_orlib(benchmark, kind, name):
     def once():
         t0 = time.perf_counter()
         problem = read_pmedian(DATA / "pmed" / f"{name}.txt") if kind == "pmed" else read_cap(DATA / "cap" / f"{name}.txt")
-        radius = prefers_radius(problem)  # as `regio orlib` chooses
-        hm = HighsModel(build_pmedian_radius_model(problem) if radius else build_location_model(problem))
+        model, formulation = location_model(problem)  # as `regio orlib` chooses
+        hm = HighsModel(model)
         built = time.perf_counter() - t0
-        return built, hm.solve(time_limit=300, mip_gap=1e-9), radius
+        return built, hm.solve(time_limit=300, mip_gap=1e-9), formulation
 
-    built, rep, radius = benchmark.pedantic(once, rounds=1, iterations=1)
-    benchmark.extra_info["formulation"] = "radius" if radius else "arc"
+    built, rep, formulation = benchmark.pedantic(once, rounds=1, iterations=1)
+    benchmark.extra_info["formulation"] = formulation
     key = (name, "p-median" if kind == "pmed" else "CFLP-multi-source")
     benchmark.extra_info.update(build_seconds=built, solve_seconds=rep.solve_seconds, status=rep.status.value,
                                 objective=rep.objective, published=OPTIMA[key], peak_rss_mb=peak_rss_mb())
