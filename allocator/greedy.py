@@ -1,21 +1,33 @@
 """Greedy start: the status quo's sites, plus candidates that pay for themselves, minus sites that do not.
 
-open  j while value_j > c_j · mw_d · slope_1 · loss_aversion,   best value_j / c_j first
-close j while o_j · mw_d · slope_1 > loss_j,                    largest saving − loss first
+open  j while value_j > price of paying c_j,     best value_j / c_j first
+close j while value of spending o_j > loss_j,    largest saving − loss first
 value_j (loss_j) = Σ_{pairs j alone covers (would cover)} pop_i ω_r v_k 10⁻⁶ + λ 10⁻⁶ · Δ persons short
 
 Values change as sites open and close, so both passes use a lazy heap (a candidate's value only falls
-as others are taken).  A new site is paid for by cutting programme spending somewhere (the status quo
-spends the streams), so it is priced at the loss-averse first slope; a closure's saving is spent at
-the first slope.  Closures respect the last-site rule and the cap on closures.  With a hold-harmless
-rule nothing closes and openings are capped by the money the streams leave unspent, so that no region
-has to be cut to pay for them.
+as others are taken).  Where the money comes from and goes to depends on the hold-harmless rule:
 
-Only site decisions are proposed; HiGHS completes the rest (spending, coverage, shortfall) with an LP
-over the other columns, and ignores the proposal if no completion is feasible.  Measured (weighted
-objective, HiGHS's completion): gen:S:0 −3,057.0 against the optimum −3,055.0 (status quo −3,774.7);
-gen:M:0 −6,185.8 against −6,171.9; gen:L:0 −5,801.0 against −5,783.3; gen:XL:0 22,914 against 23,118
-(status quo 11,898).
+* ``none``: money is pooled.  A new site is paid by cutting programme spending anywhere (or from money
+  the streams leave unspent; the pool is both together), priced at the loss-averse first slope
+  c_j · mw_d · slope_1 · loss_aversion; a closure's saving is spent at the first slope o_j · mw_d · slope_1.
+* any hold-harmless rule: money stays in the site's region and domain, so no region total moves
+  (``region``, ``corridor``, ``per-capita-cap``) and no domain balance either.  Prices are read off
+  that region's own curve, ω_r p_rd mw_d (f_rd(b + Δ_rd ± amount) − f_rd(b + Δ_rd)), where Δ_rd is what
+  the greedy has moved so far; the region is cut at most to the rule's floor (Δ_rd ≥ −b_rd, or ≥ 0 under
+  ``region-domain``) and the rest comes from unspent money at the pooled price.  The earlier greedy
+  closed nothing under hold-harmless and opened only from unspent money: gen:XL:0 started at 11,893
+  against HiGHS's root bound of 21,674 and ended at a 26 % gap.
+
+Closures respect the last-site rule and the cap on closures; with capacity on, capacitated sites do not
+close (the loss counted here ignores capacity: their people might find the other sites full).  Only
+site decisions are proposed; HiGHS completes the rest (spending, coverage, shortfall) with an LP over
+the other columns, and ignores the proposal if no completion is feasible.
+
+Measured (weighted objective of HiGHS's completion / optimum): no rule — gen:S:0 −3,057.0 / −3,055.0
+(status quo −3,774.7), gen:M:0 −6,185.8 / −6,164.8, gen:L:0 −5,801.0 / −5,783.3, gen:XL:0 22,914 /
+23,118 (status quo 11,898); hold-harmless by region with the last-site rule — gen:S:0 −3,088.6 /
+−3,088.1, gen:M:0 −6,543.5 / −6,344.2, gen:L:0 −6,047.9 / −6,020.4, gen:XL:0 21,463 / bound 21,660
+(earlier greedy 11,893); the nl default (hold-harmless, capacity) 10,486.1 / 10,495.7 (earlier 10,117.5).
 """
 
 from __future__ import annotations
@@ -25,10 +37,10 @@ import heapq
 import numpy as np
 import pandas as pd
 
+from allocator.check import curve_value
 from allocator.data import InstanceData
 from formulations.sparse import groups
 from formulations.welfare import EUR_TO_MEUR
-
 
 
 def greedy_sites(data: InstanceData) -> pd.Series:
@@ -46,12 +58,13 @@ class _Greedy:
         sites, sc = data.sites, data.scenario
         self.open = sites["forced"].fillna(sites["existing"].astype(float)).to_numpy(float) > 0.5
         self.free = sites["forced"].isna().to_numpy()
+        # a closure's loss is counted as the coverage only it gives, which ignores capacity: with capacity
+        # on, the people of a closed capacitated site may find the others full, so those never close
+        self.closable = self.free & ~(sites["capacity"].notna().to_numpy() & sc.use_capacity)
         self.existing = sites["existing"].to_numpy(bool)
         self.operating = sites["operating_cost"].to_numpy(float)
         self.cost = sites["unit_cost"].to_numpy(float)
-        curve = sc.welfare
-        self.gain_price = sites["domain_id"].map(data.domains["marginal_welfare"]).to_numpy(float) * curve.slopes[0]
-        self.cut_price = self.gain_price * curve.loss_aversion
+        self.money = _Money(data)
 
         cov, reach = data.coverable, data.model_reach
         arc_pair = data.model_reach_pair
@@ -69,8 +82,6 @@ class _Greedy:
         rows = self.row >= 0
         self.served = np.bincount(self.row[rows & (self.count > 0)], weights=self.pop[rows & (self.count > 0)],
                                   minlength=len(self.required))
-        self.hold_harmless = sc.hold_harmless != "none"
-        self.unspent = _unspent(data) if self.hold_harmless else np.inf
         self.keep_last = sc.keep_last_site
         self.closures_left = np.inf if sc.max_closures is None else sc.max_closures
         self.group = pd.MultiIndex.from_frame(sites[["region_id", "ftype_id"]]).factorize()[0]
@@ -104,28 +115,27 @@ class _Greedy:
         np.add.at(self.served, rows[keep], (1.0 if opening else -1.0) * self.pop[changed][keep])
 
     def open_paying(self) -> None:
-        """Open free candidates by value per M€ while value > cost · cut price (and the money lasts)."""
+        """Open free candidates by value per M€ while value > the price of paying for them."""
         def per_meur(j: int) -> float:
             return self.value_of_opening(j) / max(self.cost[j], 1e-9)
 
         for j in _lazy_best(np.flatnonzero(self.free & ~self.existing & ~self.open), per_meur):
-            if self.value_of_opening(j) > self.cost[j] * self.cut_price[j] and self.cost[j] <= self.unspent:
+            if self.value_of_opening(j) > self.money.price_of_paying(j, self.cost[j]):
                 self._flip(j, True)
-                self.unspent -= self.cost[j]
+                self.money.pay(j, self.cost[j])
 
     def close_unpaying(self) -> None:
-        """Close free existing sites whose coverage is worth less than their operating cost at the gain price."""
-        if self.hold_harmless:
-            return  # a closure moves money between regions; leave hold-harmless plans to HiGHS
+        """Close free existing sites whose coverage is worth less than spending their operating cost."""
         def saving_first(j: int) -> float:
-            return self.operating[j] * self.gain_price[j] - self.loss_of_closing(j)
+            return self.money.value_of_spending(j, self.operating[j]) - self.loss_of_closing(j)
 
         open_in_group = np.bincount(self.group[self.open], minlength=len(self.group))
-        for j in _lazy_best(np.flatnonzero(self.free & self.existing & self.open), saving_first):
+        for j in _lazy_best(np.flatnonzero(self.closable & self.existing & self.open), saving_first):
             if self.closures_left < 1 or (self.keep_last and open_in_group[self.group[j]] <= 1):
                 continue
-            if self.loss_of_closing(j) < self.operating[j] * self.gain_price[j]:
+            if self.loss_of_closing(j) < self.money.value_of_spending(j, self.operating[j]):
                 self._flip(j, False)
+                self.money.spend(j, self.operating[j])
                 open_in_group[self.group[j]] -= 1
                 self.closures_left -= 1
 
@@ -141,6 +151,64 @@ def _lazy_best(candidates: np.ndarray, score):
             heapq.heappush(heap, (-now, j))
             continue
         yield j
+
+
+class _Money:
+    """Where the greedy's openings are paid from and closures' savings go (see the module docstring)."""
+
+    def __init__(self, data: InstanceData):
+        sites, sc = data.sites, data.scenario
+        self.curve = sc.welfare
+        mw = sites["domain_id"].map(data.domains["marginal_welfare"]).to_numpy(float)
+        self.gain_price = mw * self.curve.slopes[0]
+        self.cut_price = self.gain_price * self.curve.loss_aversion
+        self.regional = sc.hold_harmless != "none"
+        base = data.baseline
+        # money that may pay for a site wherever it is: what the streams leave unspent, and without a
+        # hold-harmless rule every region's programme spending too
+        self.pool = _unspent(data) + (0.0 if self.regional else float(base.sum()))
+        self.pair = base.index.get_indexer(pd.MultiIndex.from_frame(sites[["region_id", "domain_id"]]))
+        self.b = base.to_numpy(float)
+        self.weight = (base.index.get_level_values(0).map(data.regions["omega"]).to_numpy(float)
+                       * base.index.get_level_values(1).map(data.domains["marginal_welfare"]).to_numpy(float)
+                       * data.priorities.reindex(base.index).to_numpy(float))
+        self.floor = np.zeros_like(self.b) if sc.hold_harmless == "region-domain" else -self.b
+        self.moved = np.zeros_like(self.b)  # Δ_rd
+
+    def _change(self, j: int, amount: float) -> float:
+        """ω_r p_rd mw_d (f_rd(b + Δ + amount) − f_rd(b + Δ)) for the site's region and domain."""
+        n = self.pair[j]
+        if amount == 0.0 or n < 0:
+            return 0.0
+        b, now = self.b[n:n + 1], self.moved[n:n + 1]
+        return float(self.weight[n] * (curve_value(self.curve, b, b + now + amount) - curve_value(self.curve, b, b + now))[0])
+
+    def _split(self, j: int, cost: float) -> tuple[float, float]:
+        """(from the site's own region and domain, down to the rule's floor; from the pool)."""
+        n = self.pair[j]
+        own = min(cost, max(self.moved[n] - self.floor[n], 0.0)) if self.regional and n >= 0 else 0.0
+        return own, cost - own
+
+    def price_of_paying(self, j: int, cost: float) -> float:
+        """Welfare given up to pay ``cost`` for site j (inf if it cannot be paid)."""
+        own, pooled = self._split(j, cost)
+        if pooled > self.pool + 1e-9:
+            return np.inf
+        return -self._change(j, -own) + pooled * self.cut_price[j]
+
+    def pay(self, j: int, cost: float) -> None:
+        own, pooled = self._split(j, cost)
+        if own:
+            self.moved[self.pair[j]] -= own
+        self.pool -= pooled
+
+    def value_of_spending(self, j: int, saving: float) -> float:
+        """Welfare of spending a closure's ``saving`` (in the site's region and domain under hold-harmless)."""
+        return self._change(j, saving) if self.regional else saving * self.gain_price[j]
+
+    def spend(self, j: int, saving: float) -> None:
+        if self.regional and self.pair[j] >= 0:
+            self.moved[self.pair[j]] += saving
 
 
 def _unspent(data: InstanceData) -> float:

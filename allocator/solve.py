@@ -45,6 +45,11 @@ INF = highspy.kHighsInf
 # stuffing" is quadratic and ignores the time limit (gen:XL:0, HiGHS 1.15.1: presolve 150-230 s; without
 # the aggregator 7 s).  Measured on every instance size before it was made the default (issue 6 notes).
 PRESOLVE_RULES_OFF = 1 << 12
+# HiGHS's root reduced-cost heuristic: with a good start (the greedy's is within 0.1 % on nl) HiGHS fixes
+# columns by reduced cost, restarts, and then spends 10-15 s in this sub-MIP on the nl instance in half
+# of the random seeds (nl solve 17-23 s against 6 s).  Off: nl 5.8-6.9 s over seeds 0-7; gen:M/L/XL:0
+# unchanged within noise (issue 6 notes).
+HIGHS_OPTIONS = {"presolve_rule_off": PRESOLVE_RULES_OFF, "mip_heuristic_run_root_reduced_cost": False}
 
 
 class HighsModel:
@@ -76,7 +81,8 @@ class HighsModel:
         with _silenced_stdout(not verbose):
             self.h = highspy.Highs()  # highspy ≥ 1.16 prints a banner here, before any option can be set
         self.h.setOptionValue("output_flag", verbose)
-        self.h.setOptionValue("presolve_rule_off", PRESOLVE_RULES_OFF)
+        for option, value in HIGHS_OPTIONS.items():
+            self.h.setOptionValue(option, value)
         lp = highspy.HighsLp()
         lp.num_col_, lp.num_row_ = ncol, len(info.rows)
         lp.col_cost_, lp.col_lower_, lp.col_upper_ = cost, lo, hi

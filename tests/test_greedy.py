@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pandas as pd
 import pytest
 
 from allocator.data import InstanceData
@@ -13,7 +14,6 @@ from allocator.modes import build, weighted
 from allocator.scenario import Scenario
 from tests.helpers import MIP_STARTS, log_highs_to
 from tests.pareto_cases import knapsack_front_instance
-
 
 
 def sites_opened(inst, **scenario) -> list[str]:
@@ -43,26 +43,62 @@ def test_a_duplicate_existing_site_closes_the_dearer_one_first():
     assert sites_opened(twin_sites_instance(), shortfall_price=2000.0) == ["A"]
 
 
-def test_closures_respect_hold_harmless_and_forced_sites():
-    assert sites_opened(twin_sites_instance(), shortfall_price=2000.0, hold_harmless="region") == ["A", "B"]
+@pytest.mark.parametrize("rule", ["region", "region-domain", "corridor"])
+def test_under_hold_harmless_a_closure_is_spent_in_its_own_region(rule):
+    # B's 3 M€ go to R's care spending at the first slope (1 M€-eq per M€ > 0 lost): B closes, A stays
+    assert sites_opened(twin_sites_instance(), shortfall_price=2000.0, hold_harmless=rule) == ["A"]
+
+
+def test_with_capacity_on_capacitated_sites_do_not_close():
+    inst = twin_sites_instance()
+    sites = inst.sites.copy()
+    sites["capacity"] = 4000.0  # the greedy's loss ignores capacity, so with capacity on neither closes
+    inst = replace(inst, sites=sites)
+    assert sites_opened(inst, shortfall_price=2000.0, use_capacity=True) == ["A", "B"]
+    assert sites_opened(inst, shortfall_price=2000.0) == ["A"]
+
+
+def test_forced_sites_do_not_close():
     # B forced open: A is the one that closes
     assert sites_opened(twin_sites_instance(), shortfall_price=2000.0, force_open=["B"]) == ["B"]
 
 
-def test_an_unpaying_last_site_closes_only_without_the_last_site_rule():
+def two_regions(b_r: float, b_q: float, stream: float):
+    """The knapsack instance (sites in R) with a second region Q of equal weight; baselines and stream set."""
     inst = knapsack_front_instance()
-    sites = inst.sites.copy()
-    sites["existing"] = [True, False]
-    inst = replace(inst, sites=sites)
-    # A: 1,000 people, 2 M€ operating; at λ = 1,000 its coverage is worth 1 M€-eq < 2 M€ saved
-    assert sites_opened(inst, shortfall_price=1000.0) == []
-    assert sites_opened(inst, shortfall_price=1000.0, keep_last_site=True) == ["A"]
-    assert sites_opened(inst, shortfall_price=1000.0, max_closures=0) == ["A"]
+    regions = pd.concat([inst.regions, inst.regions.rename(index={"R": "Q"})])
+    base = pd.Series([b_r, b_q], index=pd.MultiIndex.from_tuples([("R", "care"), ("Q", "care")],
+                                                                 names=inst.baseline.index.names), name="amount")
+    streams = inst.streams.copy()
+    streams["amount"] = stream
+    return replace(inst, regions=regions, baseline=base, streams=streams)
 
 
+# λ = 5,000: B (20 M€-eq for 3 M€) comes first, then A (5 for 2); a cut costs 1.5 M€-eq per M€
+def test_without_hold_harmless_any_region_pays():
+    assert sites_opened(two_regions(2.5, 10.0, 12.5), shortfall_price=5000.0) == ["A", "B"]
+    # all programme money together (2.5 + 0.5) pays for B, and nothing is left for A
+    assert sites_opened(two_regions(2.5, 0.0, 3.0), shortfall_price=5000.0) == ["B"]
+
+
+def test_under_hold_harmless_a_site_is_paid_from_its_own_region():
+    # R's 2.5 M€ can be cut to zero, Q's money stays in Q: B (3 M€) cannot be paid, A (2 M€) can
+    assert sites_opened(two_regions(2.5, 10.0, 12.5), shortfall_price=5000.0, hold_harmless="region") == ["A"]
+    # with 0.5 M€ unspent B is paid (2.5 from R, 0.5 unspent), and then nothing is left for A
+    assert sites_opened(two_regions(2.5, 10.0, 13.0), shortfall_price=5000.0, hold_harmless="region") == ["B"]
+
+
+def test_under_the_region_domain_floor_only_unspent_money_pays():
+    # x_rd ≥ b_rd: no cut; 3 M€ unspent buys B (the better value per M€) and nothing is left for A
+    assert sites_opened(two_regions(100.0, 0.0, 100.0), shortfall_price=5000.0, hold_harmless="region-domain") == []
+    assert sites_opened(two_regions(100.0, 0.0, 103.0), shortfall_price=5000.0, hold_harmless="region-domain") == ["B"]
+
+
+@pytest.mark.parametrize("rules", [{}, {"hold_harmless": "region", "keep_last_site": True}],
+                         ids=["no-rule", "hold-harmless"])
 @pytest.mark.parametrize("seed", [0, 1])
-def test_greedy_start_beats_the_status_quo_and_is_near_the_optimum(tmp_path, seed):
-    data = InstanceData.prepare(load_instance(f"gen:S:{seed}"), Scenario(solver={"mip_gap": 1e-6}))
+def test_greedy_start_beats_the_status_quo_and_is_near_the_optimum(tmp_path, seed, rules):
+    data = InstanceData.prepare(load_instance(f"gen:S:{seed}"), Scenario(**rules, solver={"mip_gap": 1e-6}))
     run = build(data)
     log_highs_to(run.highs, tmp_path / "highs.log")
     (_, best), = weighted(run)
