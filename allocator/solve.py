@@ -78,11 +78,8 @@ class HighsModel:
             cost[c.indices[c.indptr[0]:c.indptr[1]]] = c.data[c.indptr[0]:c.indptr[1]]
         self.offset = float(info.c_offset[0]) if len(info.c_offset) else 0.0
         self.sense = info.objectives[0].sense if info.objectives else pyo.minimize
-        with _silenced_stdout(not verbose):
-            self.h = highspy.Highs()  # highspy ≥ 1.16 prints a banner here, before any option can be set
-        self.h.setOptionValue("output_flag", verbose)
-        for option, value in HIGHS_OPTIONS.items():
-            self.h.setOptionValue(option, value)
+        self.options: dict = {"output_flag": verbose, **HIGHS_OPTIONS}  # every option set, for a renewal
+        self.h = self._new_highs()
         lp = highspy.HighsLp()
         lp.num_col_, lp.num_row_ = ncol, len(info.rows)
         lp.col_cost_, lp.col_lower_, lp.col_upper_ = cost, lo, hi
@@ -101,6 +98,32 @@ class HighsModel:
         self.compile_seconds = time.perf_counter() - t0
         self.values: np.ndarray | None = None
         self.start: tuple[np.ndarray, np.ndarray] | None = None  # (columns, values) for the next solve
+
+    def _new_highs(self) -> highspy.Highs:
+        with _silenced_stdout(not self.options["output_flag"]):
+            h = highspy.Highs()  # highspy ≥ 1.16 prints a banner here, before any option can be set
+        for option, value in self.options.items():
+            h.setOptionValue(option, value)
+        return h
+
+    def set_option(self, option: str, value) -> None:
+        """Set a HiGHS option for this and every later solve (kept across :meth:`_renew_clock`)."""
+        self.options[option] = value
+        self.h.setOptionValue(option, value)
+
+    def _renew_clock(self) -> None:
+        """Move the current model (costs, bounds, integrality as changed) to a fresh ``Highs``.
+
+        HiGHS's run clock adds up over every run of one ``Highs`` object (ERGO-Code/HiGHS#1477), and
+        its LP solves compare it with the time limit: once the earlier solves of a model add up to
+        more than the limit, an LP (the completion of a start, the marginal-welfare LP with the sites
+        fixed) stops at once with "time limit reached".  The MIP search has a clock of its own.  Seen
+        on gen:XL:0: the re-solve's start was dropped ("Timeout" after 206 s of earlier runs).  A copy
+        of the model takes 0.01 s at XL; only the simplex basis is lost.
+        """
+        model = self.h.getModel()
+        self.h = self._new_highs()
+        self.h.passModel(model)
 
     # --- size ---------------------------------------------------------------
     @property
@@ -170,14 +193,16 @@ class HighsModel:
     # --- solve --------------------------------------------------------------
     def solve(self, time_limit: float | None = None, mip_gap: float = 1e-4, threads: int | None = None,
               seed: int = 0, build_seconds: float = 0.0) -> SolveReport:
+        if self.h.getRunTime() > 0:
+            self._renew_clock()
         h = self.h
-        h.setOptionValue("time_limit", float(time_limit) if time_limit else INF)
-        h.setOptionValue("mip_rel_gap", float(mip_gap))
-        h.setOptionValue("random_seed", int(seed))
-        if threads and h.getOptionValue("threads") != int(threads):
+        self.set_option("time_limit", float(time_limit) if time_limit else INF)
+        self.set_option("mip_rel_gap", float(mip_gap))
+        self.set_option("random_seed", int(seed))
+        if threads and self.options.get("threads") != int(threads):
             # HiGHS keeps one thread pool per process; a new thread count needs a fresh pool
             highspy.Highs.resetGlobalScheduler(True)
-            h.setOptionValue("threads", int(threads))
+            self.set_option("threads", int(threads))
         if self.start is not None:
             h.setSolution(len(self.start[0]), *self.start)
             self.start = None

@@ -56,7 +56,6 @@ MIP_STARTS = re.compile(r"MIP start solution is feasible, objective value is (\S
 
 def log_highs_to(highs_model, path) -> None:
     """Send HiGHS's log of every later solve on ``highs_model`` to ``path`` (not to the console)."""
-    h = highs_model.h
-    h.setOptionValue("log_file", str(path))
-    h.setOptionValue("log_to_console", False)
-    h.setOptionValue("output_flag", True)
+    highs_model.set_option("log_file", str(path))
+    highs_model.set_option("log_to_console", False)
+    highs_model.set_option("output_flag", True)

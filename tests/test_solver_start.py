@@ -2,7 +2,8 @@
 
 HiGHS drops a user solution whenever the model changes, and every mode changes costs after the start
 is chosen; :class:`allocator.solve.HighsModel` therefore holds the start and hands it over just before
-the run.  HiGHS's own log says whether it tried the start ("MIP start solution is feasible").
+the run.  HiGHS's own log says whether it tried the start ("MIP start solution is feasible").  HiGHS's
+run clock adds up over the runs of one ``Highs`` object, so each solve moves the model to a fresh one.
 """
 
 from __future__ import annotations
@@ -53,3 +54,27 @@ def test_start_is_not_kept_after_a_solve(tmp_path):
     weighted(run)
     weighted(run)  # a re-solve without a new start: HiGHS is offered nothing
     assert len(MIP_STARTS.findall(log.read_text())) == 1
+
+
+def test_a_start_is_tried_after_earlier_solves_outlast_the_time_limit(tmp_path):
+    # HiGHS's run clock adds up over the runs of one Highs object and its start-completion LP compares it
+    # with the time limit: before each solve got a fresh clock, this start timed out unseen
+    run, log = logged_run(tmp_path)
+    weighted(run)
+    weighted(run)
+    spent = run.highs.h.getRunTime()
+    run.highs.start_from_current_integers()
+    rep = run.highs.solve(time_limit=spent / 2)
+    assert "Timeout" not in log.read_text()
+    assert len(MIP_STARTS.findall(log.read_text())) == 2  # the first solve's and this one
+    assert rep.status.has_solution
+
+
+def test_an_lp_after_long_solves_is_not_cut_off(tmp_path):
+    run, _ = logged_run(tmp_path)
+    weighted(run)
+    weighted(run)
+    spent = run.highs.h.getRunTime()
+    run.highs.relax_integers(True)
+    rep = run.highs.solve(time_limit=spent / 2)  # the LP itself takes a few milliseconds on gen:S:0
+    assert rep.status.value == "optimal", run.highs.h.modelStatusToString(run.highs.h.getModelStatus())
