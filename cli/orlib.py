@@ -7,9 +7,8 @@ import time
 
 import click
 
-from allocator.solve import HighsModel
+from allocator.location import build_location
 from cli.common import EXIT_NO_SOLUTION, emit_json, handle_input_errors, json_option
-from formulations.pmedian_radius import location_model
 from instances.orlib import read_cap, read_pmedian
 
 
@@ -30,8 +29,7 @@ def orlib(kind, file, capacity, uncapacitated, time_limit, mip_gap, formulation,
     problem = read_pmedian(file) if kind == "pmed" else read_cap(file, capacity=capacity, uncapacitated=uncapacitated)
     if formulation == "radius" and kind != "pmed":
         raise click.UsageError("--formulation radius is for p-median files (pmed)")
-    model, formulation = location_model(problem, formulation)
-    hm = HighsModel(model)
+    _, formulation, hm = build_location(problem, formulation)
     build_seconds = time.perf_counter() - t0
     rep = hm.solve(time_limit=time_limit, mip_gap=mip_gap, build_seconds=build_seconds)
     out = {"instance": problem.name, "formulation": formulation, "objective": rep.objective, "status": rep.status.value, "mip_gap": rep.mip_gap,

@@ -14,11 +14,11 @@ import numpy as np
 
 from allocator.check import check_location
 from allocator.errors import InputError
+from allocator.location import build_location
 from allocator.solve import HighsModel
 from allocator.status import Status
 from cli.main import cli
-from formulations.pmedian_radius import (build_pmedian_radius_model, location_model, nearest_open_assignment, prefers_radius,
-                                         radius_levels)
+from formulations.pmedian_radius import build_pmedian_radius_model, nearest_open_assignment, prefers_radius, radius_levels
 from instances.orlib import LocationProblem, read_cap, read_pmedian
 
 DATA = Path(__file__).resolve().parent.parent / "instances" / "orlib"
@@ -41,8 +41,7 @@ def solve_and_compare(name: str, kind: str, time_limit: float, formulation: str 
     """Solve with the form ``regio orlib`` would choose (or the one asked for) and re-check the solution."""
     t0 = time.perf_counter()
     problem = problem_of(name, kind)
-    m, formulation = location_model(problem, formulation)
-    hm = HighsModel(m)
+    m, formulation, hm = build_location(problem, formulation)
     rep = hm.solve(time_limit=time_limit, mip_gap=1e-9, build_seconds=time.perf_counter() - t0)
     assert rep.status == Status.OPTIMAL, f"{name}: {rep.status} after {rep.solve_seconds:.1f} s, gap {rep.mip_gap}"
     assert rep.objective == pytest.approx(OPTIMA[(name, kind)], abs=0.01)

@@ -23,8 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from allocator.solve import HighsModel
-from formulations.pmedian_radius import location_model
+from allocator.location import build_location
 from instances.orlib import read_pmedian
 
 DATA = Path(__file__).resolve().parents[2] / "instances" / "orlib" / "pmed"
@@ -32,8 +31,7 @@ DATA = Path(__file__).resolve().parents[2] / "instances" / "orlib" / "pmed"
 
 def ours(problem, time_limit: float) -> dict:
     t0 = time.perf_counter()
-    model, formulation = location_model(problem)
-    hm = HighsModel(model)
+    _, formulation, hm = build_location(problem)
     built = time.perf_counter() - t0
     rep = hm.solve(time_limit=time_limit, mip_gap=1e-9, threads=1)
     return {"formulation": formulation, "build_seconds": built, "solve_seconds": rep.solve_seconds,

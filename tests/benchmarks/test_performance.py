@@ -23,12 +23,11 @@ import pytest
 from allocator.check import check
 from allocator.data import InstanceData
 from allocator.instance import load_instance
+from allocator.location import build_location
 from allocator.modes import build, weighted
 from formulations.objective import shortfall_cost
 from allocator.results import extract
 from allocator.scenario import Scenario
-from allocator.solve import HighsModel
-from formulations.pmedian_radius import location_model
 from formulations.min_service import measure_var
 from instances.orlib import read_cap, read_pmedian
 from tests.test_orlib import DATA, OPTIMA
@@ -122,8 +121,7 @@ def test_orlib(benchmark, kind, name):
     def once():
         t0 = time.perf_counter()
         problem = read_pmedian(DATA / "pmed" / f"{name}.txt") if kind == "pmed" else read_cap(DATA / "cap" / f"{name}.txt")
-        model, formulation = location_model(problem)  # as `regio orlib` chooses
-        hm = HighsModel(model)
+        _, formulation, hm = build_location(problem)  # as `regio orlib` builds it
         built = time.perf_counter() - t0
         return built, hm.solve(time_limit=300, mip_gap=1e-9), formulation
 

@@ -1,0 +1,65 @@
+"""A p-median start: greedy opening, then swaps of an open and a closed site while one improves.
+
+cost(S) = Σ_i min_{j∈S} c_ij.  Greedy: add the site that lowers cost(S) most, p times.  Interchange
+(Teitz and Bart's vertex substitution, evaluated as in Whitaker's fast interchange): with d1_i and d2_i
+the nearest and second-nearest open costs, swapping open r for closed j gives
+cost = Σ_i min(c_ij, d2_i if r is i's nearest else d1_i); the best swap is made while it saves more
+than a rounding error, at most 2p + 20 times and within :data:`WORK` matrix entries scanned.  Each
+scan is p dense column-minimum passes over the n × n matrix (numpy): 0.1 s at n = 900, p = 5; the work
+cap holds pmed40 (n = 900, p = 90: 73 million entries a scan) to 13 swaps (about 0.5 s, not 3.5 s).
+
+Why: with the arc form, HiGHS's own heuristics reached 13,052 on pmed38 (optimum 11,060) in 300 s, and
+the runs that end at the time limit report that incumbent.  A local optimum of this kind is usually within
+a fraction of a per cent of the optimum and gives HiGHS a cutoff for reduced-cost fixing from the start.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+WORK = 1e9  # matrix entries the swap scans may read in all
+
+def greedy_interchange(cost: np.ndarray, p: int, max_swaps: int | None = None) -> np.ndarray:
+    """0/1 per site: a local optimum of the p-median with customer × site costs ``cost``."""
+    n_c, n_s = cost.shape
+    if not 0 < p <= n_s:
+        raise ValueError(f"p = {p} must be between 1 and the number of sites ({n_s})")
+    is_open = np.zeros(n_s, dtype=bool)
+    nearest = np.full(n_c, np.inf)
+    for _ in range(p):
+        total = np.minimum(cost, nearest[:, None]).sum(axis=0)
+        total[is_open] = np.inf
+        j = int(total.argmin())
+        is_open[j] = True
+        nearest = np.minimum(nearest, cost[:, j])
+    swaps = min(2 * p + 20, max(1, int(WORK // (p * n_c * n_s)))) if max_swaps is None else max_swaps
+    for _ in range(swaps):
+        if not _best_swap(cost, is_open):
+            break
+    return is_open.astype(float)
+
+
+def _best_swap(cost: np.ndarray, is_open: np.ndarray) -> bool:
+    """Make the best improving swap of an open and a closed site; False when none improves."""
+    open_sites = np.flatnonzero(is_open)
+    if len(open_sites) == len(is_open):
+        return False
+    sub = cost[:, open_sites]
+    order = np.argsort(sub, axis=1, kind="stable")
+    rows = np.arange(cost.shape[0])
+    first = open_sites[order[:, 0]]
+    d1 = sub[rows, order[:, 0]]
+    d2 = sub[rows, order[:, 1]] if len(open_sites) > 1 else np.full(cost.shape[0], np.inf)
+    now = d1.sum()
+    best, swap = now - 1e-9 * max(abs(now), 1.0), None
+    for r in open_sites:
+        without = np.where(first == r, d2, d1)
+        total = np.minimum(cost, without[:, None]).sum(axis=0)
+        total[is_open] = np.inf
+        j = int(total.argmin())
+        if total[j] < best:
+            best, swap = total[j], (r, j)
+    if swap is None:
+        return False
+    is_open[swap[0]], is_open[swap[1]] = False, True
+    return True
