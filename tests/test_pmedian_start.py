@@ -7,7 +7,9 @@ import itertools
 import numpy as np
 import pytest
 
+from allocator.location import build_location
 from allocator.pmedian_start import greedy_interchange
+from tests.test_orlib import problem_of
 
 
 def total(cost: np.ndarray, y: np.ndarray) -> float:
@@ -51,3 +53,14 @@ def test_every_site_open_when_p_is_the_number_of_sites():
 def test_p_out_of_range_is_refused(p):
     with pytest.raises(ValueError, match="between 1 and the number of sites"):
         greedy_interchange(two_clusters(), p)
+
+
+def test_the_start_is_offered_for_a_p_median_and_not_for_a_warehouse_file():
+    """``build_location`` hands HiGHS the start's sites, in site order (pmed1: 5 of 100); CFLP gets none."""
+    problem = problem_of("pmed1", "p-median")
+    _, _, hm = build_location(problem)
+    columns, values = hm.start
+    assert len(columns) == problem.n_sites and values.sum() == problem.p
+    assert total(problem.cost, values) == total(problem.cost, greedy_interchange(problem.cost, 5))
+    _, _, hm = build_location(problem_of("cap71", "CFLP-multi-source"))
+    assert hm.start is None
