@@ -6,7 +6,7 @@ the nearest and second-nearest open costs, swapping open r for closed j gives
 cost = Σ_i min(c_ij, d2_i if r is i's nearest else d1_i); the best swap is made while it saves more
 than a rounding error, at most 2p + 20 times and within :data:`WORK` matrix entries scanned.  Each
 scan is p dense column-minimum passes over the n × n matrix (numpy): 0.1 s at n = 900, p = 5; the work
-cap holds pmed40 (n = 900, p = 90: 73 million entries a scan) to 4 swaps, 0.35 s (uncapped: 3.5 s).
+cap holds pmed40 (n = 900, p = 90: 73 million entries a scan) to 4 swaps, 0.35-0.55 s (uncapped: 3.5 s).
 
 Why: with the arc form, HiGHS's own heuristics reached 13,052 on pmed38 (optimum 11,060) in 300 s, and
 runs that end at the time limit report that incumbent.  This start is the published optimum on every
@@ -30,9 +30,7 @@ def greedy_interchange(cost: np.ndarray, p: int, max_swaps: int | None = None) -
     is_open = np.zeros(n_s, dtype=bool)
     nearest = np.full(n_c, np.inf)
     for _ in range(p):
-        total = np.minimum(cost, nearest[:, None]).sum(axis=0)
-        total[is_open] = np.inf
-        j = int(total.argmin())
+        j, _ = _best_opening(cost, nearest, is_open)
         is_open[j] = True
         nearest = np.minimum(nearest, cost[:, j])
     swaps = min(2 * p + 20, max(1, int(WORK // (p * n_c * n_s)))) if max_swaps is None else max_swaps
@@ -40,6 +38,14 @@ def greedy_interchange(cost: np.ndarray, p: int, max_swaps: int | None = None) -
         if not _best_swap(cost, is_open):
             break
     return is_open.astype(float)
+
+
+def _best_opening(cost: np.ndarray, nearest: np.ndarray, is_open: np.ndarray) -> tuple[int, float]:
+    """The closed site j minimising Σ_i min(nearest_i, c_ij), and that sum."""
+    total = np.minimum(cost, nearest[:, None]).sum(axis=0)
+    total[is_open] = np.inf
+    j = int(total.argmin())
+    return j, float(total[j])
 
 
 def _best_swap(cost: np.ndarray, is_open: np.ndarray) -> bool:
@@ -56,12 +62,9 @@ def _best_swap(cost: np.ndarray, is_open: np.ndarray) -> bool:
     now = d1.sum()
     best, swap = now - 1e-9 * max(abs(now), 1.0), None
     for r in open_sites:
-        without = np.where(first == r, d2, d1)
-        total = np.minimum(cost, without[:, None]).sum(axis=0)
-        total[is_open] = np.inf
-        j = int(total.argmin())
-        if total[j] < best:
-            best, swap = total[j], (r, j)
+        j, total = _best_opening(cost, np.where(first == r, d2, d1), is_open)
+        if total < best:
+            best, swap = total, (r, j)
     if swap is None:
         return False
     is_open[swap[0]], is_open[swap[1]] = False, True
