@@ -1,26 +1,71 @@
 """An OR-Library location problem handed to HiGHS: its model, the compiled HiGHS model and a start.
 
 One path for ``regio orlib``, the tests and the benchmarks, so each solves what the others time.
+For an uncapacitated p-median the path is: start (:func:`allocator.pmedian_start.greedy_interchange`),
+Lagrangian bound and the sites it rules out (:func:`allocator.pmedian_bound.sites_that_may_open`), then
+the model over the remaining sites, with the start offered to HiGHS.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
 import pyomo.environ as pyo
 
+from allocator.pmedian_bound import sites_that_may_open
 from allocator.pmedian_start import greedy_interchange
 from allocator.solve import HighsModel
-from formulations.pmedian_radius import location_model
+from formulations.pmedian_radius import location_model, nearest_open_assignment, prefers_radius
 from instances.orlib import LocationProblem
 
 
-def build_location(problem: LocationProblem, formulation: str = "auto") -> tuple[pyo.ConcreteModel, str, HighsModel]:
-    """The model, the form used (``arc`` or ``radius``) and the HiGHS model, with a start for a p-median.
+@dataclass
+class LocationBuild:
+    """The problem, its model (form ``arc`` or ``radius``) and HiGHS model, the sites the model has
+    (True per site of the problem) and the Lagrangian bound that ruled the others out (None: not run)."""
 
-    The start (:func:`allocator.pmedian_start.greedy_interchange`) offers the open sites only; HiGHS
-    completes the assignment (arc form) or the radius variables itself.
+    problem: LocationProblem
+    model: pyo.ConcreteModel
+    formulation: str
+    highs: HighsModel
+    candidates: np.ndarray
+    lagrangian_bound: float | None = None
+
+    def solution(self) -> tuple[np.ndarray, np.ndarray]:
+        """HiGHS's solution over all sites of the problem: open 0/1 per site, customers × sites shares.
+
+        Sites the model does not have are closed; the radius form has no shares, so customers go
+        wholly to their nearest open site (its optimal assignment).
+        """
+        m, hm = self.model, self.highs
+        sites = list(m.site)
+        y = np.zeros(self.problem.n_sites)
+        y[sites] = np.round(hm.values_of(m.open[j] for j in sites))
+        if self.formulation == "radius":
+            return y, nearest_open_assignment(self.problem.cost, y)
+        share = np.zeros(self.problem.cost.shape)
+        arcs = list(m.assign.arc)
+        share[[a[0] for a in arcs], [a[1] for a in arcs]] = hm.values_of(m.assign.share[a] for a in arcs)
+        return y, share
+
+
+def build_location(problem: LocationProblem, formulation: str = "auto") -> LocationBuild:
+    """Build ``problem`` in ``formulation`` (``auto``: :func:`formulations.pmedian_radius.prefers_radius`
+    on the whole problem) and hand it to HiGHS; a p-median gets the start and the site reduction.
+
+    The start offers the open sites only; HiGHS completes the assignment (arc form) or the radius
+    variables itself.
     """
-    model, formulation = location_model(problem, formulation)
-    hm = HighsModel(model)
+    candidates, bound, start = np.ones(problem.n_sites, dtype=bool), None, None
     if problem.p is not None and problem.capacity is None:
-        hm.start_from([model.open[j] for j in model.site], greedy_interchange(problem.cost, int(problem.p)))
-    return model, formulation, hm
+        start = greedy_interchange(problem.cost, int(problem.p))
+        candidates, lb = sites_that_may_open(problem.cost, int(problem.p), start)
+        bound = lb.bound
+    if formulation == "auto":
+        formulation = "radius" if prefers_radius(problem) else "arc"
+    model, formulation = location_model(problem.restricted(candidates), formulation)
+    hm = HighsModel(model)
+    if start is not None:
+        hm.start_from([model.open[j] for j in model.site], start[candidates])
+    return LocationBuild(problem, model, formulation, hm, candidates, bound)

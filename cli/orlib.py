@@ -29,12 +29,14 @@ def orlib(kind, file, capacity, uncapacitated, time_limit, mip_gap, formulation,
     problem = read_pmedian(file) if kind == "pmed" else read_cap(file, capacity=capacity, uncapacitated=uncapacitated)
     if formulation == "radius" and kind != "pmed":
         raise click.UsageError("--formulation radius is for p-median files (pmed)")
-    _, formulation, hm = build_location(problem, formulation)
+    built = build_location(problem, formulation)
     build_seconds = time.perf_counter() - t0
-    rep = hm.solve(time_limit=time_limit, mip_gap=mip_gap, build_seconds=build_seconds)
-    out = {"instance": problem.name, "formulation": formulation, "objective": rep.objective, "status": rep.status.value, "mip_gap": rep.mip_gap,
-           "bound": rep.bound, "build_seconds": build_seconds, "solve_seconds": rep.solve_seconds,
-           "rows": rep.rows, "columns": rep.columns, "binaries": rep.binaries}
+    rep = built.highs.solve(time_limit=time_limit, mip_gap=mip_gap, build_seconds=build_seconds)
+    out = {"instance": problem.name, "formulation": built.formulation, "objective": rep.objective,
+           "status": rep.status.value, "mip_gap": rep.mip_gap, "bound": rep.bound,
+           "build_seconds": build_seconds, "solve_seconds": rep.solve_seconds,
+           "rows": rep.rows, "columns": rep.columns, "binaries": rep.binaries,
+           "sites_in_model": int(built.candidates.sum()), "lagrangian_bound": built.lagrangian_bound}
     if as_json:
         emit_json(out)
     else:

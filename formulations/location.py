@@ -25,11 +25,12 @@ def build_location_model(problem: LocationProblem) -> pyo.ConcreteModel:
     """The location model of ``problem`` (all customer-site arcs)."""
     m = pyo.ConcreteModel(name=f"location:{problem.name}")
     n_c, n_s = problem.cost.shape
-    sites = list(range(n_s))
+    sites = problem.sites
     m.site = pyo.Set(initialize=sites, ordered=True)
     m.open = pyo.Var(m.site, domain=pyo.Binary)
-    cust, site = np.divmod(np.arange(n_c * n_s), n_s)
-    arcs = pd.DataFrame({"customer": cust, "site": site, "cost": problem.cost.ravel(), "demand": problem.demand[cust]})
+    cust, column = np.divmod(np.arange(n_c * n_s), n_s)
+    arcs = pd.DataFrame({"customer": cust, "site": np.asarray(sites)[column], "cost": problem.cost.ravel(),
+                         "demand": problem.demand[cust]})
     capacity = pd.Series(problem.capacity, index=sites) if problem.capacity is not None else pd.Series(dtype=float)
     a = add_assignment(m, "assign", arcs, capacity, m.open)
     if problem.p is not None:

@@ -86,7 +86,8 @@ def build_pmedian_radius_model(problem: LocationProblem) -> pyo.ConcreteModel:
     n_c, n_s = cost.shape
     level, keep, values, steps = radius_levels(cost, p)
     m = pyo.ConcreteModel(name=f"pmedian-radius:{problem.name}")
-    m.site = pyo.Set(initialize=range(n_s), ordered=True)
+    sites = problem.sites
+    m.site = pyo.Set(initialize=sites, ordered=True)
     m.open = pyo.Var(m.site, domain=pyo.Binary)
     pairs = [(i, k) for i in range(n_c) for k in range(int(keep[i]))]
     m.pair = pyo.Set(initialize=pairs, dimen=2, ordered=True)
@@ -97,13 +98,13 @@ def build_pmedian_radius_model(problem: LocationProblem) -> pyo.ConcreteModel:
     sites_at = {int(code): j_idx[at] for code, at in groups(i_idx * n_s + level[i_idx, j_idx]).items()}
 
     def chain(_, i, k):
-        y = [m.open[int(j)] for j in sites_at.get(i * n_s + k, ())]
+        y = [m.open[sites[j]] for j in sites_at.get(i * n_s + k, ())]
         previous = [m.far[i, k - 1]] if k else []
         body = linear([1.0] * (1 + len(y)) + [-1.0] * len(previous), [m.far[i, k], *y, *previous])
         return body >= (1.0 if k == 0 else 0.0)
 
     m.chain = pyo.Constraint(m.pair, rule=chain)
-    m.cardinality = pyo.Constraint(expr=linear([1.0] * n_s, (m.open[j] for j in range(n_s))) == p)
+    m.cardinality = pyo.Constraint(expr=linear([1.0] * n_s, (m.open[j] for j in sites)) == p)
     base = float(w @ values[:, 0])
     m.objective = pyo.Objective(expr=base + linear([float(w[i] * steps[i, k]) for i, k in pairs],
                                                    (m.far[i, k] for i, k in pairs)), sense=pyo.minimize)

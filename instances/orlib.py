@@ -16,7 +16,7 @@ and the token position.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +36,19 @@ class LocationProblem:
     demand: np.ndarray           # d_i
     capacity: np.ndarray | None  # s_j, or None when uncapacitated
     p: int | None = None         # number of sites to open (p-median)
+    site_ids: np.ndarray | None = None  # the sites' numbers in the file (None: 0, 1, …, in column order)
+
+    @property
+    def sites(self) -> list[int]:
+        """The sites' numbers, 0-based as in the file: the models' site labels."""
+        return list(range(self.n_sites)) if self.site_ids is None else [int(j) for j in self.site_ids]
+
+    def restricted(self, keep: np.ndarray) -> LocationProblem:
+        """The same problem with only the sites where ``keep`` is True (they keep their numbers)."""
+        keep = np.asarray(keep, dtype=bool)
+        return replace(self, fixed_cost=self.fixed_cost[keep], cost=self.cost[:, keep],
+                       capacity=None if self.capacity is None else self.capacity[keep],
+                       site_ids=np.asarray(self.sites)[keep])
 
     @property
     def n_customers(self) -> int:

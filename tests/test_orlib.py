@@ -44,16 +44,12 @@ def solve_and_compare(name: str, kind: str, time_limit: float, formulation: str 
     """
     t0 = time.perf_counter()
     problem = problem_of(name, kind)
-    m, formulation, hm = build_location(problem, formulation)
-    rep = hm.solve(time_limit=time_limit, mip_gap=1e-9, build_seconds=time.perf_counter() - t0)
+    built = build_location(problem, formulation)
+    rep = built.highs.solve(time_limit=time_limit, mip_gap=1e-9, build_seconds=time.perf_counter() - t0)
     allowed = {Status.OPTIMAL} if proven else {Status.OPTIMAL, Status.TIME_LIMIT_FEASIBLE}
     assert rep.status in allowed, f"{name}: {rep.status} after {rep.solve_seconds:.1f} s, gap {rep.mip_gap}"
     assert rep.objective == pytest.approx(OPTIMA[(name, kind)], abs=0.01)
-    y = np.round(hm.values_of(m.open[j] for j in m.site))
-    if formulation == "radius":
-        share = nearest_open_assignment(problem.cost, y)
-    else:
-        share = hm.values_of(m.assign.share[a] for a in m.assign.arc).reshape(problem.cost.shape)
+    y, share = built.solution()
     check_location(problem, y, share, rep.objective).raise_if_failed()
     return rep
 

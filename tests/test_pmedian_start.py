@@ -56,11 +56,13 @@ def test_p_out_of_range_is_refused(p):
 
 
 def test_the_start_is_offered_for_a_p_median_and_not_for_a_warehouse_file():
-    """``build_location`` hands HiGHS the start's sites, in site order (pmed1: 5 of 100); CFLP gets none."""
+    """``build_location`` hands HiGHS the start's sites among the sites its model has (pmed1: 5 open);
+    CFLP gets none."""
     problem = problem_of("pmed1", "p-median")
-    _, _, hm = build_location(problem)
-    columns, values = hm.start
-    assert len(columns) == problem.n_sites and values.sum() == problem.p
-    assert total(problem.cost, values) == total(problem.cost, greedy_interchange(problem.cost, 5))
-    _, _, hm = build_location(problem_of("cap71", "CFLP-multi-source"))
-    assert hm.start is None
+    built = build_location(problem)
+    columns, values = built.highs.start
+    assert len(columns) == built.candidates.sum() and values.sum() == problem.p
+    start = np.zeros(problem.n_sites)
+    start[built.candidates] = values
+    assert total(problem.cost, start) == total(problem.cost, greedy_interchange(problem.cost, 5))
+    assert build_location(problem_of("cap71", "CFLP-multi-source")).highs.start is None

@@ -1,0 +1,67 @@
+"""The Lagrangian p-median bound and the sites it rules out: by hand and against every subset."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from allocator.location import build_location
+from allocator.pmedian_bound import lagrangian_bound, sites_that_may_open
+from allocator.pmedian_start import greedy_interchange
+from tests.test_orlib import problem_of
+from tests.test_pmedian_start import total, two_clusters
+
+
+def every_subset(cost: np.ndarray, p: int):
+    for chosen in itertools.combinations(range(cost.shape[1]), p):
+        y = np.zeros(cost.shape[1])
+        y[list(chosen)] = 1.0
+        yield y, total(cost, y)
+
+
+def test_two_customers_by_hand():
+    """c = [[0, 3], [4, 0]], p = 1: site 0 costs 4, site 1 costs 3.  λ = (3, 4) gives ρ = (−3, −4) and
+    L = 3 + 4 − 4 = 3, the optimum; the steps from λ = (3, 0) (the start's costs) get within 1 %."""
+    cost = np.array([[0.0, 3.0], [4.0, 0.0]])
+    lb = lagrangian_bound(cost, 1, upper=3.0, multipliers=np.array([3.0, 0.0]))
+    assert 0.99 * 3.0 <= lb.bound <= 3.0 + 1e-9
+
+
+def test_a_proven_start_rules_nothing_out_by_hand():
+    """Customers at 0, 1, 9, 10 km, sites at 0, 5, 10 km, p = 2, start {0, 10} (cost 0 + 1 + 1 + 0 = 2, optimal).
+    λ = the start's costs (0, 1, 1, 0) gives ρ = (0, 0, 0) and L = 2: proven at once, and with every ρ_j − ρ_(p)
+    zero no site's forced-open bound exceeds 2, so all three stay (the rule is strict)."""
+    keep, lb = sites_that_may_open(two_clusters(), 2, np.array([1.0, 0.0, 1.0]))
+    assert lb.bound == pytest.approx(2.0)
+    assert lb.savings.tolist() == [0.0, 0.0, 0.0]
+    assert keep.tolist() == [True, True, True]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_no_solution_cheaper_than_the_start_uses_a_ruled_out_site(seed):
+    """Random instances (14 customers, 9 sites, p 2-4), from the heuristic start and from a random one:
+    the bound is below every subset's cost, and every subset cheaper than the start opens kept sites only."""
+    rng = np.random.default_rng(seed)
+    points = rng.uniform(0, 100, size=(14, 2))
+    cost = np.linalg.norm(points[:, None, :] - points[None, :9, :], axis=2)
+    p = 2 + seed % 3
+    random_start = np.zeros(9)
+    random_start[rng.choice(9, p, replace=False)] = 1.0
+    for start in (greedy_interchange(cost, p), random_start):
+        keep, lb = sites_that_may_open(cost, p, start)
+        upper = total(cost, start)
+        assert keep[start > 0.5].all()
+        for y, value in every_subset(cost, p):
+            assert lb.bound <= value + 1e-9
+            if value < upper - 1e-9:
+                assert keep[y > 0.5].all(), (y, value, upper)
+
+
+def test_pmed1_model_has_only_the_kept_sites_under_their_own_numbers():
+    """pmed1 (n 100, p 5): the start is optimal (5,819) and the bound proves it, so only its 5 sites remain."""
+    built = build_location(problem_of("pmed1", "p-median"))
+    assert built.lagrangian_bound == pytest.approx(5819.0, abs=1e-6)
+    assert list(built.model.site) == np.flatnonzero(built.candidates).tolist()
+    assert built.candidates.sum() == 5
