@@ -16,7 +16,7 @@ import pyomo.environ as pyo
 from allocator.pmedian_bound import sites_that_may_open
 from allocator.pmedian_start import greedy_interchange
 from allocator.solve import HighsModel
-from formulations.pmedian_radius import location_model, nearest_open_assignment, prefers_radius
+from formulations.pmedian_radius import location_model, nearest_open_assignment
 from instances.orlib import LocationProblem
 
 
@@ -51,8 +51,8 @@ class LocationBuild:
 
 
 def build_location(problem: LocationProblem, formulation: str = "auto") -> LocationBuild:
-    """Build ``problem`` in ``formulation`` (``auto``: :func:`formulations.pmedian_radius.prefers_radius`
-    on the whole problem) and hand it to HiGHS; a p-median gets the start and the site reduction.
+    """Build ``problem`` in ``formulation`` (``auto``: :func:`formulations.pmedian_radius.prefers_radius`)
+    and hand it to HiGHS; a p-median gets the start and the site reduction.
 
     The start offers the open sites only; HiGHS completes the assignment (arc form) or the radius
     variables itself.
@@ -62,8 +62,6 @@ def build_location(problem: LocationProblem, formulation: str = "auto") -> Locat
         start = greedy_interchange(problem.cost, int(problem.p))
         candidates, lb = sites_that_may_open(problem.cost, int(problem.p), start)
         bound = lb.bound
-    if formulation == "auto":
-        formulation = "radius" if prefers_radius(problem) else "arc"
     model, formulation = location_model(problem.restricted(candidates), formulation)
     hm = HighsModel(model)
     if start is not None:

@@ -20,7 +20,7 @@ from instances.orlib import read_cap, read_pmedian
 @click.option("--time-limit", type=float, default=300.0, show_default=True, help="Seconds for HiGHS.")
 @click.option("--mip-gap", type=float, default=1e-9, show_default=True, help="Relative MIP gap.")
 @click.option("--formulation", type=click.Choice(["auto", "arc", "radius"]), default="auto", show_default=True,
-              help="p-median model: arcs x_ij ≤ y_j, or one variable per distinct distance (auto: radius when p ≥ n/10).")
+              help="p-median model: arcs x_ij ≤ y_j, or one variable per distinct distance (auto: radius).")
 @json_option
 @handle_input_errors
 def orlib(kind, file, capacity, uncapacitated, time_limit, mip_gap, formulation, as_json):

@@ -59,11 +59,12 @@ def test_pmedian_published_optimum(name):
     solve_and_compare(name, "p-median", 120)
 
 
-@pytest.mark.parametrize("name,formulation", [("pmed1", "radius"), ("pmed20", "auto"), ("pmed25", "auto")])
-def test_pmedian_radius_form_reaches_the_published_optimum(name, formulation):
-    """pmed1 in the radius form on request; pmed20 (n 400, p 133) and pmed25 (n 500, p 167) choose it."""
-    if formulation == "auto":
-        assert prefers_radius(problem_of(name, "p-median"))
+@pytest.mark.parametrize("name,formulation", [("pmed1", "arc"), ("pmed11", "arc"), ("pmed20", "auto"), ("pmed25", "auto")])
+def test_pmedian_either_form_reaches_the_published_optimum(name, formulation):
+    """pmed1 and pmed11 in the arc form on request; pmed20 (n 400, p 133) and pmed25 (n 500, p 167) in the
+    radius form, which every p-median gets by default (the p = 5 files of FAST_PMED too)."""
+    problem = problem_of(name, "p-median")
+    assert prefers_radius(problem)
     solve_and_compare(name, "p-median", 60, formulation)
 
 
