@@ -11,8 +11,9 @@ cap holds pmed40 (n = 900, p = 90: 73 million entries a scan) to 4 swaps, 0.35-0
 Why: with the arc form, HiGHS's own heuristics reached 13,052 on pmed38 (optimum 11,060) in 300 s, and
 runs that end at the time limit report that incumbent.  This start is the published optimum on every
 OR-Library file with p ≤ 10 and n ≥ 400 but pmed32 (0.04 % above), so a time-limited run reports it;
-with p ≥ n/10 and n ≥ 400 it is 0-2.1 % above (capped work).  It does not shorten HiGHS's
-proof: pmed16 took 57.6 s with it and 55.9 s without (arc form).
+with p ≥ n/10 and n ≥ 400 it is 0-2.1 % above (capped work).  On its own it did not shorten HiGHS's
+proof (pmed16, arc form: 57.6 s with it, 55.9 s without); its cost is the upper bound with which
+:mod:`allocator.pmedian_bound` rules sites out, and that does.
 """
 
 from __future__ import annotations

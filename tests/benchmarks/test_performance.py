@@ -112,10 +112,10 @@ def test_resolve(benchmark, size):
     checked(run, rep)
 
 
-# pmed26 (n 600, p 5, arc form) and pmed40 (n 900, p 90, radius form): the largest of each form that
-# HiGHS proves within the 300 s limit
+# pmed26 (n 600, p 5) and pmed38 (n 900, p 5): small p, where the Lagrangian bound leaves 62 and 123 sites;
+# pmed40 (n 900, p 90): large p, where it leaves all 900
 ORLIB = [("pmed", "pmed1"), ("pmed", "pmed11"), ("pmed", "pmed16"), ("pmed", "pmed20"), ("pmed", "pmed25"),
-         ("pmed", "pmed26"), ("pmed", "pmed40"), ("cap", "cap71"), ("cap", "cap131")]
+         ("pmed", "pmed26"), ("pmed", "pmed38"), ("pmed", "pmed40"), ("cap", "cap71"), ("cap", "cap131")]
 
 
 @pytest.mark.parametrize("kind,name", ORLIB)
