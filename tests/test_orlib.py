@@ -18,7 +18,7 @@ from allocator.location import build_location
 from allocator.solve import HighsModel
 from allocator.status import Status
 from cli.main import cli
-from formulations.pmedian_radius import build_pmedian_radius_model, nearest_open_assignment, prefers_radius, radius_levels
+from formulations.pmedian_radius import build_pmedian_radius_model, prefers_radius, radius_levels
 from instances.orlib import LocationProblem, read_cap, read_pmedian
 
 DATA = Path(__file__).resolve().parent.parent / "instances" / "orlib"
