@@ -1,27 +1,26 @@
 """A p-median start: greedy opening, then swaps of an open and a closed site while one improves.
 
 cost(S) = Σ_i min_{j∈S} c_ij.  Greedy: add the site that lowers cost(S) most, p times.  Interchange
-(Teitz and Bart's vertex substitution, evaluated as in Whitaker's fast interchange): with d1_i and d2_i
-the nearest and second-nearest open costs, swapping open r for closed j gives
-cost = Σ_i min(c_ij, d2_i if r is i's nearest else d1_i); the best swap is made while it saves more
-than a rounding error, at most 2p + 20 times and within :data:`WORK` matrix entries scanned.  Each
-scan is p dense column-minimum passes over the n × n matrix (numpy): 0.1 s at n = 900, p = 5; the work
-cap holds pmed40 (n = 900, p = 90: 73 million entries a scan) to 4 swaps, 0.35-0.55 s (uncapped: 3.5 s).
+(Teitz and Bart's vertex substitution, every swap priced at once as in Resende and Werneck's fast
+interchange): with d1_i, d2_i the nearest and second-nearest open costs and r(i) the nearest open site,
+swapping open r for closed j changes the cost by
+Δ(r, j) = loss_r − gain_j − extra(r, j), where loss_r = Σ_{r(i)=r} (d2_i − d1_i),
+gain_j = Σ_i (d1_i − c_ij)⁺ and extra(r, j) = Σ_{r(i)=r} [(d2_i − c_ij)⁺ − (d1_i − c_ij)⁺];
+the swap with the most negative Δ is made while one saves more than a rounding error, at most 2p + 20
+times.  A scan is a few n × n array passes and one p × n by n × n product: 0.02 s at n = 900, so the
+search runs to a local optimum (pmed40, n = 900, p = 90: 19 swaps, 0.2 s; the earlier column-by-column
+scan read p·n² entries a swap and was capped at 4 swaps there, ending 0.6 % higher).
 
 Why: with the arc form, HiGHS's own heuristics reached 13,052 on pmed38 (optimum 11,060) in 300 s, and
 runs that end at the time limit report that incumbent.  This start is the published optimum on every
-OR-Library file with p ≤ 10 and n ≥ 400 but pmed32 (0.04 % above), so a time-limited run reports it;
-with p ≥ n/10 and n ≥ 400 it is 0-2.1 % above (capped work).  On its own it did not shorten HiGHS's
-proof (pmed16, arc form: 57.6 s with it, 55.9 s without); its cost is the upper bound with which
-:mod:`allocator.pmedian_bound` rules sites out, and that does.
+OR-Library file with p ≤ 10 and n ≥ 400 but pmed32 (0.04 % above), so a time-limited run reports it.
+On its own it did not shorten HiGHS's proof (pmed16, arc form: 57.6 s with it, 55.9 s without); its
+cost is the upper bound with which :mod:`allocator.pmedian_bound` rules sites out, and that does.
 """
 
 from __future__ import annotations
 
 import numpy as np
-
-WORK = 3e8  # matrix entries the swap scans may read in all
-
 
 def greedy_interchange(cost: np.ndarray, p: int, max_swaps: int | None = None) -> np.ndarray:
     """0/1 per site: a local optimum of the p-median with customer × site costs ``cost``."""
@@ -34,7 +33,7 @@ def greedy_interchange(cost: np.ndarray, p: int, max_swaps: int | None = None) -
         j, _ = _best_opening(cost, nearest, is_open)
         is_open[j] = True
         nearest = np.minimum(nearest, cost[:, j])
-    swaps = min(2 * p + 20, max(1, int(WORK // (p * n_c * n_s)))) if max_swaps is None else max_swaps
+    swaps = 2 * p + 20 if max_swaps is None else max_swaps
     for _ in range(swaps):
         if not _best_swap(cost, is_open):
             break
@@ -50,23 +49,34 @@ def _best_opening(cost: np.ndarray, nearest: np.ndarray, is_open: np.ndarray) ->
 
 
 def _best_swap(cost: np.ndarray, is_open: np.ndarray) -> bool:
-    """Make the best improving swap of an open and a closed site; False when none improves."""
+    """Make the swap of an open and a closed site with the most negative Δ(r, j); False when none saves."""
     open_sites = np.flatnonzero(is_open)
-    if len(open_sites) == len(is_open):
+    n_c, n_s = cost.shape
+    if len(open_sites) == n_s:
         return False
-    sub = cost[:, open_sites]
-    order = np.argsort(sub, axis=1, kind="stable")
-    rows = np.arange(cost.shape[0])
-    first = open_sites[order[:, 0]]
-    d1 = sub[rows, order[:, 0]]
-    d2 = sub[rows, order[:, 1]] if len(open_sites) > 1 else np.full(cost.shape[0], np.inf)
-    now = d1.sum()
-    best, swap = now - 1e-9 * max(abs(now), 1.0), None
-    for r in open_sites:
-        j, total = _best_opening(cost, np.where(first == r, d2, d1), is_open)
-        if total < best:
-            best, swap = total, (r, j)
-    if swap is None:
+    r_of, d1, d2 = _nearest_two(cost[:, open_sites], cost)
+    gain = np.maximum(d1[:, None] - cost, 0.0)
+    loss = np.bincount(r_of, weights=d2 - d1, minlength=len(open_sites))
+    served_by = np.zeros((len(open_sites), n_c))
+    served_by[r_of, np.arange(n_c)] = 1.0
+    extra = served_by @ (np.maximum(d2[:, None] - cost, 0.0) - gain)
+    delta = loss[:, None] - gain.sum(axis=0)[None, :] - extra
+    delta[:, is_open] = np.inf
+    r, j = np.unravel_index(int(delta.argmin()), delta.shape)
+    if delta[r, j] >= -1e-9 * max(abs(d1.sum()), 1.0):
         return False
-    is_open[swap[0]], is_open[swap[1]] = False, True
+    is_open[open_sites[r]], is_open[j] = False, True
     return True
+
+
+def _nearest_two(sub: np.ndarray, cost: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per customer: the position in ``sub`` of the nearest open site, its cost d1 and the second cost d2.
+
+    With one site open, d2 is the customer's dearest cost over all sites: min(d2, c_ij) = c_ij then
+    prices a swap exactly (the new site serves everyone)."""
+    rows = np.arange(sub.shape[0])
+    if sub.shape[1] == 1:
+        return np.zeros(sub.shape[0], dtype=np.intp), sub[:, 0], cost.max(axis=1)
+    two = np.argpartition(sub, 1, axis=1)[:, :2]
+    a, b = sub[rows, two[:, 0]], sub[rows, two[:, 1]]
+    return np.where(a <= b, two[:, 0], two[:, 1]), np.minimum(a, b), np.maximum(a, b)
