@@ -37,17 +37,14 @@ def problem_of(name: str, kind: str):
     return read_cap(DATA / "cap" / f"{stem}.txt", capacity=float(cap) if cap else None, uncapacitated=kind == "UFLP")
 
 
-def solve_and_compare(name: str, kind: str, time_limit: float, formulation: str = "auto", proven: bool = True):
-    """Solve with the form ``regio orlib`` would choose (or the one asked for) and re-check the solution.
-
-    ``proven=False``: the published value must be reached, its proof may outlast the time limit.
-    """
+def solve_and_compare(name: str, kind: str, time_limit: float, formulation: str = "auto"):
+    """Solve with the form ``regio orlib`` would choose (or the one asked for) to a proven optimum, compare
+    it with the published value and re-check the solution."""
     t0 = time.perf_counter()
     problem = problem_of(name, kind)
     built = build_location(problem, formulation)
     rep = built.highs.solve(time_limit=time_limit, mip_gap=1e-9, build_seconds=time.perf_counter() - t0)
-    allowed = {Status.OPTIMAL} if proven else {Status.OPTIMAL, Status.TIME_LIMIT_FEASIBLE}
-    assert rep.status in allowed, f"{name}: {rep.status} after {rep.solve_seconds:.1f} s, gap {rep.mip_gap}"
+    assert rep.status == Status.OPTIMAL, f"{name}: {rep.status} after {rep.solve_seconds:.1f} s, gap {rep.mip_gap}"
     assert rep.objective == pytest.approx(OPTIMA[(name, kind)], abs=0.01)
     y, share = built.solution()
     check_location(problem, y, share, rep.objective).raise_if_failed()
@@ -108,16 +105,12 @@ SLOW = sorted((n, k) for n, k in OPTIMA if k in ("p-median", "CFLP-multi-source"
                        or (k == "UFLP" and n in FAST_UFLP)))
 
 
-# pmed36 (n 800, p 10): the Lagrangian bound leaves 340 sites and HiGHS's bound is still 0.98 % below
-# after 300 s (README, "p-median at scale"); its value is checked, not the proof.  pmed38 and pmed39
-# were proven in 113 and 223 s.
-UNPROVEN_IN_LIMIT = {"pmed36"}
-
-
+# The slowest, pmed36 (n 800, p 10, 340 sites after the Lagrangian test), was proven in 273 s
+# (README, "p-median at scale").
 @pytest.mark.slow
 @pytest.mark.parametrize("name,kind", SLOW)
 def test_all_published_optima(name, kind):
-    solve_and_compare(name, kind, 600, proven=name not in UNPROVEN_IN_LIMIT)
+    solve_and_compare(name, kind, 600)
 
 
 def test_repeated_edge_last_occurrence_wins(tmp_path):
