@@ -7,13 +7,15 @@ swapping open r for closed j changes the cost by
 Δ(r, j) = loss_r − gain_j − extra(r, j), where loss_r = Σ_{r(i)=r} (d2_i − d1_i),
 gain_j = Σ_i (d1_i − c_ij)⁺ and extra(r, j) = Σ_{r(i)=r} [(d2_i − c_ij)⁺ − (d1_i − c_ij)⁺];
 the swap with the most negative Δ is made while one saves more than a rounding error, at most 2p + 20
-times.  A scan is a few n × n array passes and one p × n by n × n product: 0.02 s at n = 900, so the
-search runs to a local optimum (pmed40, n = 900, p = 90: 19 swaps, 0.2 s; the earlier column-by-column
-scan read p·n² entries a swap and was capped at 4 swaps there, ending 0.6 % higher).
+times.  A scan is a few n × n array passes and one p × n by n × n product: 0.01 s at n = 900, so the
+search runs to a local optimum (pmed40, n = 900, p = 90: 19 swaps, 0.24 s with the greedy; the earlier
+column-by-column scan read p·n² entries a swap and was capped at 4 swaps there, ending at 5,173
+against 5,141 now and the optimum 5,128).
 
 Why: with the arc form, HiGHS's own heuristics reached 13,052 on pmed38 (optimum 11,060) in 300 s, and
 runs that end at the time limit report that incumbent.  This start is the published optimum on every
-OR-Library file with p ≤ 10 and n ≥ 400 but pmed32 (0.04 % above), so a time-limited run reports it.
+OR-Library file with p ≤ 10 and n ≥ 400 but pmed32 (0.04 % above), so a time-limited run reports it;
+with p ≥ 40 it is 0-1.0 % above (pmed30, p = 200: 2,009 against 1,989).
 On its own it did not shorten HiGHS's proof (pmed16, arc form: 57.6 s with it, 55.9 s without); its
 cost is the upper bound with which :mod:`allocator.pmedian_bound` rules sites out, and that does.
 """
