@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
+
 def greedy_interchange(cost: np.ndarray, p: int, max_swaps: int | None = None) -> np.ndarray:
     """0/1 per site: a local optimum of the p-median with customer × site costs ``cost``."""
     n_c, n_s = cost.shape
