@@ -47,6 +47,19 @@ def test_no_single_swap_improves_the_result(seed, p):
         assert total(cost, z) >= now - 1e-9
 
 
+@pytest.mark.parametrize("p", [1, 3])
+@pytest.mark.parametrize("seed", range(5))
+def test_one_swap_is_the_best_single_swap(seed, p):
+    """The priced Δ(r, j) picks what trying every swap from the greedy sites picks."""
+    rng = np.random.default_rng(100 + seed)
+    cost = rng.integers(0, 50, size=(25, 9)).astype(float)
+    greedy = greedy_interchange(cost, p, max_swaps=0)
+    best = min(total(cost, greedy), *(
+        total(cost, np.where(np.arange(9) == j, 1.0, np.where(np.arange(9) == r, 0.0, greedy)))
+        for r, j in itertools.product(np.flatnonzero(greedy), np.flatnonzero(greedy == 0))))
+    assert total(cost, greedy_interchange(cost, p, max_swaps=1)) == best
+
+
 def test_every_site_open_when_p_is_the_number_of_sites():
     assert greedy_interchange(two_clusters(), 3).tolist() == [1.0, 1.0, 1.0]
 
