@@ -58,19 +58,21 @@ class LocationBuild:
 
 def build_location(problem: LocationProblem, formulation: str = "auto") -> LocationBuild:
     """Build ``problem`` in ``formulation`` (``auto``: :func:`formulations.pmedian_radius.prefers_radius`)
-    and hand it to HiGHS; a p-median gets the start and the site reduction.
+    and hand it to HiGHS; an uncapacitated p-median gets the start, the site reduction and
+    :data:`PMEDIAN_HIGHS_OPTIONS`.
 
     The start offers the open sites only; HiGHS completes the assignment (arc form) or the radius
     variables itself.
     """
     candidates, bound, start = np.ones(problem.n_sites, dtype=bool), None, None
-    if problem.p is not None and problem.capacity is None:
+    pmedian = problem.p is not None and problem.capacity is None
+    if pmedian:
         start = greedy_interchange(problem.cost, int(problem.p))
         candidates, lb = sites_that_may_open(problem.cost, int(problem.p), start)
         bound = lb.bound
     model, formulation = location_model(problem.restricted(candidates), formulation)
     hm = HighsModel(model)
-    if start is not None:
+    if pmedian:
         hm.start_from([model.open[j] for j in model.site], start[candidates])
         for option, value in PMEDIAN_HIGHS_OPTIONS.items():
             hm.set_option(option, value)

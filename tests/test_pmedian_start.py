@@ -71,8 +71,8 @@ def test_p_out_of_range_is_refused(p):
 
 
 def test_the_start_is_offered_for_a_p_median_and_not_for_a_warehouse_file():
-    """``build_location`` hands HiGHS the start's sites among the sites its model has (pmed1: 5 open);
-    CFLP gets none."""
+    """``build_location`` hands HiGHS the start's sites among the sites its model has (pmed1: 5 open)
+    and pseudo-cost branching; CFLP gets neither."""
     problem = problem_of("pmed1", "p-median")
     built = build_location(problem)
     columns, values = built.highs.start
@@ -80,4 +80,6 @@ def test_the_start_is_offered_for_a_p_median_and_not_for_a_warehouse_file():
     start = np.zeros(problem.n_sites)
     start[built.candidates] = values
     assert total(problem.cost, start) == total(problem.cost, greedy_interchange(problem.cost, 5))
-    assert build_location(problem_of("cap71", "CFLP-multi-source")).highs.start is None
+    assert built.highs.options["mip_pscost_minreliable"] == 0
+    warehouse = build_location(problem_of("cap71", "CFLP-multi-source")).highs
+    assert warehouse.start is None and "mip_pscost_minreliable" not in warehouse.options
