@@ -10,9 +10,9 @@ Levels at or beyond the (n − p + 1)-th nearest site get no variable: any n −
 open one.  Shortest-path distances of OR-Library graphs have many ties, so the model is several times
 smaller than the arc model.  After Elloumi (2010) and García, Labbé and Marín (2011).
 
-Which form is faster (HiGHS 1.15.1, 2 cores, build + solve to the published optimum; measured with
-HiGHS's default strong branching, before :mod:`allocator.location` switched the p-median to pseudo-costs).  On the whole
-problem the arc form won for small p; over the sites the Lagrangian bound leaves
+Which form is faster (HiGHS 1.15.1, 2 cores, build + solve to the published optimum, with HiGHS's
+default strong branching, before :mod:`allocator.location` switched the p-median to pseudo-costs).
+On the whole problem the arc form won for small p; over the sites the Lagrangian bound leaves
 (:mod:`allocator.pmedian_bound`, as :func:`allocator.location.build_location` builds it) the radius
 form wins at every p measured:
 
