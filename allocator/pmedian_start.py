@@ -57,7 +57,7 @@ def _best_swap(cost: np.ndarray, is_open: np.ndarray) -> bool:
     n_c, n_s = cost.shape
     if len(open_sites) == n_s:
         return False
-    r_of, d1, d2 = _nearest_two(cost[:, open_sites], cost)
+    r_of, d1, d2 = _nearest_two(cost, open_sites)
     gain = np.maximum(d1[:, None] - cost, 0.0)
     loss = np.bincount(r_of, weights=d2 - d1, minlength=len(open_sites))
     served_by = np.zeros((len(open_sites), n_c))
@@ -72,14 +72,15 @@ def _best_swap(cost: np.ndarray, is_open: np.ndarray) -> bool:
     return True
 
 
-def _nearest_two(sub: np.ndarray, cost: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per customer: the position in ``sub`` of the nearest open site, its cost d1 and the second cost d2.
+def _nearest_two(cost: np.ndarray, open_sites: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per customer: the position in ``open_sites`` of the nearest, its cost d1 and the second cost d2.
 
     With one site open, d2 is the customer's dearest cost over all sites: min(d2, c_ij) = c_ij then
     prices a swap exactly (the new site serves everyone)."""
-    rows = np.arange(sub.shape[0])
-    if sub.shape[1] == 1:
-        return np.zeros(sub.shape[0], dtype=np.intp), sub[:, 0], cost.max(axis=1)
+    sub = cost[:, open_sites]
+    if len(open_sites) == 1:
+        return np.zeros(len(sub), dtype=np.intp), sub[:, 0], cost.max(axis=1)
+    rows = np.arange(len(sub))
     two = np.argpartition(sub, 1, axis=1)[:, :2]
     a, b = sub[rows, two[:, 0]], sub[rows, two[:, 1]]
     return np.where(a <= b, two[:, 0], two[:, 1]), np.minimum(a, b), np.maximum(a, b)
