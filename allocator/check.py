@@ -119,7 +119,7 @@ def check(data: InstanceData, sol, tol: float = 1e-6) -> CheckResult:
 
     # 3 hold-harmless
     plan_r = alloc.groupby("region_id")["plan"].sum().add(site_cost.groupby(sites["region_id"]).sum(), fill_value=0.0)
-    check_hold_harmless(c, data, plan_r, alloc.set_index(["region_id", "domain_id"])["plan"])
+    check_hold_harmless(c, data, plan_r, alloc.set_index(["region_id", "domain_id"])["plan"], site_cost)
 
     # 4 coverage, recomputed from scratch against open sites
     cov = sol.coverage.merge(data.points[["region_id", "population"]], left_on="point_id", right_index=True)
@@ -165,17 +165,22 @@ def check(data: InstanceData, sol, tol: float = 1e-6) -> CheckResult:
     return CheckResult(c.out, welfare=W, shortfall=Q)
 
 
-def check_hold_harmless(c: _Checker, data: InstanceData, plan_r: pd.Series, spend: pd.Series) -> None:
-    """Model.md 3 for every mode: region totals T_r (programme + sites in r) against B_r, or x_rd ≥ b_rd."""
+def check_hold_harmless(c: _Checker, data: InstanceData, plan_r: pd.Series, spend: pd.Series,
+                        site_cost: pd.Series | None = None) -> None:
+    """Model.md 3 for every mode: region totals T_r (programme + sites in r) against B_r; under
+    ``region-domain`` also, per region and domain, programme money plus the sites that domain pays.
+
+    ``site_cost`` is each site's cost in the plan (c_j + o_j (1 − e_j)) · y_j, indexed by site.
+    """
     sc = data.scenario
     regions = data.regions.index
     plan_r = plan_r.reindex(regions, fill_value=0.0)
     sites = data.sites
     base_r = data.baseline.groupby(level="region_id").sum().reindex(regions, fill_value=0.0)
     base_r += sites.loc[sites["existing"], "operating_cost"].groupby(sites["region_id"]).sum().reindex(regions, fill_value=0.0)
-    if sc.hold_harmless == "region":
-        c.leq("3 hold-harmless (region total ≥ baseline total)", regions, base_r, plan_r)
-    elif sc.hold_harmless == "corridor":
+    if sc.hold_harmless in ("region", "region-domain"):
+        c.leq("3 hold-harmless (region total incl. facilities ≥ baseline total)", regions, base_r, plan_r)
+    if sc.hold_harmless == "corridor":
         c.leq("3 corridor floor (1 − δ)·baseline", regions, (1 - sc.corridor_down) * base_r, plan_r)
         c.leq("3 corridor ceiling (1 + γ)·baseline", regions, plan_r, (1 + sc.corridor_up) * base_r)
     elif sc.hold_harmless == "per-capita-cap":
@@ -183,8 +188,14 @@ def check_hold_harmless(c: _Checker, data: InstanceData, plan_r: pd.Series, spen
         c.leq("3 per-capita cap on losses", regions, base_r - cap, plan_r)
         c.leq("3 per-capita cap on gains", regions, plan_r, base_r + cap)
     elif sc.hold_harmless == "region-domain":
-        idx = [f"{r}/{d}" for r, d in spend.index]
-        c.leq("3 hold-harmless (x_rd ≥ b_rd)", idx, data.baseline.reindex(spend.index).to_numpy(), spend.to_numpy())
+        key = [sites["region_id"], sites["domain_id"]]
+        existing = sites["operating_cost"].where(sites["existing"], 0.0)
+        pairs = data.baseline.index
+        base_rd = data.baseline + existing.groupby(key).sum().reindex(pairs, fill_value=0.0).to_numpy()
+        fac = site_cost.reindex(sites.index, fill_value=0.0) if site_cost is not None else existing * 0.0
+        plan_rd = spend.reindex(pairs, fill_value=0.0) + fac.groupby(key).sum().reindex(pairs, fill_value=0.0).to_numpy()
+        c.leq("3 hold-harmless per domain (programme + facilities it pays ≥ baseline)",
+              [f"{r}/{d}" for r, d in pairs], base_rd.to_numpy(), plan_rd.to_numpy())
 
 
 def check_policy_limits(c: _Checker, data: InstanceData, open_: pd.Series) -> None:

@@ -15,7 +15,8 @@ from allocator.data import InstanceData
 from allocator.modes import Run, build, solve
 from formulations.hold_harmless import baseline_totals
 
-COLUMNS = ["scenario", "status", "mip_gap", "welfare", "shortfall", "extra_money", "deearmarked_money", "sites_opened",
+COLUMNS = ["scenario", "description", "status", "mip_gap", "welfare", "shortfall", "people_short", "regions_worse_off",
+           "extra_money", "deearmarked_money", "sites_opened",
            "sites_closed", "gini_welfare", "theil_welfare", "regions_below_minimum", "price_of_fairness",
            "marginal_welfare_per_meur", "build_seconds", "solve_seconds", "check"]
 
@@ -31,7 +32,8 @@ def compare(datas: list[InstanceData]) -> Comparison:
     runs = [solve(build(d)) for d in datas]
     rows = []
     for d, r in zip(datas, runs):
-        row = {"scenario": d.scenario.name, **(r.solution.headline() if r.solution else r.report.as_dict())}
+        row = {"scenario": d.scenario.name, "description": d.scenario.description,
+               **(r.solution.headline() if r.solution else r.report.as_dict())}
         row["check"] = "passed" if r.check and r.check.passed else ("failed" if r.check else "no solution")
         rows.append({c: row.get(c) for c in COLUMNS})
     return Comparison(pd.DataFrame(rows, columns=COLUMNS), region_differences(datas, runs), runs)
@@ -40,8 +42,9 @@ def compare(datas: list[InstanceData]) -> Comparison:
 def region_differences(datas: list[InstanceData], runs: list[Run]) -> pd.DataFrame:
     """Per region and scenario: total spending (programme + sites) and coverage, and the change vs the first."""
     base_data = datas[0]
-    out = pd.DataFrame({"name": base_data.regions["name"], "population": base_data.regions["population"],
-                        "baseline_meur": baseline_totals(base_data)})
+    regions = base_data.regions
+    out = pd.DataFrame({"name": regions["name"], "province": regions["province"] if "province" in regions else "",
+                        "population": regions["population"], "baseline_meur": baseline_totals(base_data)})
     first = None
     for d, r in zip(datas, runs):
         if r.solution is None:

@@ -66,8 +66,7 @@ def explain_infeasible(data: InstanceData) -> Diagnosis:
     least = None
     if eb.plan is not None:
         sf = eb.plan.shortfall_table
-        least = sf[sf["shortfall"] > 0.5].copy()
-        least.insert(1, "name", least["region_id"].map(data.regions["name"]))
+        least = sf[sf["shortfall"] > 0.5].copy()  # the table names each region already
     d = Diagnosis(unservable(data), unfundable_floors(data), forced_closures_breaking_norms(data), least,
                   eb.extra_budget, eb.status.value)
     d._hh = data.scenario.hold_harmless

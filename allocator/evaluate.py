@@ -67,7 +67,9 @@ class Evaluation:
             "violations": [str(v) for v in self.violations],
             "status": self.report.status.value if self.report else "not solved",
             "welfare": self.solution.welfare if self.solution else None,
-            "shortfall": self.solution.shortfall if self.solution else None,
+            "shortfall": self.solution.shortfall if self.solution else None, "shortfall_unit": "person-services",
+            "people_short": self.solution.people_short if self.solution else None,
+            "regions_worse_off": self.solution.regions_worse_off if self.solution else None,
             "check": self.check.verdict() if self.check else None,
             "optimum_status": self.optimum.report.status.value if self.optimum else None,
             "optimum_welfare": opt.welfare if opt else None, "optimum_shortfall": opt.shortfall if opt else None,
@@ -128,7 +130,7 @@ def plan_violations(data: InstanceData, plan: Plan) -> list[Violation]:
           own + inflow + sc.extra_budget)
     c.leq("2 total budget (all streams + extra)", "total", need.sum(), st["amount"].sum() + sc.extra_budget)
     total_r = plan.spend.groupby(level="region_id").sum().add(site_cost.groupby(sites["region_id"]).sum(), fill_value=0.0)
-    check_hold_harmless(c, data, total_r, plan.spend)
+    check_hold_harmless(c, data, total_r, plan.spend, site_cost)
     check_policy_limits(c, data, plan.open)
     return c.out
 

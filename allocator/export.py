@@ -2,8 +2,14 @@
 
 CSV keeps the stable snake_case names that ``regio evaluate`` reads back; the
 workbook renames columns to words a planner reads (``plan`` → "Planned
-spending (M€/yr)").  Cells that a spreadsheet would execute as a formula
-(starting with = + - @ and not a number) are prefixed with a quote.
+spending (M€/yr)"), keeps units as written (M€, not "m€"), freezes the header
+row, sizes the columns and gives numbers a format.  Cells that a spreadsheet
+would execute as a formula (starting with = + - @ and not a number) are
+prefixed with a quote.
+
+CSV dialects: ``plain`` (comma, decimal point: what regio reads back) and
+``nl`` (semicolon, decimal comma, UTF-8 with BOM: what Excel with Dutch regional
+settings opens by double-click).
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ LABELS = {
     "amount": "Amount (M€/yr)", "deearmarked": "Spent outside its own domain", "extra": "Extra money (M€/yr)",
     "existing": "Open today", "open": "Open in plan", "decision": "Decision", "covered": "Covered share",
     "population": "Population (persons)", "required": "Required within norm (persons)",
-    "covered_persons": "Within norm (persons)", "covered_share": "Share within norm", "shortfall": "Below minimum (persons)",
+    "covered_persons": "Within norm (persons)", "covered_share": "Share within norm", "shortfall": "Shortfall Q (person-services)",
     "keeps_basic": "Keeps basic package (share)", "share": "Share of demand served",
     "welfare": "Broad welfare W (M€-eq/yr)", "mip_gap": "MIP gap", "status": "Status", "scenario": "Scenario",
     "extra_money": "Extra money (M€/yr)", "deearmarked_money": "De-earmarked money (M€/yr)",
@@ -30,12 +36,22 @@ LABELS = {
     "redistribution_change_meur": "Change under redistribution (M€/yr)",
     "plan_change_per_inhabitant_eur": "Change with extra money (€/inhabitant)",
     "redistribution_change_per_inhabitant_eur": "Change under redistribution (€/inhabitant)",
+    "province": "Province", "baseline_total_meur": "Baseline total incl. facilities (M€/yr)",
+    "plan_total_meur": "Plan total incl. facilities (M€/yr)", "change_meur": "Change (M€/yr)",
+    "change_per_inhabitant_eur": "Change per inhabitant (€/yr)", "programme_change_meur": "Programme change (M€/yr)",
+    "facilities_change_meur": "Facilities change (M€/yr)", "people_short": "People short of a basic service (persons)",
 }
+DIALECTS = {"plain": {"sep": ",", "decimal": ".", "encoding": "utf-8"},
+            "nl": {"sep": ";", "decimal": ",", "encoding": "utf-8-sig"}}
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def plain(column: str) -> str:
-    return LABELS.get(column, column.replace("_meur", " (M€/yr)").replace("_eur", " (€)").replace("_", " ").capitalize())
+    """A header a planner reads; units keep their case (M€, not m€)."""
+    if column in LABELS:
+        return LABELS[column]
+    text = column.replace("_meur", " (M€/yr)").replace("_eur", " (€)").replace("_", " ")
+    return text[:1].upper() + text[1:]
 
 
 def safe_cells(frame: pd.DataFrame) -> pd.DataFrame:
@@ -50,14 +66,52 @@ def safe_cells(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    safe_cells(frame).to_csv(path, index=False)
+def write_csv(frame: pd.DataFrame, path: Path, dialect: str = "plain") -> None:
+    safe_cells(frame).to_csv(path, index=False, **DIALECTS[dialect])
 
 
 def write_excel(tables: dict[str, pd.DataFrame], path: Path) -> None:
-    """One workbook, a sheet per table, headers in plain words."""
+    """One workbook, a sheet per table: plain-word headers, frozen header row, widths, number formats."""
     with pd.ExcelWriter(path, engine="openpyxl") as xl:
         for name, frame in tables.items():
             if frame is None:
                 continue
-            safe_cells(frame).rename(columns=plain).to_excel(xl, sheet_name=name[:31], index=False)
+            sheet = name[:31]
+            safe_cells(frame).rename(columns=plain).to_excel(xl, sheet_name=sheet, index=False)
+            _dress(xl.sheets[sheet], frame)
+
+
+def _dress(ws, frame: pd.DataFrame) -> None:
+    """Freeze the header, size each column to its header and values, and format numbers."""
+    from openpyxl.utils import get_column_letter
+
+    ws.freeze_panes = "A2"
+    for n, col in enumerate(frame.columns, start=1):
+        letter = get_column_letter(n)
+        values = frame[col].head(200).astype(str)
+        width = max([len(plain(col))] + [len(v) for v in values]) if len(values) else len(plain(col))
+        ws.column_dimensions[letter].width = min(max(width + 2, 8), 60)
+        if pd.api.types.is_float_dtype(frame[col]):
+            fmt = "0.0%" if col.endswith("_share") or col in ("mip_gap", "price_of_fairness") else "#,##0.00"
+        elif pd.api.types.is_integer_dtype(frame[col]):
+            fmt = "#,##0"
+        else:
+            continue
+        for cell in ws[letter][1:]:
+            cell.number_format = fmt
+
+
+DECIMALS = {"mip_gap": 6, "price_of_fairness": 4, "gini_welfare": 4, "theil_welfare": 5, "welfare": 2, "shortfall": 0,
+            "people_short": 0, "solve_seconds": 1, "build_seconds": 1}
+
+
+def fixed_point(frame: pd.DataFrame) -> pd.DataFrame:
+    """Numbers as fixed-point text for a printed table (never scientific notation, no "-0"): two decimals by
+    default, more where a column needs them (:data:`DECIMALS`), thousands separated."""
+    out = frame.copy()
+    for col in out.columns:
+        if pd.api.types.is_float_dtype(out[col]):
+            digits = DECIMALS.get(col, 2)
+            out[col] = [("—" if v != v else f"{v + 0.0:,.{digits}f}".replace("-0." + "0" * digits, "0." + "0" * digits)
+                         if digits else f"{round(v) + 0:,d}") for v in out[col]]
+    return out

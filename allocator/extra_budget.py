@@ -7,6 +7,14 @@ All stages run on ONE built model (persistent HiGHS; only bounds and costs chang
 2. plan:    max W  s.t. Σ_d E_d ≤ E*, Q ≤ target (the best plan at that price);
 3. contrast (redistribution): max W  s.t. E = 0, hold-harmless rows switched off, Q ≤ target —
    who would lose how much if the minimum were paid by moving money between regions instead.
+   It runs with HiGHS's presolve off: with the hold-harmless rows gone and Q held at its floor, the
+   presolved model's root LP failed at once and HiGHS retried it with an LP presolve whose column
+   stuffing ran past the time limit with no bound (nl: 86 s, bound 25,281 against W 10,525, 140 %
+   "gap").  Without presolve the same stage is proven optimal in about 30 s.
+
+The command's status is the worst status of every stage it reports, the contrast included, and
+``mip_gap`` the largest gap; ``region_totals`` (plan and contrast) say who gains and who loses,
+facilities included, and ``regions_worse_off`` counts the plan's regions below their baseline.
 
 A stage's optimum bounds the next stage with a small slack (5 persons, €100);
 if HiGHS calls the bounded stage infeasible on rounding, the slack grows tenfold
@@ -28,11 +36,10 @@ import pyomo.environ as pyo
 
 from allocator.check import check
 from allocator.data import InstanceData
-from allocator.modes import Run, _solve_once, build, shortfall_slack
+from allocator.modes import Run, solve_stage, build, shortfall_slack
 from allocator.prechecks import unservable
 from allocator.results import Solution, extract
-from allocator.status import SEVERITY, SolveReport, Status
-from formulations.hold_harmless import baseline_totals
+from allocator.status import SolveReport, Status, worst_status
 from formulations.min_service import measure_scale, measure_var
 
 def money_slack(amount: float) -> float:
@@ -41,6 +48,7 @@ def money_slack(amount: float) -> float:
 
 
 SLACKS = (1.0, 10.0, 100.0)  # multiples of the shortfall slack tried in turn
+CONTRAST_OPTIONS = {"presolve": "off"}  # see the module docstring, stage 3
 
 
 @dataclass
@@ -65,17 +73,31 @@ class ExtraBudgetResult:
             return None
         return int((self.region_effects["redistribution_change_meur"] < -1e-6).sum())
 
+    @property
+    def regions_worse_off(self) -> int | None:
+        """Regions whose plan total, facilities included, is below their baseline (0 under region rules)."""
+        return self.plan.regions_worse_off if self.plan is not None else None
+
+    @property
+    def proven(self) -> bool:
+        return all(s.status == Status.OPTIMAL for _, s in self.stages)
+
     def as_dict(self) -> dict:
         return {
             "extra_budget": self.extra_budget, "status": self.status.value, "epsilon": self.epsilon,
             "target_shortfall": self.target_shortfall, "shortfall_floor": self.shortfall_floor,
             "blocked": self.blocked.to_dict("records"),
             "welfare": self.plan.welfare if self.plan else None, "shortfall": self.plan.shortfall if self.plan else None,
+            "shortfall_unit": "person-services",
+            "people_short": self.plan.people_short if self.plan else None,
             "mip_gap": max((s.mip_gap or 0.0) for _, s in self.stages) if self.stages else None,
             "check": self.plan_check.verdict() if self.plan_check else None,
+            "regions_worse_off": self.regions_worse_off,
             "losers_if_redistributed": self.losers_if_redistributed,
             "redistribution": {
                 "status": self.contrast_status.value,
+                "mip_gap": self.contrast.report.mip_gap if self.contrast else None,
+                "proven": self.contrast_status == Status.OPTIMAL,
                 "welfare": self.contrast.welfare if self.contrast else None,
                 "check": self.contrast_check.verdict() if self.contrast_check else None,
                 "moved_meur": float(self.region_effects["redistribution_change_meur"].clip(lower=0).sum())
@@ -98,7 +120,7 @@ def least_extra_budget(data: InstanceData, epsilon: float = 0.0) -> ExtraBudgetR
 
     hm.set_row_bounds(m.budget.extra_limit, None, None)
     hm.set_objective([(q, 1.0)], maximize=False)
-    floor_rep = _solve_once(run)
+    floor_rep = solve_stage(run)
     stages.append(("shortfall floor (unlimited extra money)", floor_rep))
     if not floor_rep.status.has_solution:
         return _failed(floor_rep.status, epsilon, blocked, stages)
@@ -109,7 +131,7 @@ def least_extra_budget(data: InstanceData, epsilon: float = 0.0) -> ExtraBudgetR
         slack = room * (shortfall_slack(target) if unit > 1 else 1e-6)
         hm.set_bounds(q, q_lo, (target + slack) / unit)
         hm.start_from_current_integers()
-        price_rep = _solve_once(run)
+        price_rep = solve_stage(run)
         if price_rep.status != Status.INFEASIBLE:
             break
     stages.append((f"least extra money (Q ≤ target + {slack:g})", price_rep))
@@ -121,7 +143,7 @@ def least_extra_budget(data: InstanceData, epsilon: float = 0.0) -> ExtraBudgetR
     hm.set_row_bounds(m.budget.extra_limit, None, e_cap)
     hm.set_objective([(m.welfare.W, 1.0)], maximize=True)
     hm.start_from_current_integers()
-    plan_rep = _solve_once(run)
+    plan_rep = solve_stage(run)
     stages.append(("best plan at that price", plan_rep))
     plan_data = InstanceData(data.instance, data.scenario.with_changes(extra_budget=e_cap))
     plan, plan_check = _extract(run, plan_data, plan_rep)
@@ -130,13 +152,13 @@ def least_extra_budget(data: InstanceData, epsilon: float = 0.0) -> ExtraBudgetR
     for con in m.hold_harmless.component_data_objects(pyo.Constraint, active=True):
         hm.set_row_bounds(con, None, None)
     hm.start_from_current_integers()  # the plan's sites are feasible here whenever E* = 0
-    contrast_rep = _solve_once(run)
+    contrast_rep = solve_stage(run, CONTRAST_OPTIONS)
     stages.append(("redistribution (E = 0, no hold-harmless)", contrast_rep))
     contrast_data = InstanceData(data.instance, data.scenario.with_changes(extra_budget=0.0, hold_harmless="none"))
     contrast, contrast_check = _extract(run, contrast_data, contrast_rep)
 
     effects = region_effects(data, plan, contrast) if plan is not None else None
-    status = max((s.status for _, s in stages[:3]), key=SEVERITY.index)
+    status = worst_status(s.status for _, s in stages)
     return ExtraBudgetResult(e_star, status, epsilon, target, q_floor, blocked, plan, plan_check, contrast,
                              contrast_rep.status, contrast_check, effects, stages)
 
@@ -155,21 +177,17 @@ def _failed(status, epsilon, blocked, stages, target=None, q_floor=None) -> Extr
 
 
 def region_effects(data: InstanceData, plan: Solution, contrast: Solution | None) -> pd.DataFrame:
-    """Per region: baseline total, change under the extra-money plan and under redistribution (M€, €/inh)."""
-    base = baseline_totals(data)
-    out = pd.DataFrame({"name": data.regions["name"], "population": data.regions["population"], "baseline_meur": base})
-    out["plan_change_meur"] = _totals(data, plan) - base
+    """Per region: baseline total and its change under the extra-money plan and under redistribution
+    (M€ and €/inhabitant), facilities included (:mod:`allocator.region_totals`)."""
+    mine = plan.region_totals
+    out = mine[["region_id", "name", "province", "population", "baseline_total_meur"]].rename(
+        columns={"baseline_total_meur": "baseline_meur"})
+    out["plan_change_meur"] = mine["change_meur"].to_numpy()
+    out["plan_change_per_inhabitant_eur"] = mine["change_per_inhabitant_eur"].to_numpy()
     if contrast is not None:
-        out["redistribution_change_meur"] = _totals(data, contrast) - base
-        out["redistribution_change_per_inhabitant_eur"] = out["redistribution_change_meur"] * 1e6 / out["population"]
-    out["plan_change_per_inhabitant_eur"] = out["plan_change_meur"] * 1e6 / out["population"]
-    return out.rename_axis("region_id").reset_index()
-
-
-def _totals(data: InstanceData, sol: Solution) -> pd.Series:
-    """Programme spending plus what open sites cost, per region (the hold-harmless total T_r)."""
-    sites = data.sites
-    fac = sol.facilities.set_index("site_id")["open"]
-    site_cost = (sites["unit_cost"] * fac.reindex(sites.index)).groupby(sites["region_id"]).sum()
-    prog = sol.allocation.groupby("region_id")["plan"].sum()
-    return prog.add(site_cost, fill_value=0.0).reindex(data.regions.index, fill_value=0.0)
+        theirs = contrast.region_totals
+        out["redistribution_change_meur"] = theirs["change_meur"].to_numpy()
+        out["redistribution_change_per_inhabitant_eur"] = theirs["change_per_inhabitant_eur"].to_numpy()
+        out["redistribution_programme_change_meur"] = theirs["programme_change_meur"].to_numpy()
+        out["redistribution_facilities_change_meur"] = theirs["facilities_change_meur"].to_numpy()
+    return out

@@ -13,8 +13,9 @@ as others are taken).  Where the money comes from and goes to depends on the hol
 * any hold-harmless rule: money stays in the site's region and domain, so no region total moves
   (``region``, ``corridor``, ``per-capita-cap``) and no domain balance either.  Prices are read off
   that region's own curve, ω_r p_rd mw_d (f_rd(b + Δ_rd ± amount) − f_rd(b + Δ_rd)), where Δ_rd is what
-  the greedy has moved so far; the region is cut at most to the rule's floor (Δ_rd ≥ −b_rd, or ≥ 0 under
-  ``region-domain``) and the rest comes from unspent money at the pooled price.  The earlier greedy
+  the greedy has moved so far; the region is cut at most to Δ_rd ≥ −b_rd (every rule counts the site's
+  cost in its region and domain, so paying it from (r, d)'s own programme money moves no total) and the
+  rest comes from unspent money at the pooled price.  The earlier greedy
   closed nothing under hold-harmless and opened only from unspent money: gen:XL:0 started at 11,893
   against HiGHS's root bound of 21,674 and ended at a 26 % gap.
 
@@ -171,7 +172,7 @@ class _Money:
         self.weight = (base.index.get_level_values(0).map(data.regions["omega"]).to_numpy(float)
                        * base.index.get_level_values(1).map(data.domains["marginal_welfare"]).to_numpy(float)
                        * data.priorities.reindex(base.index).to_numpy(float))
-        self.floor = np.zeros_like(self.b) if sc.hold_harmless == "region-domain" else -self.b
+        self.floor = -self.b  # every rule counts facility money: a site paid from its own (r, d) moves no total
         self.moved = np.zeros_like(self.b)  # Δ_rd
 
     def _change(self, j: int, amount: float) -> float:

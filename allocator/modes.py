@@ -134,9 +134,10 @@ def marginal_welfare(run: Run, sol: Solution) -> float | None:
     return dual
 
 
-def _solve_once(run: Run) -> SolveReport:
+def solve_stage(run: Run, options: dict | None = None) -> SolveReport:
+    """One solve of the built model with the scenario's solver settings (and HiGHS ``options`` for this run)."""
     o = run.data.scenario.solver
-    return run.highs.solve(time_limit=o.time_limit, mip_gap=o.mip_gap, threads=o.threads, seed=o.seed)
+    return run.highs.solve(time_limit=o.time_limit, mip_gap=o.mip_gap, threads=o.threads, seed=o.seed, options=options)
 
 
 def _set_weighted_objective(run: Run) -> None:
@@ -148,7 +149,7 @@ def _set_weighted_objective(run: Run) -> None:
 def weighted(run: Run) -> list[tuple[str, SolveReport]]:
     """max W − λ'·measure."""
     _set_weighted_objective(run)
-    return [("weighted", _solve_once(run))]
+    return [("weighted", solve_stage(run))]
 
 
 def lexicographic(run: Run) -> list[tuple[str, SolveReport]]:
@@ -188,14 +189,14 @@ def _two_stages(run: Run, first: tuple, second: tuple, stage_bounds) -> list[tup
     (x, x_max, x_label), (objective, y_max, y_label) = first, second
     lo, hi = hm.bounds(x)
     hm.set_objective([(x, 1.0)], maximize=x_max)
-    one = _solve_once(run)
+    one = solve_stage(run)
     if not one.status.has_solution:
         return [(x_label, one)]
     new_lo, new_hi = stage_bounds(hm.value(x))
     hm.set_bounds(x, lo if new_lo is None else new_lo, hi if new_hi is None else new_hi)
     hm.set_objective(objective, maximize=y_max)
     hm.start_from_current_integers()  # stage 1's sites are feasible for stage 2
-    two = _solve_once(run)
+    two = solve_stage(run)
     hm.set_bounds(x, lo, hi)
     return [(x_label, one), (y_label, two)]
 

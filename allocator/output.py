@@ -8,6 +8,7 @@ interrupted run leaves either the previous output or none, never half of one.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -27,6 +28,7 @@ def write_atomically(folder: Path, force: bool, write: Callable[[Path], None]) -
     check_target(folder, force)
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    tmp.chmod(0o777 & ~_umask())  # mkdtemp makes it private (0700); a result folder is for others to read
     try:
         write(tmp)
         if folder.exists():
@@ -39,6 +41,12 @@ def write_atomically(folder: Path, force: bool, write: Callable[[Path], None]) -
             tmp.rename(folder)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def run_record(command: str, data, **extra) -> str:

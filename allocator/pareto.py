@@ -220,7 +220,8 @@ def _describe(run: Run, rep: SolveReport, epsilon: float | None) -> dict:
     sc = run.data.scenario
     measure = sol.shortfall if sc.shortfall_measure == "total" else sol.shortfall_worst
     head = sol.headline()
-    return {**row, "welfare": sol.welfare, "shortfall": sol.shortfall, "measure": measure,
+    return {**row, "welfare": sol.welfare, "shortfall": sol.shortfall, "people_short": sol.people_short,
+            "shortfall_unreachable": sol.shortfall_unreachable, "measure": measure,
             "shortfall_worst": sol.shortfall_worst, "gini_welfare": ineq.get("gini_welfare"),
             "extra_money": head["extra_money"], "sites_opened": head["sites_opened"],
             "sites_closed": head["sites_closed"], "regions_below_minimum": head["regions_below_minimum"],

@@ -50,7 +50,8 @@ def unfundable_floors(data: InstanceData) -> list[str]:
                    f"extra money give {have_total:,.2f} M€ (short by {need_total - have_total:,.2f} M€)")
     if sc.hold_harmless == "region-domain":
         fac = (forced_new["operating_cost"] + forced_new["opening_cost"]).groupby(forced_new["domain_id"]).sum()
-        need = base.add(fac, fill_value=0.0)
+        kept = sites[sites["existing"]].groupby("domain_id")["operating_cost"].sum()  # B_rd counts every existing site
+        need = base.add(fac, fill_value=0.0).add(kept, fill_value=0.0)
         own = st.groupby("domain_id")["amount"].sum()
         for d, n in need.items():
             inflow = float((st["theta"] * st["amount"])[st["domain_id"] != d].sum())

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
@@ -31,8 +32,8 @@ from allocator.errors import InputError, InputIssue
 from allocator.instance import Instance, load_instance
 from allocator.scenario import Scenario
 
-KINDS = {"solve": "summary.json", "extra-budget": "plan_allocation.csv", "pareto": "points.csv",
-         "compare": "comparison.csv"}
+KINDS = {"extra-budget": "region_effects.csv", "pareto": "points.csv", "compare": "comparison.csv",
+         "solve": "summary.json"}  # in this order: an extra-budget folder has a summary.json too
 
 
 @dataclass
@@ -80,15 +81,15 @@ def build_report(folder: str | Path, instance: str | None = None) -> Report:
     sections: list[Section] = []
     headline: list[tuple[str, str]] = []
     if kind in ("solve", "extra-budget"):
-        prefix = "plan_" if kind == "extra-budget" else ""
-        tables = {n: _read_csv(folder / f"{prefix}{n}.csv") for n in ("allocation", "region_coverage", "shortfall_table",
+        tables = {n: _read_csv(folder / f"{n}.csv") for n in ("allocation", "region_coverage", "shortfall_table",
                                                                       "facilities", "flows", "extra")}
-        summary = _read_json(folder / "summary.json") if kind == "solve" else _extra_summary(folder)
-        headline = _headline(summary)
+        summary = _read_json(folder / "summary.json")
+        headline = _headline(summary) if kind == "solve" else _extra_headline(summary)
         sections = _maps(inst, data, tables, key) + [_facilities(inst, tables["facilities"], key),
                                                      _flows(inst, tables["flows"], tables["extra"])]
         if kind == "extra-budget" and (folder / "region_effects.csv").exists():
-            sections.insert(0, _redistribution(inst, _read_csv(folder / "region_effects.csv"), key))
+            sections.insert(0, _redistribution(inst, _read_csv(folder / "region_effects.csv"), key,
+                                               summary.get("redistribution", {})))
     elif kind == "pareto":
         points = _read_csv(folder / "points.csv")
         sections = [_front(points, data)]
@@ -214,13 +215,21 @@ def _flows(inst: Instance, flows: pd.DataFrame, extra: pd.DataFrame) -> Section:
                    f"{moved:,.1f} M€/yr spent outside the domain of the grant that paid it (gross).")
 
 
-def _redistribution(inst: Instance, effects: pd.DataFrame, key: str | None) -> Section:
+def _redistribution(inst: Instance, effects: pd.DataFrame, key: str | None, stage: dict) -> Section:
     column = "redistribution_change_per_inhabitant_eur"
     values = effects.set_index("region_id")[column] if column in effects else pd.Series(dtype=float)
+    note = ("The same minimum reached by moving money between regions (no hold-harmless, facilities counted in "
+            "each region's total): red regions lose.")
+    if stage.get("status") != "optimal":
+        note += (f" CAVEAT: this stage was not proven optimal (status {stage.get('status', 'unknown')}, MIP gap "
+                 f"{_pct(stage.get('mip_gap'))}); the losses shown come from its best plan found, not from the optimum.")
     return Section("map-redistribution", "What redistribution (no extra money) would take",
                    rc.region_map(_regions_frame(inst, values), "Redistribution instead", "€ per inhabitant per year",
-                                 key, diverging=True, fmt=",.0f").to_dict(),
-                   "The same minimum reached by moving money between regions (no hold-harmless): red regions lose.")
+                                 key, diverging=True, fmt=",.0f").to_dict(), note)
+
+
+def _pct(value) -> str:
+    return "unknown" if value is None else f"{value:.2%}"
 
 
 def _front(points: pd.DataFrame, data: InstanceData | None) -> Section:
@@ -252,9 +261,21 @@ def _headline(s: dict) -> list[tuple[str, str]]:
             ("seconds (build / solve)", f"{num('build_seconds', '.1f')} / {num('solve_seconds', '.1f')}")]
 
 
-def _extra_summary(folder: Path) -> dict:
-    run = _read_json(folder / "run.json") if (folder / "run.json").exists() else {}
-    return run.get("summary", {})
+def _extra_headline(s: dict) -> list[tuple[str, str]]:
+    """The VNG answer: the least extra money, each stage's status, gap and seconds, and who would lose."""
+    red = s.get("redistribution", {})
+    rows = [("status (worst stage)", str(s.get("status"))),
+            ("least extra money", "—" if s.get("extra_budget") is None else f"{s['extra_budget']:,.2f} M€/yr"),
+            ("regions worse off (facilities included)", str(s.get("regions_worse_off", "—"))),
+            ("broad welfare W at that price", "—" if s.get("welfare") is None else f"{s['welfare']:,.2f} M€-eq/yr"),
+            ("shortfall Q", "—" if s.get("shortfall") is None else f"{s['shortfall']:,.0f} person-services"),
+            ("people short of a basic service", "—" if s.get("people_short") is None else f"{s['people_short']:,.0f} persons"),
+            ("redistribution instead", f"{s.get('losers_if_redistributed', '—')} regions lose "
+                                       f"{red.get('moved_meur') or 0:,.1f} M€/yr ({red.get('status', '—')})")]
+    for st in s.get("stages", []):
+        rows.append((f"stage: {st['stage']}", f"{st['status']}, gap {_pct(st.get('mip_gap'))}, "
+                                              f"{st.get('solve_seconds') or 0:.1f} s"))
+    return rows
 
 
 def _front_headline(folder: Path, points: pd.DataFrame) -> list[tuple[str, str]]:
@@ -329,6 +350,19 @@ for (const [id, spec] of Object.entries(SPECS)) {{
 </script>
 </body></html>
 """
+
+
+def write_report(folder: Path, out: Path | None = None, png: bool = False, instance: str | None = None) -> Path:
+    """Write the report of ``folder`` to ``out`` (default: folder/report.html) in one step; PNGs beside it."""
+    report = build_report(folder, instance)
+    out = Path(out) if out else Path(folder) / "report.html"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    tmp.write_text(to_html(report), encoding="utf-8")
+    os.replace(tmp, out)
+    if png:
+        write_png(report, out.with_name(f"{out.stem}_png"))
+    return out
 
 
 def write_png(report: Report, folder: Path) -> list[Path]:

@@ -10,7 +10,18 @@ Frames (money in M€/yr, per capita in €/inhabitant/yr, people in persons):
 * ``region_coverage``: region × type (every type): population, covered persons, covered share;
 * ``shortfall_table``: region × type: population, required persons, covered persons, shortfall;
 * ``liveability``: points that may keep their basic package and the share that does;
-* ``assignment`` (capacity option only): share of a point's demand served at each site.
+* ``assignment`` (capacity option only): share of a point's demand served at each site;
+* ``region_totals``: per region, baseline and plan totals with facilities, programme and facility
+  changes, sites opened and closed (:mod:`allocator.region_totals`).
+
+Two counts of people below the minimum, which differ and are both reported:
+
+* ``shortfall`` Q = Σ_{r,k} q_rk, in *person-services*: a person short of two facility types counts
+  twice.  It splits into ``shortfall_unreachable`` (persons no candidate site can reach within the
+  norm, whatever the budget: Σ_{r,k} max(0, σ_k pop_rk − reachable_rk)) and ``shortfall_by_choice``
+  (the rest: left unserved at this price λ and this budget);
+* ``people_short`` = Σ_i pop_i (1 − min_{k basic} u_ik), distinct persons short of at least one
+  basic-package service (every type with a required share when no type is marked basic).
 
 A time-limited run still yields its incumbent here, with its status and gap.
 """
@@ -27,6 +38,8 @@ import pandas as pd
 
 from allocator.data import InstanceData
 from allocator.export import write_csv, write_excel
+from allocator.prechecks import unservable
+from allocator.region_totals import region_totals, regions_worse_off
 from allocator.scenario import Scenario
 from allocator.solve import HighsModel
 from formulations.min_service import PERSONS_PER_UNIT
@@ -50,18 +63,33 @@ class Solution:
     liveability: pd.DataFrame
     region_coverage: pd.DataFrame | None = None
     assignment: pd.DataFrame | None = None
+    region_totals: pd.DataFrame | None = None
+    people_short: float = float("nan")
+    shortfall_unreachable: float = float("nan")
     extract_seconds: float = 0.0
     stages: tuple[dict, ...] = field(default_factory=tuple)
     indicators: dict = field(default_factory=dict)
 
-    TABLES = ("allocation", "flows", "extra", "facilities", "coverage", "region_coverage", "shortfall_table", "liveability",
-              "assignment")
+    TABLES = ("region_totals", "allocation", "flows", "extra", "facilities", "coverage", "region_coverage", "shortfall_table",
+              "liveability", "assignment")
+
+    @property
+    def shortfall_by_choice(self) -> float:
+        """Person-services left below the minimum that some site could reach: a choice at this λ and budget."""
+        return max(self.shortfall - self.shortfall_unreachable, 0.0)
+
+    @property
+    def regions_worse_off(self) -> int:
+        return regions_worse_off(self.region_totals) if self.region_totals is not None else 0
 
     def headline(self) -> dict:
         f = self.facilities
         return {
             **self.report.as_dict(),
-            "welfare": self.welfare, "shortfall": self.shortfall, "shortfall_worst": self.shortfall_worst,
+            "welfare": self.welfare, "shortfall": self.shortfall, "shortfall_unit": "person-services",
+            "shortfall_unreachable": self.shortfall_unreachable, "shortfall_by_choice": self.shortfall_by_choice,
+            "people_short": self.people_short, "shortfall_worst": self.shortfall_worst,
+            "regions_worse_off": self.regions_worse_off,
             "objective_value": self.objective, "extract_seconds": self.extract_seconds,
             "extra_money": float(self.extra["extra"].sum()),
             "deearmarked_money": net_deearmarked(self.flows),
@@ -74,14 +102,14 @@ class Solution:
     def tables(self) -> dict[str, pd.DataFrame]:
         return {name: getattr(self, name) for name in self.TABLES if getattr(self, name) is not None}
 
-    def write(self, folder: Path, excel: bool = False, run_record: str | None = None) -> None:
+    def write(self, folder: Path, excel: bool = False, run_record: str | None = None, csv_dialect: str = "plain") -> None:
         """All tables as CSV (and one Excel workbook), the resolved scenario as TOML, the headline as JSON,
         and ``run.json`` (command and instance) when given."""
         folder.mkdir(parents=True, exist_ok=True)
         if run_record is not None:
             (folder / "run.json").write_text(run_record, encoding="utf-8")
         for name, frame in self.tables().items():
-            write_csv(frame, folder / f"{name}.csv")
+            write_csv(frame, folder / f"{name}.csv", csv_dialect)
         if excel:
             write_excel(self.tables(), folder / "result.xlsx")
         (folder / "scenario.toml").write_text(self.scenario.to_toml(), encoding="utf-8")
@@ -95,6 +123,7 @@ def extract(m, hm: HighsModel, data: InstanceData, report: SolveReport, stages: 
     keys = list(b.spend.keys())
     plan = hm.values_of(b.spend[k] for k in keys)
     alloc = pd.DataFrame(keys, columns=["region_id", "domain_id"])
+    alloc.insert(1, "name", alloc["region_id"].map(data.regions["name"]).to_numpy())
     alloc["baseline"] = data.baseline.reindex(pd.MultiIndex.from_tuples(keys)).to_numpy()
     alloc["plan"] = plan
     alloc["change"] = alloc["plan"] - alloc["baseline"]
@@ -112,6 +141,7 @@ def extract(m, hm: HighsModel, data: InstanceData, report: SolveReport, stages: 
     sites = data.sites
     y = np.round(hm.values_of(m.facilities.open[j] for j in sites.index)).astype(int)
     fac = sites[["ftype_id", "region_id", "name", "existing"]].reset_index()
+    fac.insert(3, "region_name", fac["region_id"].map(data.regions["name"]).to_numpy())
     fac["open"] = y
     fac["decision"] = np.select([fac["existing"] & (y == 1), fac["existing"] & (y == 0), ~fac["existing"] & (y == 1)],
                                 ["keep", "close", "open"], "not opened")
@@ -130,6 +160,7 @@ def extract(m, hm: HighsModel, data: InstanceData, report: SolveReport, stages: 
     regcov["population"] = regcov["region_id"].map(data.points.groupby("region_id")["population"].sum()).fillna(0.0)
     regcov["covered_persons"] = persons.reindex(pd.MultiIndex.from_frame(regcov[["region_id", "ftype_id"]]), fill_value=0.0).to_numpy()
     regcov["covered_share"] = (regcov["covered_persons"] / regcov["population"].where(regcov["population"] > 0)).fillna(0.0)
+    regcov.insert(1, "name", regcov["region_id"].map(data.regions["name"]).to_numpy())
 
     live = m.liveability
     lv = pd.DataFrame({"point_id": list(live.point)})
@@ -144,13 +175,33 @@ def extract(m, hm: HighsModel, data: InstanceData, report: SolveReport, stages: 
 
     W, Q = hm.value(m.welfare.W), hm.value(ms.Q) * PERSONS_PER_UNIT
     worst = float((sf["shortfall"] / sf["population"]).max()) if len(sf) else 0.0
+    unreachable = float(unservable(data)["missing"].clip(lower=0.0).sum())
     return Solution(
         report=report, scenario=data.scenario, welfare=W, shortfall=Q, shortfall_worst=worst,
         objective=report.objective if report.objective is not None else float("nan"),
         allocation=alloc, flows=flows, extra=extra, facilities=fac, coverage=cov.drop(columns=["region_id", "population"]),
-        shortfall_table=sf[["region_id", "ftype_id", "population", "required", "covered_persons", "shortfall"]],
-        liveability=lv, region_coverage=regcov, assignment=assignment, extract_seconds=time.perf_counter() - t0, stages=stages,
+        shortfall_table=sf.assign(name=sf["region_id"].map(data.regions["name"]))[
+            ["region_id", "name", "ftype_id", "population", "required", "covered_persons", "shortfall"]],
+        liveability=lv, region_coverage=regcov, assignment=assignment, region_totals=region_totals(data, alloc, fac),
+        people_short=people_short(data, cov), shortfall_unreachable=unreachable,
+        extract_seconds=time.perf_counter() - t0, stages=stages,
     )
+
+
+def people_short(data: InstanceData, coverage: pd.DataFrame) -> float:
+    """Σ_i pop_i (1 − min_{k basic} u_ik): distinct persons short of at least one basic-package service.
+
+    ``coverage`` has (point_id, ftype_id, covered) for the pairs with a site in reach; a missing pair is
+    u = 0.  Basic types are the instance's basic package, or every type with a required share if none.
+    """
+    basic = list(data.basic_types) or data.ftypes.index[data.ftypes["required_share"] > 0].tolist()
+    points = data.points
+    if not basic or points.empty:
+        return 0.0
+    u = coverage[coverage["ftype_id"].isin(basic)].pivot_table(index="point_id", columns="ftype_id", values="covered",
+                                                                 aggfunc="max")
+    u = u.reindex(index=points.index, columns=basic).fillna(0.0).clip(0.0, 1.0)
+    return float((points["population"].to_numpy(float) * (1.0 - u.min(axis=1).to_numpy())).sum())
 
 
 def expand_groups(frame: pd.DataFrame, data: InstanceData) -> pd.DataFrame:

@@ -58,7 +58,7 @@ class SolverOptions(Strict):
     """HiGHS options for every solve of the run."""
 
     time_limit: float | None = Field(60.0, gt=0, description="seconds per solve; None = no limit")
-    mip_gap: float = Field(1e-4, ge=0, description="relative MIP gap at which HiGHS stops")
+    mip_gap: float = Field(1e-4, ge=0, le=0.01, description="relative MIP gap at which HiGHS stops (at most 1 %: a larger gap is not reported as optimal)")
     threads: int | None = Field(None, ge=1, description="HiGHS threads; None = HiGHS default")
     seed: int = Field(0, ge=0, description="HiGHS random seed")
     verbose: bool = False
@@ -145,15 +145,57 @@ def read_scenario_file(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict:
     return deep_merge(base, data)
 
 
-def resolve_scenario(instance_defaults: dict | None = None, file: str | Path | None = None,
-                     overrides: dict | None = None) -> Scenario:
-    """Merge model defaults < instance defaults < scenario file (+ extends) < CLI overrides."""
-    layers = [("instance.toml [defaults]", instance_defaults or {})]
+OVERRIDES = "overrides (--set, flags or keyword arguments)"  # the label of the last layer in error messages
+
+
+def dotted(overrides: dict) -> dict:
+    """{"norms.gp": 10} → {"norms": {"gp": 10}}: dotted keys reach nested scenario fields."""
+    out: dict = {}
+    for key, value in overrides.items():
+        parts = key.split(".")
+        node = out
+        for p in parts[:-1]:
+            node = node.setdefault(p, {})
+            if not isinstance(node, dict):
+                raise InputError(InputIssue("--set", f"'{key}': '{p}' is not a table of the scenario", column=key))
+        node[parts[-1]] = value
+    return out
+
+
+def parse_set(items) -> dict:
+    """``("norms.gp_practice=15", "hold_harmless=region")`` → nested overrides.
+
+    A value is read as a TOML value (``15``, ``0.3``, ``true``, ``["a", "b"]``, ``"text"``); anything that is
+    not valid TOML is taken as plain text (``hold_harmless=region``).  Values are validated later, with the
+    rest of the scenario, exactly as a file's.
+    """
+    flat = {}
+    for item in items or ():
+        key, sep, raw = str(item).partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise InputError(InputIssue("--set", f"'{item}': expected KEY=VALUE, e.g. shortfall_price=4000 or "
+                                        "norms.gp_practice=15"))
+        try:
+            value = tomllib.loads(f"v = {raw.strip()}")["v"]
+        except tomllib.TOMLDecodeError:
+            value = raw.strip()
+        flat[key] = value
+    return dotted(flat)
+
+
+def resolve_scenario(instance, file: str | Path | None = None, overrides: dict | None = None) -> Scenario:
+    """Merge model defaults < the instance's defaults < scenario file (+ extends) < overrides.
+
+    ``instance`` is the :class:`~allocator.instance.Instance` the scenario runs on; it is required, so its
+    ``[defaults]`` can never be dropped by accident.
+    """
+    layers = [("instance.toml [defaults]", dict(instance.manifest.defaults or {}))]
     if file is not None:
         data = read_scenario_file(file)
         data.setdefault("name", Path(file).stem)
         layers.append((str(file), data))
-    layers.append(("command-line options", {k: v for k, v in (overrides or {}).items() if v is not None}))
+    layers.append((OVERRIDES, {k: v for k, v in (overrides or {}).items() if v is not None}))
     merged: dict = {}
     issues = IssueCollector()
     for label, layer in layers:

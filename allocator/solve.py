@@ -194,7 +194,22 @@ class HighsModel:
 
     # --- solve --------------------------------------------------------------
     def solve(self, time_limit: float | None = None, mip_gap: float = 1e-4, threads: int | None = None,
-              seed: int = 0, build_seconds: float = 0.0) -> SolveReport:
+              seed: int = 0, build_seconds: float = 0.0, options: dict | None = None) -> SolveReport:
+        """One HiGHS run; ``options`` are HiGHS options for this run only (restored afterwards)."""
+        saved = {k: self._option(k) for k in (options or {})}
+        for k, v in (options or {}).items():
+            self.set_option(k, v)
+        try:
+            return self._solve(time_limit, mip_gap, threads, seed, build_seconds)
+        finally:
+            for k, v in saved.items():
+                self.set_option(k, v)
+
+    def _option(self, name: str):
+        value = self.h.getOptionValue(name)
+        return value[1] if isinstance(value, tuple) else value  # some highspy releases return (status, value)
+
+    def _solve(self, time_limit, mip_gap, threads, seed, build_seconds) -> SolveReport:
         if self.h.getRunTime() > 0:
             self._renew_clock()
         h = self.h

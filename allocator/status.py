@@ -40,6 +40,12 @@ SEVERITY = [Status.OPTIMAL, Status.FEASIBLE_UNPROVEN, Status.TIME_LIMIT_FEASIBLE
             Status.INFEASIBLE, Status.NUMERICAL, Status.ERROR]
 
 
+def worst_status(statuses) -> Status:
+    """The most severe of several stages' statuses (:data:`SEVERITY`); ``error`` when there are none."""
+    statuses = list(statuses)
+    return max(statuses, key=SEVERITY.index) if statuses else Status.ERROR
+
+
 @dataclass(frozen=True)
 class SolveReport:
     """One HiGHS run: status, objective, best bound, relative MIP gap, seconds and model size."""

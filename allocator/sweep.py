@@ -54,7 +54,7 @@ from allocator.instance import Instance
 from allocator.modes import build, solve
 from allocator.output import json_records
 from allocator.progress import Points
-from allocator.scenario import Scenario, check_against, resolve_scenario
+from allocator.scenario import OVERRIDES, Scenario, check_against, deep_merge, dotted, resolve_scenario
 from allocator.status import Status
 
 JOURNAL, RESULTS, GRID_COPY = "journal.jsonl", "results.csv", "grid.toml"
@@ -132,30 +132,19 @@ def _samples(grid: dict, label: str) -> list[dict]:
     return [{k: v[i] for k, v in draws.items()} for i in range(n)]
 
 
-def nested(overrides: dict) -> dict:
-    """{"norms.gp": 10} → {"norms": {"gp": 10}}; a run's ``name`` becomes the scenario's name."""
-    out: dict = {}
-    for key, value in overrides.items():
-        parts = key.split(".")
-        node = out
-        for p in parts[:-1]:
-            node = node.setdefault(p, {})
-        node[parts[-1]] = value
-    return out
-
-
-def resolve_runs(instance: Instance, runs: list[SweepRun], scenario_file: str | None, grid_label: str) -> list[Scenario]:
+def resolve_runs(instance: Instance, runs: list[SweepRun], scenario_file: str | None, grid_label: str,
+                 sets: dict | None = None) -> list[Scenario]:
     """Every run's scenario (defaults < scenario file < run overrides), all checked before any solve."""
     issues = IssueCollector()
     scenarios = []
     for run in runs:
         try:
-            sc = resolve_scenario(instance.manifest.defaults, scenario_file, nested(run.overrides))
+            sc = resolve_scenario(instance, scenario_file, deep_merge(sets or {}, dotted(run.overrides)))
             check_against(sc, instance, label=f"{grid_label} ({run.run_id})")
             scenarios.append(sc)
         except InputError as err:
             for issue in err.issues:
-                origin = "" if issue.file == "command-line options" else f" (from {issue.file})"
+                origin = "" if issue.file == OVERRIDES else f" (from {issue.file})"
                 issues.add(f"{grid_label} ({run.run_id})", issue.message + origin, column=issue.column)
     issues.raise_if_any()
     return scenarios

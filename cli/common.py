@@ -9,15 +9,44 @@ import signal
 import sys
 import threading
 
+from typing import NamedTuple
+
 import click
 
 from allocator.errors import InputError
+from allocator.scenario import parse_set
 
 EXIT_OK, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_SOLUTION, EXIT_CHECK_FAILED, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 
 instance_argument = click.argument("instance", required=False, default=None, metavar="[INSTANCE]")
-scenario_option = click.option("--scenario", "-s", "scenario_file", type=click.Path(dir_okay=False),
-                               help="Scenario TOML file (may 'extends' another).")
+class ScenarioChoice(NamedTuple):
+    """What the command line says about the scenario: a file (or none) and the ``--set KEY=VALUE`` items."""
+
+    file: str | None
+    sets: tuple[str, ...] = ()
+
+    @property
+    def overrides(self) -> dict:
+        """The ``--set`` items as nested overrides (an input error names a malformed item)."""
+        return parse_set(self.sets)
+
+
+def scenario_option(fn):
+    """``-s FILE`` and ``--set KEY=VALUE`` (repeatable), handed to the command as one ``scenario_file``
+    argument, a :class:`ScenarioChoice`."""
+    @functools.wraps(fn)
+    def wrapper(*args, scenario_file=None, set_values=(), **kwargs):
+        return fn(*args, scenario_file=ScenarioChoice(scenario_file, tuple(set_values)), **kwargs)
+
+    wrapper = set_option(wrapper)
+    return click.option("--scenario", "-s", "scenario_file", type=click.Path(dir_okay=False),
+                        help="Scenario TOML file (may 'extends' another).")(wrapper)
+
+
+def set_option(fn):
+    return click.option("--set", "set_values", multiple=True, metavar="KEY=VALUE",
+                           help="Change one scenario field, e.g. --set shortfall_price=20000 --set norms.gp_practice=15 "
+                                "(repeatable; validated like a scenario file).")(fn)
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
 
 
@@ -70,3 +99,8 @@ def _raise_interrupt(signum, frame):
 
 def _main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
+
+
+csv_option = click.option("--csv", "csv_dialect", type=click.Choice(["plain", "nl"]), default="plain", show_default=True,
+                          help="CSV dialect of --out tables: plain (comma, decimal point; what regio reads back) or nl "
+                               "(semicolon, decimal comma: Excel with Dutch settings).")

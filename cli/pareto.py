@@ -29,7 +29,7 @@ from cli.validate import load
 @run_options
 @handle_input_errors
 def pareto(instance, scenario_file, points, workers, scheduler, mip_gap, with_report, time_limit, out, force, excel,
-           as_json):
+           csv_dialect, as_json):
     """The Pareto front between broad welfare W and the shortfall Q (ε-constraint, AUGMECON2).
 
     Every reported point is Pareto optimal when its status is optimal; each carries W, Q, the price
@@ -51,7 +51,8 @@ def pareto(instance, scenario_file, points, workers, scheduler, mip_gap, with_re
     if out:
         tables = {"points": front.points, "payoff_table": front.payoff, "grid": front.grid}
         _write(out, force, excel, tables, {"scenario.toml": data.scenario.to_toml(), "run.json": run_record("pareto", data),
-                                           "pareto.json": json.dumps(front.as_dict(), indent=2, default=str)}, with_report)
+                                           "pareto.json": json.dumps(front.as_dict(), indent=2, default=str)}, with_report,
+               csv_dialect=csv_dialect)
         if not as_json:
             click.echo(f"tables written to {out}/")
     sys.exit(front.status.exit_code)
@@ -62,15 +63,17 @@ def _print_front(data, front) -> None:
     click.echo(f"Pareto front on {data.instance.name}, scenario '{sc.name}' ({sc.shortfall_measure} shortfall, "
                f"hold-harmless {sc.hold_harmless}): {len(front.points)} point(s), {front.seconds:.1f} s "
                f"on {front.workers} worker(s), status {front.status.value}")
-    click.echo(f"{'k':>3} {'welfare W':>12} {'shortfall Q':>12} {'price of':>9} {'Gini':>7} {'extra':>7} "
+    click.echo(f"{'k':>3} {'welfare W':>12} {'shortfall Q':>12} {'people':>10} {'price of':>9} {'Gini':>7} {'extra':>7} "
                f"{'status':<21} {'gap':>8} {'seconds':>8}  check")
-    click.echo(f"{'':>3} {'M€-eq/yr':>12} {'persons':>12} {'fairness':>9} {'':>7} {'M€':>7}")
+    click.echo(f"{'':>3} {'M€-eq/yr':>12} {'person-svc':>12} {'short':>10} {'fairness':>9} {'':>7} {'M€':>7}")
     for p in front.points.itertuples():
         pof = "—" if p.price_of_fairness != p.price_of_fairness else f"{p.price_of_fairness:.2%}"
         gap = "—" if p.mip_gap is None or p.mip_gap != p.mip_gap else f"{p.mip_gap:.3%}"
-        click.echo(f"{p.k:>3} {p.welfare:>12,.2f} {p.shortfall:>12,.0f} {pof:>9} {p.gini_welfare:>7.4f} "
+        click.echo(f"{p.k:>3} {p.welfare:>12,.2f} {p.shortfall:>12,.0f} {p.people_short:>10,.0f} {pof:>9} {p.gini_welfare:>7.4f} "
                    f"{p.extra_money:>7.1f} {p.status:<21} {gap:>8} {p.solve_seconds:>8.1f}  {p.check}")
     skipped = front.grid["outcome"].str.startswith(("bypassed", "early exit")).sum()
+    click.echo("shortfall Q counts person-services (a person short of two facility types counts twice); people short "
+               "counts distinct persons short of a basic-package service")
     click.echo(f"grid: {len(front.grid)} values, {skipped} skipped by bypass/early exit; payoff table:")
     for p in front.payoff.itertuples():
         click.echo(f"  {p.payoff:<20} W {p.welfare:,.2f}  Q {p.shortfall:,.0f}  {p.status}")

@@ -2,30 +2,16 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
 
 from allocator.errors import InputError, InputIssue
-from allocator.report import build_report, to_html, write_png
+from allocator.report import write_report
 from cli.common import handle_input_errors
 
 report_option = click.option("--report", "with_report", is_flag=True,
                              help="Also write report.html (maps, charts, headline) into --out.")
-
-
-def write_report(folder: Path, out: Path | None = None, png: bool = False, instance: str | None = None) -> Path:
-    """Write the report of ``folder`` to ``out`` (default: folder/report.html) in one step; PNGs beside it."""
-    report = build_report(folder, instance)
-    out = Path(out) if out else Path(folder) / "report.html"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text(to_html(report), encoding="utf-8")
-    os.replace(tmp, out)
-    if png:
-        write_png(report, out.with_name(f"{out.stem}_png"))
-    return out
 
 
 def require_out(with_report: bool, out) -> None:

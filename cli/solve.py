@@ -11,8 +11,9 @@ from allocator.modes import build, solve as run_mode
 from allocator.output import check_target, run_record, write_atomically
 from allocator.diagnose import explain_infeasible
 from allocator.status import Status
-from cli.common import EXIT_CHECK_FAILED, emit_json, handle_input_errors, instance_argument, json_option, scenario_option
-from cli.report import report_option, require_out, write_report
+from cli.common import EXIT_CHECK_FAILED, csv_option, emit_json, handle_input_errors, instance_argument, json_option, scenario_option
+from allocator.report import write_report
+from cli.report import report_option, require_out
 from cli.validate import load
 
 
@@ -25,10 +26,11 @@ from cli.validate import load
 @click.option("--excel", is_flag=True, help="Also write result.xlsx (plain-word headers) into --out.")
 @click.option("--time-limit", type=float, help="Seconds per solve (HiGHS).")
 @click.option("--mip-gap", type=float, help="Relative MIP gap at which HiGHS stops.")
+@csv_option
 @report_option
 @json_option
 @handle_input_errors
-def solve(instance, scenario_file, mode, out, force, excel, time_limit, mip_gap, with_report, as_json):
+def solve(instance, scenario_file, mode, out, force, excel, time_limit, mip_gap, csv_dialect, with_report, as_json):
     """Solve a scenario: status, gap, W, Q, seconds, top changes; tables to --out."""
     require_out(with_report, out)
     if out:
@@ -49,7 +51,8 @@ def solve(instance, scenario_file, mode, out, force, excel, time_limit, mip_gap,
         _print_summary(data, run, diagnosis)
     if sol is not None and out:
         record = run_record("solve", data)
-        write_atomically(Path(out), force, lambda folder: sol.write(folder, excel=excel, run_record=record))
+        write_atomically(Path(out), force, lambda folder: sol.write(folder, excel=excel, run_record=record,
+                                                                               csv_dialect=csv_dialect))
         if with_report:
             write_report(Path(out))
         if not as_json:
@@ -84,17 +87,22 @@ def _print_summary(data, run, diagnosis) -> None:
         click.echo("no solution available")
         return
     h = sol.headline()
-    click.echo(f"welfare W   {sol.welfare:,.2f} M€-eq/yr   shortfall Q {sol.shortfall:,.0f} persons "
-               f"(worst region {sol.shortfall_worst:.1%})   objective {sol.objective:,.2f}")
-    click.echo(f"money       extra {h['extra_money']:,.1f} M€, de-earmarked {h['deearmarked_money']:,.1f} M€; "
-               f"sites opened {h['sites_opened']}, closed {h['sites_closed']}; regions below minimum {h['regions_below_minimum']}")
-    by_region = sol.allocation.groupby("region_id")[["change"]].sum()
-    by_region["per_capita_eur"] = by_region["change"] * 1e6 / data.regions["population"]
-    by_region["name"] = data.regions["name"]
-    top = by_region.sort_values("per_capita_eur")
-    click.echo("largest changes per inhabitant (programme spending):")
-    for r in list(top.tail(3)[::-1].itertuples()) + list(top.head(3).itertuples()):
-        click.echo(f"  {r.Index} {r.name:<24} {r.per_capita_eur:+10,.0f} €/inh  ({r.change:+,.2f} M€)")
+    click.echo(f"welfare W   {sol.welfare:,.2f} M€-eq/yr (illustrative welfare values)   objective W − λ·Q {sol.objective:,.2f}")
+    click.echo(f"shortfall Q {sol.shortfall:,.0f} person-services below the minimum (a person short of two facility "
+               f"types counts twice): {sol.shortfall_unreachable:,.0f} out of reach of every site, "
+               f"{sol.shortfall_by_choice:,.0f} left unserved at λ = €{sc.shortfall_price:,.0f} per person")
+    click.echo(f"people      {sol.people_short:,.0f} people short of a basic-package service; worst region/type "
+               f"{sol.shortfall_worst:.1%} below the minimum")
+    click.echo(f"money       extra {h['extra_money']:,.1f} M€/yr, de-earmarked {h['deearmarked_money']:,.1f} M€/yr; "
+               f"sites opened {h['sites_opened']}, closed {h['sites_closed']}; regions below minimum "
+               f"{h['regions_below_minimum']}; regions worse off (facilities included) {h['regions_worse_off']}")
+    t = sol.region_totals
+    moved = (t["change_meur"].abs() + t["facilities_change_meur"].abs()) * 1e6 / t["population"]
+    totals = t.assign(moved=moved).sort_values("moved", ascending=False).head(6)
+    click.echo("largest changes per inhabitant (total = programme + facilities; region_totals.csv has every region):")
+    for r in totals.itertuples():
+        click.echo(f"  {r.name:<24} {r.change_per_inhabitant_eur:+8,.0f} €/inh  ({r.change_meur:+,.2f} M€/yr: "
+                   f"programme {r.programme_change_meur:+,.2f}, facilities {r.facilities_change_meur:+,.2f})")
     fac = sol.facilities[sol.facilities["decision"].isin(["open", "close"])].groupby(["ftype_id", "decision"]).size()
     if len(fac):
         click.echo("facilities: " + "; ".join(f"{k} {d} {n}" for (k, d), n in fac.items()))

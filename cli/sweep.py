@@ -36,7 +36,7 @@ def sweep(instance, scenario_file, grid_file, workers, scheduler, out, force, as
     """
     inst = load_instance(instance)
     runs = read_grid(grid_file)
-    scenarios = resolve_runs(inst, runs, scenario_file, grid_file)
+    scenarios = resolve_runs(inst, runs, scenario_file.file, grid_file, scenario_file.overrides)
     out = Path(out)
     _prepare_folder(out, Path(grid_file), instance, force)
     enable(not as_json)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -10,12 +11,14 @@ import click
 from allocator.compare import compare as run_compare
 from allocator.evaluate import evaluate as run_evaluate
 from allocator.evaluate import read_plan, status_quo
-from allocator.export import write_csv, write_excel
+from allocator.export import fixed_point, write_csv, write_excel
 from allocator.extra_budget import least_extra_budget
 from allocator.output import check_target, run_record, write_atomically
 from allocator.status import Status
-from cli.common import EXIT_INFEASIBLE, EXIT_NO_SOLUTION, emit_json, handle_input_errors, instance_argument, json_option, scenario_option
-from cli.report import report_option, require_out, write_report
+from cli.common import (EXIT_INFEASIBLE, EXIT_NO_SOLUTION, ScenarioChoice, csv_option, emit_json, handle_input_errors, instance_argument,
+                        json_option, scenario_option, set_option)
+from allocator.report import write_report
+from cli.report import report_option, require_out
 from cli.validate import load
 
 out_option = click.option("--out", type=click.Path(file_okay=False), help="Write the tables (CSV) to this new folder.")
@@ -25,19 +28,28 @@ time_option = click.option("--time-limit", type=float, help="Seconds per solve (
 
 
 def run_options(fn):
-    """--time-limit, --out, --force, --excel, --json: what every users' command takes."""
-    for option in (json_option, excel_option, force_option, out_option, time_option):
+    """--time-limit, --out, --force, --excel, --csv, --json: what every users' command takes."""
+    for option in (json_option, csv_option, excel_option, force_option, out_option, time_option):
         fn = option(fn)
     return fn
 
 
-def _write(out, force, excel, tables: dict, extra_files: dict | None = None, with_report: bool = False) -> None:
-    """Tables (CSV, optional Excel) and extra files into ``out`` atomically; then the report if asked."""
-    def writer(folder: Path) -> None:
-        for name, frame in tables.items():
-            write_csv(frame, folder / f"{name}.csv")
+def _write(out, force, excel, tables: dict, extra_files: dict | None = None, with_report: bool = False,
+           subfolders: dict | None = None, csv_dialect: str = "plain") -> None:
+    """Tables (CSV, optional Excel) and extra files into ``out`` atomically, ``subfolders`` ({name: tables})
+    beside them; then the report if asked."""
+    def write_tables(folder: Path, frames: dict) -> None:
+        for name, frame in frames.items():
+            if frame is not None:
+                write_csv(frame, folder / f"{name}.csv", csv_dialect)
         if excel:
-            write_excel(tables, folder / "tables.xlsx")
+            write_excel(frames, folder / "tables.xlsx")
+
+    def writer(folder: Path) -> None:
+        write_tables(folder, tables)
+        for sub, frames in (subfolders or {}).items():
+            (folder / sub).mkdir()
+            write_tables(folder / sub, frames)
         for name, text in (extra_files or {}).items():
             (folder / name).write_text(text, encoding="utf-8")
 
@@ -53,7 +65,7 @@ def _write(out, force, excel, tables: dict, extra_files: dict | None = None, wit
 @report_option
 @run_options
 @handle_input_errors
-def extra_budget(instance, scenario_file, epsilon, with_report, time_limit, out, force, excel, as_json):
+def extra_budget(instance, scenario_file, epsilon, with_report, time_limit, out, force, excel, csv_dialect, as_json):
     """The least extra money that brings the shortfall to EPSILON with no region worse off (the scenario's
     hold-harmless), and what redistribution (no extra money, no hold-harmless) would take from whom."""
     require_out(with_report, out)
@@ -66,70 +78,87 @@ def extra_budget(instance, scenario_file, epsilon, with_report, time_limit, out,
     else:
         _print_extra(data, res)
     if out and res.plan is not None:
-        tables = {f"plan_{k}": v for k, v in res.plan.tables().items()}
-        tables["region_effects"] = res.region_effects
-        tables["blocked"] = res.blocked
-        record = run_record("extra-budget", data, summary=res.plan.headline(), extra_budget=res.extra_budget)
-        _write(out, force, excel, tables, {"scenario.toml": data.scenario.to_toml(), "run.json": record}, with_report)
+        tables = {**res.plan.tables(), "region_effects": res.region_effects, "blocked": res.blocked}
+        record = run_record("extra-budget", data, summary=res.as_dict(), extra_budget=res.extra_budget)
+        files = {"scenario.toml": data.scenario.to_toml(), "run.json": record,
+                 "summary.json": json.dumps(res.as_dict(), indent=2, default=float)}
+        subfolders = {"redistribution": res.contrast.tables()} if res.contrast is not None else {}
+        _write(out, force, excel, tables, files, with_report, subfolders, csv_dialect)
     if res.extra_budget is None:
         sys.exit(EXIT_INFEASIBLE if res.status == Status.INFEASIBLE else EXIT_NO_SOLUTION)
 
 
+def _signed(value: float, digits: int, sign: bool = True) -> str:
+    """Fixed-point with thousands separators; a value that rounds to zero prints as 0 (never "-0.00")."""
+    value = round(value, digits) + 0.0
+    return format(value, f"{'+' if sign and value else ''},.{digits}f")
+
+
 def _print_extra(data, res) -> None:
     sc = data.scenario
-    click.echo(f"Scenario '{sc.name}' on {data.instance.name}: hold-harmless {sc.hold_harmless}, shortfall target ε = {res.epsilon:,.0f}")
+    click.echo(f"Scenario '{sc.name}' on {data.instance.name}: hold-harmless {sc.hold_harmless}, shortfall target "
+               f"ε = {res.epsilon:,.0f} person-services")
     for name, rep in res.stages:
         gap = "—" if rep.mip_gap is None else f"{rep.mip_gap:.4%}"
         click.echo(f"  {name:<45} {rep.status.value:<22} gap {gap:>9}  {rep.solve_seconds:7.2f} s")
     if len(res.blocked):
         click.echo(f"blocked: {len(res.blocked)} (region, type) pair(s) cannot reach the minimum at any budget "
                    f"(no site within the norm); the price below is for the lowest reachable shortfall "
-                   f"Q = {res.shortfall_floor:,.0f}:")
+                   f"Q = {res.shortfall_floor:,.0f} person-services:")
         for r in res.blocked.head(10).itertuples():
-            click.echo(f"  {r.region_id} {r.name}: {r.ftype_id}, {r.missing:,.0f} persons out of reach")
+            click.echo(f"  {r.name} ({r.region_id}): {r.ftype_id}, {r.missing:,.0f} persons out of reach")
     if res.extra_budget is None:
         click.echo(f"no answer: {res.status.value}")
         return
-    click.echo(f"least extra budget  {res.extra_budget:,.2f} M€/yr  (status {res.status.value})")
+    caveat = "" if res.proven else "  (NOT PROVEN: a stage above stopped before its optimum; see its gap)"
+    click.echo(f"least extra budget  {res.extra_budget:,.2f} M€/yr  (status {res.status.value}){caveat}")
     if res.plan is not None:
-        click.echo(f"plan at that price  W {res.plan.welfare:,.2f}, Q {res.plan.shortfall:,.0f}; check "
-                   f"{'passed' if res.plan_check.passed else 'FAILED'}")
+        click.echo(f"plan at that price  W {res.plan.welfare:,.2f} M€-eq/yr, Q {res.plan.shortfall:,.0f} person-services, "
+                   f"{res.plan.people_short:,.0f} people short of a basic service; regions worse off (facilities "
+                   f"included): {res.regions_worse_off}; check {'passed' if res.plan_check.passed else 'FAILED'}")
     if res.region_effects is None or res.contrast is None:
         click.echo(f"redistribution instead: {res.contrast_status.value}")
         return
     eff = res.region_effects
     losers = eff[eff["redistribution_change_meur"] < -1e-6].sort_values("redistribution_change_per_inhabitant_eur")
+    proven = res.contrast_status == Status.OPTIMAL
     click.echo(f"redistribution instead (E = 0, no hold-harmless): {len(losers)} region(s) would lose, "
-               f"{-losers['redistribution_change_meur'].sum():,.2f} M€ in all; check "
-               f"{'passed' if res.contrast_check.passed else 'FAILED'}")
+               f"{-losers['redistribution_change_meur'].sum():,.2f} M€/yr in all, facilities included; check "
+               f"{'passed' if res.contrast_check.passed else 'FAILED'}"
+               + ("" if proven else f"  (NOT PROVEN: {res.contrast_status.value}; these are the best plan's numbers)"))
     for r in losers.head(8).itertuples():
-        click.echo(f"  {r.region_id} {r.name:<24} {r.redistribution_change_per_inhabitant_eur:+9,.0f} €/inh "
-                   f"({r.redistribution_change_meur:+,.2f} M€)")
+        click.echo(f"  {r.name:<28} {r.redistribution_change_per_inhabitant_eur:+9,.0f} €/inh "
+                   f"({r.redistribution_change_meur:+,.2f} M€/yr: programme {r.redistribution_programme_change_meur:+,.2f}, "
+                   f"facilities {r.redistribution_facilities_change_meur:+,.2f})")
 
 
 @click.command()
 @instance_argument
 @click.option("--scenario", "-s", "scenario_files", multiple=True, required=True, type=click.Path(dir_okay=False),
               help="A scenario file; repeat for each; the first is the baseline of the comparison.")
+@set_option
 @report_option
 @run_options
 @handle_input_errors
-def compare(instance, scenario_files, with_report, time_limit, out, force, excel, as_json):
+def compare(instance, scenario_files, set_values, with_report, time_limit, out, force, excel, csv_dialect, as_json):
     """Solve several scenarios and set them side by side (W, Q, money, facilities, inequality, status, gap)."""
     require_out(with_report, out)
     if out:
         check_target(Path(out), force)
     over = {"solver": {"time_limit": time_limit}} if time_limit else None
-    datas = [load(instance, f, over) for f in scenario_files]
+    datas = [load(instance, ScenarioChoice(f, tuple(set_values)), over) for f in scenario_files]
     res = run_compare(datas)
     if as_json:
         emit_json({"scenarios": res.table.to_dict("records")})
     else:
         show = res.table.drop(columns=["theil_welfare", "marginal_welfare_per_meur", "build_seconds"])
-        click.echo(show.to_string(index=False, float_format=lambda x: f"{x:,.4g}"))
+        click.echo(fixed_point(show).to_string(index=False))
+        click.echo("welfare in M€-eq/yr (illustrative values); shortfall in person-services; people_short in persons; "
+                   "money in M€/yr; mip_gap and price_of_fairness as shares")
     if out:
         _write(out, force, excel, {"comparison": res.table, "regions": res.regions},
-               {"run.json": run_record("compare", datas[0], scenarios=[d.scenario.name for d in datas])}, with_report)
+               {"run.json": run_record("compare", datas[0], scenarios=[d.scenario.name for d in datas])}, with_report,
+               csv_dialect=csv_dialect)
         if not as_json:
             click.echo(f"tables written to {out}/")
     if any(r.solution is None for r in res.runs):
@@ -142,7 +171,7 @@ def compare(instance, scenario_files, with_report, time_limit, out, force, excel
 @click.option("--plan", "plan_dir", required=True, help="Plan folder (allocation.csv, facilities.csv) or 'status-quo'.")
 @run_options
 @handle_input_errors
-def evaluate(instance, scenario_file, plan_dir, time_limit, out, force, excel, as_json):
+def evaluate(instance, scenario_file, plan_dir, time_limit, out, force, excel, csv_dialect, as_json):
     """Score a plan (a regiotoets): its W and Q, broken constraints by name, and the gap to the optimum."""
     if out:
         check_target(Path(out), force)
@@ -159,12 +188,15 @@ def evaluate(instance, scenario_file, plan_dir, time_limit, out, force, excel, a
             for v in ev.violations[:30]:
                 click.echo(f"  {v}")
         else:
-            click.echo(f"plan      W {d['welfare']:,.2f}   Q {d['shortfall']:,.0f}   check {d['check']}")
+            click.echo(f"plan      W {_signed(d['welfare'], 2, False)} M€-eq/yr   Q {_signed(d['shortfall'], 0, False)} "
+                       f"person-services   check {d['check']}")
         if d["optimum_welfare"] is not None:
-            click.echo(f"optimum   W {d['optimum_welfare']:,.2f}   Q {d['optimum_shortfall']:,.0f}   ({d['optimum_status']})")
+            click.echo(f"optimum   W {_signed(d['optimum_welfare'], 2, False)} M€-eq/yr   Q "
+                       f"{_signed(d['optimum_shortfall'], 0, False)} person-services   ({d['optimum_status']})")
         if d["welfare_gap"] is not None:
-            click.echo(f"gap       W {d['welfare_gap']:+,.2f} to gain   Q {d['shortfall_gap']:+,.0f} persons above the optimum")
+            click.echo(f"gap       W {_signed(d['welfare_gap'], 2)} M€-eq/yr to gain   Q {_signed(d['shortfall_gap'], 0)} "
+                       "person-services above the optimum")
     if out and ev.region_table is not None:
-        _write(out, force, excel, {"regions": ev.region_table})
+        _write(out, force, excel, {"regions": ev.region_table}, csv_dialect=csv_dialect)
     if ev.violations:
         sys.exit(EXIT_INFEASIBLE)

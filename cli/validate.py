@@ -6,15 +6,17 @@ import click
 
 from allocator.data import InstanceData
 from allocator.instance import load_instance
-from allocator.scenario import resolve_scenario
-from cli.common import emit_json, handle_input_errors, instance_argument, json_option, scenario_option
+from allocator.scenario import deep_merge, resolve_scenario
+from cli.common import ScenarioChoice, emit_json, handle_input_errors, instance_argument, json_option, scenario_option
 
 
-def load(instance: str | None, scenario_file: str | None, overrides: dict | None = None) -> InstanceData:
-    """Instance + resolved scenario (instance defaults < file < flags), checked against each other."""
+def load(instance: str | None, scenario: ScenarioChoice | str | None, overrides: dict | None = None) -> InstanceData:
+    """Instance + resolved scenario (instance defaults < file < --set < flags), checked against each other."""
+    choice = scenario if isinstance(scenario, ScenarioChoice) else ScenarioChoice(scenario)
     inst = load_instance(instance)
-    sc = resolve_scenario(inst.manifest.defaults, scenario_file, overrides)
-    return InstanceData.prepare(inst, sc, label=scenario_file or "scenario")
+    flags = {k: v for k, v in (overrides or {}).items() if v not in (None, {})}
+    sc = resolve_scenario(inst, choice.file, deep_merge(choice.overrides, flags))
+    return InstanceData.prepare(inst, sc, label=choice.file or "scenario")
 
 
 @click.command()

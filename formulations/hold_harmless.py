@@ -4,24 +4,30 @@
 rule (T_r = Σ_d x_rd + cost_r(y), B_r = Σ_d b_rd + cost_r(e))  attribute                     mode
 =================================================  ============================  ==================================
 T_r ≥ B_r                                          ``region_floor[region]``      ``region``: totals incl. facilities
-x_rd ≥ b_rd                                        ``domain_floor[region,dom]``  ``region-domain``
+T_r ≥ B_r and x_rd + cost_rd(y) ≥ b_rd + cost_rd(e) ``region_floor``, ``domain_floor``  ``region-domain``: both rules
 (1 − δ) B_r ≤ T_r ≤ (1 + γ) B_r                    ``corridor[region]``          ``corridor``
 |T_r − B_r| ≤ cap · pop_r                          ``per_capita[region]``        ``per-capita-cap`` (€/inhabitant)
 (nothing)                                          —                             ``none``
 =================================================  ============================  ==================================
 
 cost_r(y) = Σ_{j in r} (c_j + o_j (1 − e_j)) y_j is what the plan spends on
-sites in the region; cost_r(e) = Σ_{j in r, e_j = 1} c_j the status quo's.
+sites in the region; cost_r(e) = Σ_{j in r, e_j = 1} c_j the status quo's;
+cost_rd the same over the sites in r whose type domain d pays.  "No region
+worse off" always counts facility money: closing a region's hospital and
+paying the saving out as programme money elsewhere breaks both rules for that
+region, and moving a region's programme money into its own new GP practice
+breaks neither.
 The per-capita cap follows the Dutch gemeentefonds practice of limiting a
 municipality's yearly gain or loss per inhabitant (advice: €60).
 """
 
 from __future__ import annotations
 
+import pandas as pd
 import pyomo.environ as pyo
 
 from allocator.data import InstanceData
-from formulations.sparse import linear
+from formulations.sparse import groups, linear, var_array
 
 
 def add_hold_harmless(m: pyo.ConcreteModel, data: InstanceData) -> None:
@@ -38,7 +44,7 @@ def add_hold_harmless(m: pyo.ConcreteModel, data: InstanceData) -> None:
     def total(r):
         return linear([1.0] * len(domains), (x[r, d] for d in domains)) + cost[r]
 
-    if mode == "region":
+    if mode in ("region", "region-domain"):
         b.region_floor = pyo.Constraint(regions, rule=lambda _, r: total(r) >= float(base_total[r]))
     elif mode == "corridor":
         b.corridor = pyo.Constraint(regions, rule=lambda _, r: pyo.inequality(
@@ -47,9 +53,28 @@ def add_hold_harmless(m: pyo.ConcreteModel, data: InstanceData) -> None:
         cap = (sc.per_capita_cap * 1e-6 * data.regions["population"]).to_dict()
         b.per_capita = pyo.Constraint(regions, rule=lambda _, r: pyo.inequality(
             float(base_total[r]) - cap[r], total(r), float(base_total[r]) + cap[r]))
-    elif mode == "region-domain":
-        base = data.baseline.to_dict()
-        b.domain_floor = pyo.Constraint(list(base), rule=lambda _, r, d: x[r, d] >= base[(r, d)])
+    if mode == "region-domain":
+        floor = baseline_domain_totals(data)
+        fac = _cost_by_region_domain(m, data)
+        b.domain_floor = pyo.Constraint(list(floor.index), rule=lambda _, r, d: x[r, d] + fac.get((r, d), 0.0)
+                                        >= float(floor[(r, d)]))
+
+
+def _cost_by_region_domain(m: pyo.ConcreteModel, data: InstanceData) -> dict:
+    """{(r, d): Σ_{j in r, d(k(j)) = d} (c_j + o_j (1 − e_j)) y_j} over the pairs that have sites."""
+    sites = data.sites
+    y = var_array(m.facilities.open, sites.index.tolist())
+    codes, pairs = pd.factorize(pd.MultiIndex.from_frame(sites[["region_id", "domain_id"]]))
+    cost = sites["unit_cost"].to_numpy(float)
+    return {pairs[g]: linear(cost[rows], y[rows]) for g, rows in groups(codes).items()}
+
+
+def baseline_domain_totals(data: InstanceData) -> pd.Series:
+    """b_rd + cost_rd(e): baseline programme spending plus the existing sites domain d pays in region r."""
+    sites = data.sites[data.sites["existing"]]
+    sq = sites.groupby(["region_id", "domain_id"])["operating_cost"].sum()
+    sq.index = sq.index.set_names(data.baseline.index.names)
+    return data.baseline.add(sq, fill_value=0.0)
 
 
 def baseline_totals(data: InstanceData):

@@ -88,10 +88,11 @@ def test_under_hold_harmless_a_site_is_paid_from_its_own_region():
     assert sites_opened(two_regions(2.5, 10.0, 13.0), shortfall_price=5000.0, hold_harmless="region") == ["B"]
 
 
-def test_under_the_region_domain_floor_only_unspent_money_pays():
-    # x_rd ≥ b_rd: no cut; 3 M€ unspent buys B (the better value per M€) and nothing is left for A
-    assert sites_opened(two_regions(100.0, 0.0, 100.0), shortfall_price=5000.0, hold_harmless="region-domain") == []
-    assert sites_opened(two_regions(100.0, 0.0, 103.0), shortfall_price=5000.0, hold_harmless="region-domain") == ["B"]
+def test_under_the_region_domain_rule_a_site_is_paid_from_its_own_region_and_domain():
+    # the rule counts facility money: R's care programme money may pay for R's care sites (the total of
+    # R's care spending, programme + sites, stays at its baseline), Q's money stays in Q
+    assert sites_opened(two_regions(2.5, 10.0, 12.5), shortfall_price=5000.0, hold_harmless="region-domain") == ["A"]
+    assert sites_opened(two_regions(100.0, 0.0, 100.0), shortfall_price=5000.0, hold_harmless="region-domain") == ["A", "B"]
 
 
 @pytest.mark.parametrize("rules", [{}, {"hold_harmless": "region", "keep_last_site": True}],

@@ -42,6 +42,6 @@ def test_bw_index_is_population_weighted_one(nl):
 
 
 def test_islands_are_flagged_unreachable(nl):
-    d = InstanceData.prepare(nl, resolve_scenario(nl.manifest.defaults))
+    d = InstanceData.prepare(nl, resolve_scenario(nl))
     warnings = " ".join(d.unreachable_warnings())
     assert "GM0096" in warnings  # Vlieland: no emergency department within 45 minutes

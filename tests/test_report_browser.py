@@ -18,7 +18,7 @@ from allocator.instance import load_instance
 from allocator.modes import build, solve
 from allocator.output import run_record
 from allocator.scenario import resolve_scenario
-from cli.report import write_report
+from allocator.report import write_report
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
@@ -31,7 +31,7 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "-
 def nl_report(tmp_path_factory) -> Path:
     """A short (time-limited) solve of the default instance, written with its report."""
     inst = load_instance("nl")
-    data = InstanceData.prepare(inst, resolve_scenario(inst.manifest.defaults, None, {"solver": {"time_limit": 10}}))
+    data = InstanceData.prepare(inst, resolve_scenario(inst, None, {"solver": {"time_limit": 10}}))
     run = solve(build(data), indicators=False)
     assert run.solution is not None
     folder = tmp_path_factory.mktemp("nl") / "result"

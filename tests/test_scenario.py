@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from allocator.data import InstanceData
 from allocator.errors import InputError
 from allocator.instance import read_folder
-from allocator.scenario import Scenario, resolve_scenario
+from allocator.instance import load_instance
+from allocator.scenario import Scenario, parse_set, resolve_scenario
+
+
+def defaults(**values):
+    """An instance stand-in that carries only ``[defaults]`` (all resolve_scenario reads of it)."""
+    return SimpleNamespace(manifest=SimpleNamespace(defaults=values))
 
 
 def test_layers_merge_in_order(tmp_path):
     f = tmp_path / "s.toml"
     f.write_text('shortfall_price = 500.0\n[solver]\nmip_gap = 0.01\n')
-    sc = resolve_scenario({"shortfall_price": 100.0, "equity_alpha": 2.0, "solver": {"time_limit": 5.0}}, f,
+    sc = resolve_scenario(defaults(shortfall_price=100.0, equity_alpha=2.0, solver={"time_limit": 5.0}), f,
                           {"equity_alpha": 0.5, "extra_budget": None})
     assert sc.shortfall_price == 500.0          # file beats instance defaults
     assert sc.equity_alpha == 0.5               # flag beats both
@@ -25,7 +33,7 @@ def test_layers_merge_in_order(tmp_path):
 def test_extends_inherits_and_overrides(tmp_path):
     (tmp_path / "base.toml").write_text('hold_harmless = "region"\nextra_budget = 100.0\n[norms]\ngp = 5.0\n')
     (tmp_path / "child.toml").write_text('extends = "base.toml"\nextra_budget = 250.0\n[norms]\nschool = 6.0\n')
-    sc = resolve_scenario({}, tmp_path / "child.toml")
+    sc = resolve_scenario(defaults(), tmp_path / "child.toml")
     assert sc.hold_harmless == "region" and sc.extra_budget == 250.0 and sc.norms == {"gp": 5.0, "school": 6.0}
 
 
@@ -33,14 +41,14 @@ def test_circular_extends_is_an_error(tmp_path):
     (tmp_path / "a.toml").write_text('extends = "b.toml"\n')
     (tmp_path / "b.toml").write_text('extends = "a.toml"\n')
     with pytest.raises(InputError, match="circular"):
-        resolve_scenario({}, tmp_path / "a.toml")
+        resolve_scenario(defaults(), tmp_path / "a.toml")
 
 
 def test_unknown_key_and_bad_value_name_the_file(tmp_path):
     f = tmp_path / "typo.toml"
     f.write_text('hold_harmles = "region"\nequity_alpha = -1\n')
     with pytest.raises(InputError) as err:
-        resolve_scenario({}, f)
+        resolve_scenario(defaults(), f)
     text = str(err.value)
     assert "typo.toml" in text and "hold_harmles" in text and "equity_alpha" in text
 
@@ -49,7 +57,7 @@ def test_strict_types(tmp_path):
     f = tmp_path / "s.toml"
     f.write_text('extra_budget = "100"\n')
     with pytest.raises(InputError, match="extra_budget"):
-        resolve_scenario({}, f)
+        resolve_scenario(defaults(), f)
 
 
 def test_references_checked_against_instance(tiny_dir):
@@ -68,7 +76,7 @@ def test_resolved_scenario_round_trips_through_toml(tmp_path):
     sc = Scenario(name="x", norms={"gp": 3.0}, hold_harmless="region-domain", max_closures=4)
     f = tmp_path / "resolved.toml"
     f.write_text(sc.to_toml())
-    assert resolve_scenario({}, f) == sc
+    assert resolve_scenario(defaults(), f) == sc
 
 
 def test_welfare_curve_must_be_concave():
@@ -85,3 +93,33 @@ def test_effective_parameters(tiny_dir):
     # ω = bw^-1, population-weighted mean 1: (1000/0.8 + 3000/1.2)/4000 = 0.9375
     assert d.regions["omega"].to_dict() == pytest.approx({"A": 1.25 / 0.9375, "B": (1 / 1.2) / 0.9375})
     assert d.regions["eligible"].to_dict() == {"A": True, "B": False}
+
+
+def test_resolving_needs_the_instance_so_its_defaults_always_apply():
+    nl = load_instance("nl")
+    status_quo = "instances/nl/scenarios/status_quo.toml"
+    sc = resolve_scenario(nl, status_quo)
+    assert sc.hold_harmless == nl.manifest.defaults["hold_harmless"] and sc.use_capacity
+    with pytest.raises(TypeError):
+        resolve_scenario(file=status_quo)  # no instance, no silent loss of its [defaults]
+
+
+@pytest.mark.parametrize("items, expected", [
+    (["shortfall_price=20000"], {"shortfall_price": 20000}),
+    (["norms.gp_practice=15", "solver.threads=1"], {"norms": {"gp_practice": 15}, "solver": {"threads": 1}}),
+    (["hold_harmless=region-domain"], {"hold_harmless": "region-domain"}),
+    (['force_open=["s1", "s2"]', "keep_last_site=false"], {"force_open": ["s1", "s2"], "keep_last_site": False}),
+])
+def test_set_items_become_nested_overrides(items, expected):
+    assert parse_set(items) == expected
+
+
+@pytest.mark.parametrize("item", ["shortfall_price", "=3", "norms.gp=1 x"])
+def test_set_items_are_validated_like_a_file(item):
+    with pytest.raises((InputError, ValueError)):
+        Scenario(**parse_set([item]))
+
+
+def test_a_set_value_of_the_wrong_type_names_its_key():
+    with pytest.raises(InputError, match="shortfall_price"):
+        resolve_scenario(defaults(), None, parse_set(["shortfall_price=high"]))

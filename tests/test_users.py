@@ -24,11 +24,21 @@ from tests.test_model_blocks import CUT, W_A, W_B1, two_regions, LINEAR
 
 
 # --- extra budget (the VNG question) on the tiny instance ---------------------------------------------
+def no_care_programme_in_b():
+    """The tiny instance with B's care programme moved to B's education (care 0, edu 14); streams still pay
+    the status quo exactly (care 2 + 0 + gpA 0.5 = 2.5, edu 2 + 14 = 16, half of it de-earmarkable)."""
+    t = tiny_tables()
+    t["baseline"]["amount"] = [2.0, 2.0, 0.0, 14.0]
+    t["streams"]["amount"] = [2.5, 16.0]
+    return t
+
+
 def test_least_extra_budget_by_hand():
-    """region-domain hold-harmless: no programme may be cut, the streams are fully used, so opening gpB
-    (0.5 + 0.2 = 0.7 M€) needs E* = 0.7.  b2 is out of reach of every site: Q cannot fall below 1000, so
-    B/gp is reported as blocked and the target is Q = 1000.  At E* the plan is W = W_A + W_B1 (no cut)."""
-    data = InstanceData.prepare(instance(tiny_tables()), Scenario(hold_harmless="region-domain"))
+    """region-domain: B has no care programme to move into its own care site, and its education may not
+    fall below baseline; every stream is spent on the status quo, so opening gpB (0.5 + 0.2 = 0.7 M€) needs
+    E* = 0.7.  b2 is out of reach of every site: Q cannot fall below 1000, so B/gp is reported as blocked
+    and the target is Q = 1000.  At E* the plan is W = W_A + W_B1 (no cut)."""
+    data = InstanceData.prepare(instance(no_care_programme_in_b()), Scenario(hold_harmless="region-domain"))
     res = least_extra_budget(data, epsilon=0.0)
     assert res.extra_budget == pytest.approx(0.7, abs=1e-5)
     assert res.shortfall_floor == pytest.approx(1000.0) and res.target_shortfall == pytest.approx(1000.0)
@@ -36,28 +46,42 @@ def test_least_extra_budget_by_hand():
     assert res.blocked[["region_id", "ftype_id"]].values.tolist() == [["B", "gp"]]
     # the plan may spend the €100 of slack on E* (money_slack): at most 1e-4 M€ × ω_A = 1.3e-4 more W
     assert res.plan.welfare == pytest.approx(W_A + W_B1, abs=2e-4) and res.plan_check.passed
-    # redistribution: E = 0 and no hold-harmless ⇒ cut B's care by 0.7 for B's own site: B's total unchanged
+    # redistribution: E = 0 and no hold-harmless ⇒ cut B's education by 0.7 (de-earmarked to care) for B's
+    # own site: B's total, facilities included, is unchanged, so nobody loses
     assert res.contrast.welfare == pytest.approx(W_A + W_B1 - CUT, abs=1e-4) and res.contrast_check.passed
     assert res.losers_if_redistributed == 0
+    assert res.as_dict()["regions_worse_off"] == 0
+
+
+def test_region_rule_lets_b_pay_its_care_site_from_education():
+    """hold_harmless = region counts B's total only: B may cut 0.7 of education for its care site (E* = 0),
+    which region-domain forbids (previous test: E* = 0.7)."""
+    data = InstanceData.prepare(instance(no_care_programme_in_b()), Scenario(hold_harmless="region"))
+    assert least_extra_budget(data).extra_budget == pytest.approx(0.0, abs=1e-6)
+
+
+@pytest.mark.parametrize("rule", ["region", "region-domain"])
+def test_a_region_pays_its_own_site_from_the_paying_domain(rule):
+    """Both rules count facility money: B may move 0.7 of its care programme into its own care site, so no
+    extra money is needed (E* = 0) and no region ends below its baseline total."""
+    data = InstanceData.prepare(instance(tiny_tables()), Scenario(hold_harmless=rule))
+    res = least_extra_budget(data)
+    assert res.extra_budget == pytest.approx(0.0, abs=1e-6)
+    assert res.as_dict()["regions_worse_off"] == 0 and res.plan_check.passed
 
 
 def test_extra_budget_with_a_loser_under_redistribution():
-    """gpB is moved to region A (same place).  Redistribution cuts B's care (lower ω) to pay a site counted
-    in A: B loses 0.7 M€, the one loser."""
+    """gpB is moved to region A (same place).  Under region-domain A pays it from its own care programme
+    (E* = 0); redistribution instead cuts B's care (lower ω) to pay a site counted in A: B loses 0.7 M€,
+    the one loser."""
     t = tiny_tables()
     t["sites"].loc[1, "region_id"] = "A"
     data = InstanceData.prepare(instance(t), Scenario(hold_harmless="region-domain"))
     res = least_extra_budget(data)
-    assert res.extra_budget == pytest.approx(0.7, abs=1e-5) and res.losers_if_redistributed == 1
+    assert res.extra_budget == pytest.approx(0.0, abs=1e-5) and res.losers_if_redistributed == 1
     eff = res.region_effects.set_index("region_id")
     assert eff.loc["B", "redistribution_change_meur"] == pytest.approx(-0.7, abs=1e-5)
-
-
-def test_region_hold_harmless_lets_a_region_pay_its_own_site():
-    """hold_harmless = region counts sites in the region total: B may cut 0.7 of programme for its own
-    site, so no extra money is needed (E* = 0)."""
-    data = InstanceData.prepare(instance(tiny_tables()), Scenario(hold_harmless="region"))
-    assert least_extra_budget(data).extra_budget == pytest.approx(0.0, abs=1e-6)
+    assert res.as_dict()["regions_worse_off"] == 0
 
 
 # --- evaluate (regiotoets) ----------------------------------------------------------------------------

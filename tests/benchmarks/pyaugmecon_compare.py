@@ -82,7 +82,7 @@ def run_pyaugmecon(data: InstanceData, points: int, solver: str) -> tuple[list[t
 
 def compare(instance: str | None, points: int, time_limit: float, mip_gap: float) -> dict:
     inst = load_instance(instance)
-    sc = resolve_scenario(inst.manifest.defaults, None, {"solver": {"time_limit": time_limit, "mip_gap": mip_gap}})
+    sc = resolve_scenario(inst, None, {"solver": {"time_limit": time_limit, "mip_gap": mip_gap}})
     data = InstanceData.prepare(inst, sc)
     unit = measure_scale(sc)
     t0 = time.perf_counter()

@@ -1,0 +1,62 @@
+"""Who gains and who loses: each region's total spending, programme and facilities, baseline against plan.
+
+    T_r = Σ_d x_rd + Σ_{j in r} (c_j + o_j (1 − e_j)) y_j     (plan)
+    B_r = Σ_d b_rd + Σ_{j in r, e_j = 1} c_j                  (baseline)
+
+``change_meur`` = T_r − B_r splits into ``programme_change_meur`` (Σ_d x_rd − b_rd) and
+``facilities_change_meur`` (the sites' part).  A region is *worse off* when T_r < B_r: the
+hold-harmless rules ``region`` and ``region-domain`` forbid exactly that.  Money in M€/yr,
+per inhabitant in €/yr.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from allocator.data import InstanceData
+
+MEUR_TO_EUR = 1e6
+WORSE_OFF_TOL = 1e-6  # M€: a region is worse off when its total falls more than €1 below baseline
+
+COLUMNS = ["region_id", "name", "province", "population", "baseline_total_meur", "plan_total_meur", "change_meur",
+           "change_per_inhabitant_eur", "programme_change_meur", "facilities_change_meur", "sites_opened",
+           "sites_closed"]
+
+
+def region_totals(data: InstanceData, allocation: pd.DataFrame, facilities: pd.DataFrame) -> pd.DataFrame:
+    """One row per region (columns :data:`COLUMNS`) from a plan's ``allocation`` and ``facilities`` tables."""
+    regions, sites = data.regions, data.sites
+    y = facilities.set_index("site_id")["open"].reindex(sites.index).fillna(0).to_numpy(float)
+    existing = sites["existing"].to_numpy(bool)
+    by_region = sites["region_id"]
+    fac_plan = pd.Series(sites["unit_cost"].to_numpy(float) * y, index=sites.index).groupby(by_region).sum()
+    fac_base = sites["operating_cost"].where(sites["existing"], 0.0).groupby(by_region).sum()
+    opened = pd.Series((~existing) & (y > 0.5), index=sites.index).groupby(by_region).sum()
+    closed = pd.Series(existing & (y < 0.5), index=sites.index).groupby(by_region).sum()
+    prog_plan = allocation.groupby("region_id")["plan"].sum()
+    prog_base = data.baseline.groupby(level="region_id").sum()
+
+    def per_region(s: pd.Series) -> np.ndarray:
+        return s.reindex(regions.index, fill_value=0.0).to_numpy(float)
+
+    out = pd.DataFrame({"region_id": regions.index, "name": regions["name"].to_numpy(),
+                        "province": regions["province"].to_numpy() if "province" in regions else "",
+                        "population": regions["population"].to_numpy()})
+    out["baseline_total_meur"] = per_region(prog_base) + per_region(fac_base)
+    out["plan_total_meur"] = per_region(prog_plan) + per_region(fac_plan)
+    out["change_meur"] = out["plan_total_meur"] - out["baseline_total_meur"]
+    out["change_per_inhabitant_eur"] = out["change_meur"] * MEUR_TO_EUR / out["population"].where(out["population"] > 0)
+    out["programme_change_meur"] = per_region(prog_plan) - per_region(prog_base)
+    out["facilities_change_meur"] = per_region(fac_plan) - per_region(fac_base)
+    money = ["baseline_total_meur", "plan_total_meur", "change_meur", "programme_change_meur", "facilities_change_meur"]
+    out[money] = out[money].round(6) + 0.0  # to the euro; + 0.0 turns −0.0 into 0.0
+    out["change_per_inhabitant_eur"] = out["change_per_inhabitant_eur"].round(2) + 0.0
+    out["sites_opened"] = per_region(opened).astype(int)
+    out["sites_closed"] = per_region(closed).astype(int)
+    return out[COLUMNS]
+
+
+def regions_worse_off(totals: pd.DataFrame) -> int:
+    """How many regions end with a total (facilities included) below their baseline."""
+    return int((totals["change_meur"] < -WORSE_OFF_TOL).sum())
