@@ -16,7 +16,7 @@ import pyomo.environ as pyo
 
 from allocator.pmedian_bound import sites_that_may_open
 from allocator.pmedian_start import greedy_interchange
-from allocator.solve import HighsModel
+from allocator.solver.highs import HighsModel
 from formulations.pmedian_radius import location_model, nearest_open_assignment
 from instances.orlib import LocationProblem
 

@@ -41,7 +41,7 @@ from allocator.export import write_csv, write_excel
 from allocator.prechecks import unservable
 from allocator.region_totals import region_totals, regions_worse_off
 from allocator.scenario import Scenario
-from allocator.solve import HighsModel
+from allocator.solver.highs import HighsModel
 from formulations.min_service import PERSONS_PER_UNIT
 from allocator.status import SolveReport
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from allocator.output import check_target, run_record
-from allocator.pareto import pareto_front
+from allocator.procedures.pareto import pareto_front
 from allocator.progress import Points, enable
 from cli.common import emit_json, handle_input_errors, instance_argument, scenario_option
 from cli.users import _write, run_options

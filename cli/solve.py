@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
-from allocator.modes import build, solve as run_mode
+from allocator.procedures.modes import build, solve as run_mode
 from allocator.output import check_target, run_record, write_atomically
-from allocator.diagnose import explain_infeasible
+from allocator.procedures.diagnose import explain_infeasible
 from allocator.status import Status
 from cli.common import EXIT_CHECK_FAILED, csv_option, emit_json, handle_input_errors, instance_argument, json_option, scenario_option
 from allocator.report import write_report

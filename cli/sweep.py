@@ -12,7 +12,7 @@ from allocator.errors import InputError, InputIssue
 from allocator.instance import load_instance
 from allocator.progress import Points, enable
 from allocator.status import SEVERITY, Status
-from allocator.sweep import GRID_COPY, JOURNAL, read_grid, resolve_runs, run_sweep
+from allocator.procedures.sweep import GRID_COPY, JOURNAL, read_grid, resolve_runs, run_sweep
 from cli.common import emit_json, handle_input_errors, instance_argument, json_option, scenario_option
 
 

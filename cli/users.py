@@ -8,11 +8,11 @@ from pathlib import Path
 
 import click
 
-from allocator.compare import compare as run_compare
-from allocator.evaluate import evaluate as run_evaluate
-from allocator.evaluate import read_plan, status_quo
+from allocator.procedures.compare import compare as run_compare
+from allocator.procedures.evaluate import evaluate as run_evaluate
+from allocator.procedures.evaluate import read_plan, status_quo
 from allocator.export import fixed_point, write_csv, write_excel
-from allocator.extra_budget import least_extra_budget
+from allocator.procedures.extra_budget import least_extra_budget
 from allocator.output import check_target, run_record, write_atomically
 from allocator.status import Status
 from cli.common import (EXIT_INFEASIBLE, EXIT_NO_SOLUTION, ScenarioChoice, csv_option, emit_json, handle_input_errors, instance_argument,
@@ -151,8 +151,10 @@ def compare(instance, scenario_files, set_values, with_report, time_limit, out, 
     if as_json:
         emit_json({"scenarios": res.table.to_dict("records")})
     else:
-        show = res.table.drop(columns=["theil_welfare", "marginal_welfare_per_meur", "build_seconds"])
+        show = res.table.drop(columns=["description", "theil_welfare", "marginal_welfare_per_meur", "build_seconds"])
         click.echo(fixed_point(show).to_string(index=False))
+        for row in res.table.itertuples():
+            click.echo(f"{row.scenario}: {row.description or '(no description)'}")
         click.echo("welfare in M€-eq/yr (illustrative values); shortfall in person-services; people_short in persons; "
                    "money in M€/yr; mip_gap and price_of_fairness as shares")
     if out:

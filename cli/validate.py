@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import click
 
+from allocator.api import prepare
 from allocator.data import InstanceData
-from allocator.instance import load_instance
-from allocator.scenario import deep_merge, resolve_scenario
+from allocator.scenario import deep_merge
 from cli.common import ScenarioChoice, emit_json, handle_input_errors, instance_argument, json_option, scenario_option
 
 
 def load(instance: str | None, scenario: ScenarioChoice | str | None, overrides: dict | None = None) -> InstanceData:
     """Instance + resolved scenario (instance defaults < file < --set < flags), checked against each other."""
     choice = scenario if isinstance(scenario, ScenarioChoice) else ScenarioChoice(scenario)
-    inst = load_instance(instance)
     flags = {k: v for k, v in (overrides or {}).items() if v not in (None, {})}
-    sc = resolve_scenario(inst, choice.file, deep_merge(choice.overrides, flags))
-    return InstanceData.prepare(inst, sc, label=choice.file or "scenario")
+    return prepare(instance, choice.file, label=choice.file, **deep_merge(choice.overrides, flags))
 
 
 @click.command()

@@ -5,7 +5,7 @@ max  W − λ' · measure,   λ' = λ · 10⁻⁶ · 1000 (M€ per thousand per
 
 W and the shortfall measure are single columns, so every mode (lexicographic,
 ε-constraint, extra budget) re-solves the built model by changing the cost and
-bounds of those columns on the persistent solver (:mod:`allocator.solve`).
+bounds of those columns on the persistent solver (:mod:`allocator.solver.highs`).
 """
 
 from __future__ import annotations

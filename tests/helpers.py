@@ -8,7 +8,7 @@ import pandas as pd
 
 from allocator.data import InstanceData
 from allocator.instance import from_frames
-from allocator.modes import Run, build, solve
+from allocator.procedures.modes import Run, build, solve
 from allocator.scenario import Scenario
 from tests.conftest import TINY_MANIFEST, tiny_tables
 

@@ -9,7 +9,7 @@ import pytest
 from allocator.check import CheckFailed, check
 from allocator.data import InstanceData
 from allocator.instance import load_instance
-from allocator.modes import build, solve
+from allocator.procedures.modes import build, solve
 from allocator.scenario import Scenario
 
 

@@ -10,7 +10,7 @@ import pytest
 from allocator.data import InstanceData
 from allocator.greedy import greedy_sites
 from allocator.instance import load_instance
-from allocator.modes import build, weighted
+from allocator.procedures.modes import build, weighted
 from allocator.scenario import Scenario
 from tests.helpers import MIP_STARTS, log_highs_to
 from tests.pareto_cases import knapsack_front_instance

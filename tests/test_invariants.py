@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from allocator.data import InstanceData
-from allocator.evaluate import evaluate, status_quo
+from allocator.procedures.evaluate import evaluate, status_quo
 from allocator.instance import load_instance
-from allocator.modes import build, solve, shortfall_first
+from allocator.procedures.modes import build, solve, shortfall_first
 from allocator.scenario import Scenario
 
 GAP = 1e-7

@@ -245,7 +245,7 @@ def test_time_limited_run_keeps_its_incumbent_and_gap():
     from allocator.instance import load_instance
 
     data = InstanceData.prepare(load_instance("gen:M:0"), Scenario(solver={"time_limit": 0.001}))
-    from allocator.modes import build, solve
+    from allocator.procedures.modes import build, solve
 
     r = solve(build(data))
     assert r.report.status in (Status.TIME_LIMIT_FEASIBLE, Status.TIME_LIMIT_NO_SOLUTION, Status.OPTIMAL)

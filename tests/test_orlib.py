@@ -15,7 +15,7 @@ import numpy as np
 from allocator.check import check_location
 from allocator.errors import InputError
 from allocator.location import build_location
-from allocator.solve import HighsModel
+from allocator.solver.highs import HighsModel
 from allocator.status import Status
 from cli.main import cli
 from formulations.pmedian_radius import build_pmedian_radius_model, prefers_radius, radius_levels

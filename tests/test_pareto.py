@@ -10,8 +10,8 @@ from click.testing import CliRunner
 
 from allocator.data import InstanceData
 from allocator.instance import load_instance
-from allocator.modes import build, solve
-from allocator.pareto import pareto_front
+from allocator.procedures.modes import build, solve
+from allocator.procedures.pareto import pareto_front
 from allocator.scenario import Scenario
 from cli.main import cli
 from tests.helpers import LINEAR

@@ -11,7 +11,7 @@ import pytest
 
 from allocator.data import InstanceData
 from allocator.instance import load_instance
-from allocator.modes import build, solve
+from allocator.procedures.modes import build, solve
 from allocator.scenario import Scenario
 from tests.conftest import tiny_tables
 from tests.helpers import instance

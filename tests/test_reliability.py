@@ -18,9 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from allocator.data import InstanceData
-from allocator.modes import build
+from allocator.procedures.modes import build
 from allocator.scenario import Scenario
-from allocator.solve import HighsModel, _status
+from allocator.solver.highs import HighsModel, _status
 from allocator.status import EXIT_CODES, Status
 from allocator.export import FORMULA_START
 from cli.main import cli

@@ -15,7 +15,7 @@ import pytest
 
 from allocator.data import InstanceData
 from allocator.instance import load_instance
-from allocator.modes import build, solve
+from allocator.procedures.modes import build, solve
 from allocator.output import run_record
 from allocator.scenario import resolve_scenario
 from allocator.report import write_report

@@ -1,7 +1,7 @@
 """Starting points reach HiGHS: the status quo in the first solve, the previous stage's sites in the next.
 
 HiGHS drops a user solution whenever the model changes, and every mode changes costs after the start
-is chosen; :class:`allocator.solve.HighsModel` therefore holds the start and hands it over just before
+is chosen; :class:`allocator.solver.highs.HighsModel` therefore holds the start and hands it over just before
 the run.  HiGHS's own log says whether it tried the start ("MIP start solution is feasible").  HiGHS's
 run clock adds up over the runs of one ``Highs`` object, so each solve moves the model to a fresh one.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from allocator.data import InstanceData
 from allocator.instance import load_instance
-from allocator.modes import build, lexicographic, weighted
+from allocator.procedures.modes import build, lexicographic, weighted
 from allocator.scenario import Scenario
 from tests.helpers import MIP_STARTS, log_highs_to
 

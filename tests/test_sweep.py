@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-import allocator.sweep as sweep_mod
+import allocator.procedures.sweep as sweep_mod
 from allocator.errors import InputError
-from allocator.sweep import read_grid, resolve_runs, run_sweep
+from allocator.procedures.sweep import read_grid, resolve_runs, run_sweep
 from cli.main import cli
 from tests.helpers import instance
 from tests.conftest import tiny_tables

@@ -10,11 +10,11 @@ import pytest
 from click.testing import CliRunner
 
 from allocator.data import InstanceData
-from allocator.evaluate import evaluate, read_plan, status_quo
-from allocator.extra_budget import least_extra_budget
+from allocator.procedures.evaluate import evaluate, read_plan, status_quo
+from allocator.procedures.extra_budget import least_extra_budget
 from allocator.indicators import gini, theil
 from allocator.instance import load_instance
-from allocator.modes import build, solve
+from allocator.procedures.modes import build, solve
 from allocator.results import net_deearmarked
 from allocator.scenario import Scenario
 from cli.main import cli

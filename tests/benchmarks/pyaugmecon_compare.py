@@ -33,7 +33,7 @@ from pyomo.opt import SolverFactory
 from allocator.build import build_model
 from allocator.data import InstanceData
 from allocator.instance import load_instance
-from allocator.pareto import pareto_front
+from allocator.procedures.pareto import pareto_front
 from allocator.scenario import resolve_scenario
 from formulations.min_service import measure_scale, measure_var
 

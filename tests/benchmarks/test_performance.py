@@ -24,7 +24,7 @@ from allocator.check import check, check_location
 from allocator.data import InstanceData
 from allocator.instance import load_instance
 from allocator.location import build_location
-from allocator.modes import build, weighted
+from allocator.procedures.modes import build, weighted
 from formulations.objective import shortfall_cost
 from allocator.results import extract
 from allocator.scenario import Scenario

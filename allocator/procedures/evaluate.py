@@ -25,7 +25,7 @@ import pandas as pd
 from allocator.check import CheckResult, Violation, _Checker, check_hold_harmless, check_policy_limits
 from allocator.data import InstanceData
 from allocator.errors import InputError, InputIssue, IssueCollector
-from allocator.modes import Run, build, solve
+from allocator.procedures.modes import Run, build, solve
 from allocator.results import Solution
 from allocator.status import SolveReport, Status
 from allocator.tables import Column, Table, parse_table

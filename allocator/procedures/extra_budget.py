@@ -36,7 +36,7 @@ import pyomo.environ as pyo
 
 from allocator.check import check
 from allocator.data import InstanceData
-from allocator.modes import Run, solve_stage, build, shortfall_slack
+from allocator.procedures.modes import Run, solve_stage, build, shortfall_slack
 from allocator.prechecks import unservable
 from allocator.results import Solution, extract
 from allocator.status import SolveReport, Status, worst_status

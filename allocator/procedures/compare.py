@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from allocator.data import InstanceData
-from allocator.modes import Run, build, solve
+from allocator.procedures.modes import Run, build, solve
 from formulations.hold_harmless import baseline_totals
 
 COLUMNS = ["scenario", "description", "status", "mip_gap", "welfare", "shortfall", "people_short", "regions_worse_off",

@@ -22,7 +22,7 @@ from allocator.data import InstanceData
 from allocator.greedy import greedy_sites
 from allocator.indicators import inequality
 from allocator.results import Solution, extract
-from allocator.solve import INF, HighsModel
+from allocator.solver.highs import INF, HighsModel
 from allocator.status import SEVERITY, SolveReport, Status
 from formulations.min_service import measure_scale, measure_var
 from formulations.objective import shortfall_cost

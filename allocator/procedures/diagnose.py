@@ -4,7 +4,7 @@ Cheap checks first (:mod:`allocator.prechecks`): (region, type) pairs that no
 candidate site can serve within the norm, hold-harmless floors the money cannot
 pay, forced closures that leave people without any site.  Then the elastic
 model: the same scenario with the minimum service soft, solved by
-:func:`allocator.extra_budget.least_extra_budget`, which gives the least
+:func:`allocator.procedures.extra_budget.least_extra_budget`, which gives the least
 shortfall any budget can reach per region and type, and the least extra money
 that reaches it.
 """
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from allocator.data import InstanceData
-from allocator.extra_budget import least_extra_budget
+from allocator.procedures.extra_budget import least_extra_budget
 from allocator.prechecks import forced_closures_breaking_norms, unfundable_floors, unservable
 
 

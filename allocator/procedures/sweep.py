@@ -25,7 +25,7 @@ A grid file (TOML) says which scenario fields vary; dotted keys reach nested fie
 
 Every run's scenario is resolved and checked against the instance before anything is solved, so a
 bad grid fails at once, naming the grid file and the run.  Runs go to an
-:func:`allocator.executors.executor` (in this process, a process pool, or a Dask cluster — one code
+:func:`allocator.procedures.executors.executor` (in this process, a process pool, or a Dask cluster — one code
 path).  Each finished run is appended to ``journal.jsonl`` in the output folder and flushed to disk;
 started again with the same grid, the sweep skips the runs the journal holds.  ``results.csv`` is
 (re)written from the journal when the sweep ends.
@@ -48,10 +48,10 @@ import pandas as pd
 
 from allocator.data import InstanceData
 from allocator.errors import InputError, InputIssue, IssueCollector
-from allocator.executors import executor
+from allocator.procedures.executors import executor
 from allocator.indicators import inequality
 from allocator.instance import Instance
-from allocator.modes import build, solve
+from allocator.procedures.modes import build, solve
 from allocator.output import json_records
 from allocator.progress import Points
 from allocator.scenario import OVERRIDES, Scenario, check_against, deep_merge, dotted, resolve_scenario

@@ -15,7 +15,7 @@
 A weighted sum max W − λQ finds only the points on the convex hull of the front; this finds the
 others too (tests/test_pareto.py has an instance with such a point).
 
-Each worker builds the model once (:func:`allocator.executors.cached`) and only changes the
+Each worker builds the model once (:func:`allocator.procedures.executors.cached`) and only changes the
 shortfall column's upper bound and the two objective costs between points; every point starts from
 P_Q's sites, which are feasible at every ε of the grid.  Points are dispatched loose → tight to free
 workers; a point whose grid value a finished point bypasses is not dispatched.  Each point is
@@ -36,10 +36,10 @@ import pandas as pd
 
 from allocator.check import check
 from allocator.data import InstanceData
-from allocator.executors import WORKER_CACHE, cached, executor
+from allocator.procedures.executors import WORKER_CACHE, cached, executor
 from allocator.indicators import inequality
 from allocator.output import json_records
-from allocator.modes import Run, _combine, build, shortfall_first, welfare_first
+from allocator.procedures.modes import Run, _combine, build, shortfall_first, welfare_first
 from allocator.progress import Points
 from allocator.results import extract
 from allocator.status import SEVERITY, SolveReport, Status
@@ -136,7 +136,7 @@ def _welfare_first(run: Run, _payoff: list) -> list[tuple[str, SolveReport]]:
 def _shortfall_first(run: Run, payoff: list) -> list[tuple[str, SolveReport]]:
     """P_Q, with stage 2 augmented: max W − δ·(|W(P_W)|/Q(P_W))·Q within Q ≤ Q* + room.
 
-    Stage 2's room (:func:`allocator.modes.shortfall_slack`) would otherwise let it keep a Q a few
+    Stage 2's room (:func:`allocator.procedures.modes.shortfall_slack`) would otherwise let it keep a Q a few
     persons above Q* at the same W: a weakly dominated point.  Any positive augmentation removes
     that; the payoff values only set its scale.
     """

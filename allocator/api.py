@@ -1,0 +1,144 @@
+"""The Python entry point: load an instance, solve it, ask the three users' questions, write results.
+
+The command line is a thin layer over these calls, and both resolve a scenario the same way: model
+defaults < the instance's ``[defaults]`` < a scenario file (or :class:`~allocator.scenario.Scenario`) <
+keyword overrides, validated together (an unknown key or a bad value raises
+:class:`~allocator.errors.InputError` naming it).
+
+>>> import allocator
+>>> inst = allocator.load_instance("gen:S:0")
+>>> r = allocator.solve(inst, shortfall_price=4000)
+>>> r.status, r.check
+('optimal', 'passed')
+>>> list(r.region_totals.columns[:3])
+['region_id', 'name', 'province']
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from allocator.procedures.compare import Comparison
+from allocator.procedures.compare import compare as _compare_scenarios
+from allocator.data import InstanceData
+from allocator.procedures.evaluate import Evaluation, read_plan, status_quo
+from allocator.procedures.evaluate import evaluate as _evaluate_plan
+from allocator.procedures.extra_budget import ExtraBudgetResult, least_extra_budget
+from allocator.instance import Instance, load_instance
+from allocator.procedures.modes import Run, build
+from allocator.procedures.modes import solve as _run_mode
+from allocator.output import run_record, write_atomically
+from allocator.procedures.pareto import Front, pareto_front
+from allocator.scenario import Scenario, deep_merge, resolve_scenario
+
+__all__ = ["load_instance", "scenario_for", "prepare", "solve", "extra_budget", "evaluate", "compare", "pareto", "SolveResult"]
+
+
+def scenario_for(instance: Instance, scenario: str | Path | Scenario | dict | None = None, **overrides) -> Scenario:
+    """The resolved scenario: instance defaults < ``scenario`` (file, Scenario or dict) < ``overrides``.
+
+    >>> inst = load_instance("gen:S:0")
+    >>> scenario_for(inst, norms={"gp": 3.0}).norms
+    {'gp': 3.0}
+    """
+    if isinstance(scenario, Scenario):
+        return resolve_scenario(instance, None, deep_merge(scenario.model_dump(exclude_none=True), overrides))
+    if isinstance(scenario, dict):
+        return resolve_scenario(instance, None, deep_merge(scenario, overrides))
+    return resolve_scenario(instance, scenario, overrides)
+
+
+def prepare(instance: Instance | str | None = None, scenario=None, label: str | None = None, **overrides) -> InstanceData:
+    """The instance (object, shipped name, path or ``gen:SIZE:SEED``) with its resolved scenario, checked
+    against each other (``label`` names the scenario in error messages)."""
+    inst = instance if isinstance(instance, Instance) else load_instance(instance)
+    return InstanceData.prepare(inst, scenario_for(inst, scenario, **overrides),
+                                label=label or (str(scenario) if isinstance(scenario, (str, Path)) else "scenario"))
+
+
+@dataclass
+class SolveResult:
+    """One solved scenario: status, gap, W, Q, people short, the checker's verdict and the tables.
+
+    ``run`` keeps the built model on its persistent solver; its ``data`` holds the instance and scenario.
+    """
+
+    run: Run
+
+    @property
+    def status(self) -> str:
+        return self.run.report.status.value
+
+    @property
+    def mip_gap(self) -> float | None:
+        return self.run.report.mip_gap
+
+    @property
+    def check(self):
+        return self.run.check.verdict() if self.run.check else None
+
+    def __getattr__(self, name):
+        sol = self.__dict__["run"].solution
+        if sol is not None and name in ("welfare", "shortfall", "people_short", "shortfall_unreachable",
+                                        "shortfall_by_choice", "objective", "regions_worse_off", *sol.TABLES):
+            return getattr(sol, name)
+        raise AttributeError(name)
+
+    def summary(self) -> dict:
+        """What ``regio solve --json`` prints."""
+        sol = self.run.solution
+        return {**(sol.headline() if sol else self.run.report.as_dict()), "check": self.check,
+                "warnings": list(self.run.warnings)}
+
+    def to_folder(self, path: str | Path, force: bool = False, excel: bool = False) -> Path:
+        """Write every table (CSV), the resolved scenario and ``summary.json`` to a new folder, atomically."""
+        if self.run.solution is None:
+            raise ValueError(f"no solution to write (status {self.status})")
+        record = run_record("solve", self.run.data)
+        write_atomically(Path(path), force, lambda folder: self.run.solution.write(folder, excel=excel, run_record=record))
+        (Path(path) / "summary.json").write_text(json.dumps(self.summary(), indent=2, default=float), encoding="utf-8")
+        return Path(path)
+
+    def report(self, path: str | Path, force: bool = False) -> Path:
+        """Write the result folder ``path`` with its self-contained ``report.html``; return the HTML's path."""
+        from allocator.report import write_report
+
+        return write_report(self.to_folder(path, force=force))
+
+
+def solve(instance: Instance | str | None = None, scenario=None, mode: str | None = None, **overrides) -> SolveResult:
+    """Build and solve one scenario (``mode``: weighted or lexicographic; default the scenario's).
+
+    >>> r = solve("gen:S:0", hold_harmless="region")
+    >>> r.regions_worse_off
+    0
+    """
+    data = prepare(instance, scenario, **overrides)
+    return SolveResult(_run_mode(build(data), mode))
+
+
+def extra_budget(instance: Instance | str | None = None, scenario=None, epsilon: float = 0.0,
+                 **overrides) -> ExtraBudgetResult:
+    """The VNG question: the least extra money for Q ≤ ε with no region worse off, and the redistributive contrast."""
+    return least_extra_budget(prepare(instance, scenario, **overrides), epsilon)
+
+
+def evaluate(instance: Instance | str | None = None, plan: str | Path = "status-quo", scenario=None,
+             **overrides) -> Evaluation:
+    """A regiotoets: score a plan folder (or ``"status-quo"``) and compare it with the optimum."""
+    data = prepare(instance, scenario, **overrides)
+    return _evaluate_plan(data, status_quo(data) if str(plan) == "status-quo" else read_plan(plan, data))
+
+
+def compare(instance: Instance | str | None, scenarios: list, **overrides) -> Comparison:
+    """Solve several scenarios (files, Scenario objects or dicts) and set them side by side."""
+    inst = instance if isinstance(instance, Instance) else load_instance(instance)
+    return _compare_scenarios([prepare(inst, s, **overrides) for s in scenarios])
+
+
+def pareto(instance: Instance | str | None = None, scenario=None, points: int = 7, workers: int = 1,
+           **overrides) -> Front:
+    """The W–Q front (AUGMECON2) with ``points`` grid values."""
+    return pareto_front(prepare(instance, scenario, **overrides), points=points, workers=workers)
