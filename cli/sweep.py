@@ -12,7 +12,7 @@ from allocator.errors import InputError, InputIssue
 from allocator.instance import load_instance
 from allocator.progress import Points, enable
 from allocator.status import SEVERITY, Status
-from allocator.procedures.sweep import GRID_COPY, JOURNAL, read_grid, resolve_runs, run_sweep
+from allocator.procedures.sweep import GRID_COPY, JOURNAL, read_grid, resolve_runs, run_sweep, sweep_fingerprint
 from cli.common import emit_json, handle_input_errors, instance_argument, json_option, scenario_option
 
 
@@ -38,7 +38,7 @@ def sweep(instance, scenario_file, grid_file, workers, scheduler, out, force, as
     runs = read_grid(grid_file)
     scenarios = resolve_runs(inst, runs, scenario_file.file, grid_file, scenario_file.overrides)
     out = Path(out)
-    _prepare_folder(out, Path(grid_file), instance, force)
+    _prepare_folder(out, Path(grid_file), instance, sweep_fingerprint(inst, scenarios), force)
     enable(not as_json)
     with Points(len(runs), "sweep") as bar:
         result = run_sweep(inst, runs, scenarios, out, workers=workers, scheduler=scheduler, on_progress=bar)
@@ -51,18 +51,29 @@ def sweep(instance, scenario_file, grid_file, workers, scheduler, out, force, as
     sys.exit(4 if failed else worst.exit_code)
 
 
-def _prepare_folder(out: Path, grid_file: Path, instance: str | None, force: bool) -> None:
-    """A new folder, or the folder of the same sweep (resume); anything else needs --force."""
-    stamp = f"# instance: {instance or 'default'}\n" + grid_file.read_text(encoding="utf-8")
+def _prepare_folder(out: Path, grid_file: Path, instance: str | None, fingerprint: str, force: bool) -> None:
+    """A new folder, or the folder of the same sweep (resume); another sweep's folder needs --force, and
+    --force replaces only a sweep's folder (or an empty one), never anything else.
+
+    The same sweep means the same grid, the same instance contents, the same resolved scenarios (the
+    ``-s`` file and ``--set`` included) and the same code version (:func:`sweep_fingerprint`).
+    """
+    stamp = f"# instance: {instance or 'default'}\n# fingerprint: {fingerprint}\n" + grid_file.read_text(encoding="utf-8")
     copy = out / GRID_COPY
-    if out.exists() and any(out.iterdir()) and not force:
-        if not (copy.exists() and (out / JOURNAL).exists()):
-            raise InputError(InputIssue(str(out), "folder exists and holds no sweep to resume; use --force to replace it"))
-        if copy.read_text(encoding="utf-8") != stamp:
-            raise InputError(InputIssue(str(out), "folder holds a sweep of another grid or instance; use --force to "
-                                        "start afresh, or another --out"))
-        return
-    if out.exists() and force:
+    if out.is_symlink():
+        raise InputError(InputIssue(str(out), "--out is a symbolic link; give the folder itself"))
+    if out.exists() and not out.is_dir():
+        raise InputError(InputIssue(str(out), "--out exists and is not a folder"))
+    is_sweep = copy.exists() and (out / JOURNAL).exists()
+    if out.exists() and any(out.iterdir()):
+        if not is_sweep:
+            raise InputError(InputIssue(str(out), "folder exists and holds no sweep; give a new or empty folder"
+                                        + ("" if not force else " (--force replaces only a sweep's folder)")))
+        if not force and copy.read_text(encoding="utf-8") != stamp:
+            raise InputError(InputIssue(str(out), "folder holds a sweep of another grid, scenario, instance or "
+                                        "regio version; use --force to start afresh, or another --out"))
+        if not force:
+            return
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
     copy.write_text(stamp, encoding="utf-8")

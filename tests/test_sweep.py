@@ -114,6 +114,49 @@ def test_cli_sweep_refuses_a_folder_of_another_grid(tmp_path, tiny_dir):
     assert refused.exit_code == 1 and "another grid" in refused.output
 
 
+@pytest.mark.parametrize("change", [["--set", "equity_alpha=2"], ["--set", "shortfall_measure=worst"],
+                                    ["--set", "solver.seed=3"], ["-s", "SCENARIO"], ["INSTANCE"]])
+def test_a_sweep_of_another_scenario_or_instance_is_never_resumed_from_the_old_journal(tmp_path, tiny_dir, change):
+    grid = _grid(tmp_path)
+    out = tmp_path / "sw"
+    first = CliRunner().invoke(cli, ["sweep", str(tiny_dir), "--grid", str(grid), "--out", str(out), "--json"])
+    assert first.exit_code == 0, first.output
+    scenario = tmp_path / "other.toml"
+    scenario.write_text("equity_alpha = 3.0\n", encoding="utf-8")
+    folder = tiny_dir
+    if change == ["INSTANCE"]:  # same name, other contents: one stream is 1 M€ larger
+        t = tiny_tables()
+        t["streams"].loc[0, "amount"] += 1.0
+        from tests.conftest import write_instance
+        folder, change = write_instance(tiny_dir, t), []  # the same folder, new contents
+    change = [str(scenario) if c == "SCENARIO" else c for c in change]
+    again = CliRunner().invoke(cli, ["sweep", str(folder), "--grid", str(grid), "--out", str(out), *change])
+    assert again.exit_code == 1 and "another grid, scenario" in again.output
+    forced = CliRunner().invoke(cli, ["sweep", str(folder), "--grid", str(grid), "--out", str(out), "--force", "--json",
+                                      *change])
+    assert forced.exit_code == 0 and json.loads(forced.output)["resumed"] == 0
+
+
+def test_sweep_force_replaces_only_a_sweep_folder(tmp_path, tiny_dir):
+    precious = tmp_path / "thesis"
+    precious.mkdir()
+    (precious / "chapter1.tex").write_text("keep me")
+    res = CliRunner().invoke(cli, ["sweep", str(tiny_dir), "--grid", str(_grid(tmp_path)), "--out", str(precious),
+                                   "--force"])
+    assert res.exit_code == 1 and (precious / "chapter1.tex").read_text() == "keep me"
+
+
+def test_a_torn_journal_line_does_not_swallow_the_next_row(tmp_path):
+    first = _sweep(tmp_path)
+    journal = tmp_path / "out" / "journal.jsonl"
+    lines = journal.read_text().splitlines()
+    journal.write_text("\n".join(lines[:2]) + "\n" + lines[2][:15])  # killed while writing the third row
+    again = _sweep(tmp_path)
+    assert again.resumed == 2 and len(again.table) == 4
+    third = _sweep(tmp_path)
+    assert third.resumed == 4 and _key(third.table) == _key(first.table)
+
+
 def test_sweep_killed_by_sigterm_resumes_where_it_stopped(tmp_path):
     prices = ", ".join(str(100 * i) for i in range(30))
     grid = _grid(tmp_path, f'kind = "product"\n[fixed]\n"solver.threads" = 1\n[values]\nshortfall_price = [{prices}]\n')

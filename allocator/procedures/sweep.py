@@ -41,6 +41,7 @@ import time
 import tomllib
 from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import numpy as np
@@ -150,12 +151,42 @@ def resolve_runs(instance: Instance, runs: list[SweepRun], scenario_file: str | 
     return scenarios
 
 
-def run_one(instance: Instance, scenario: Scenario, run_id: str, overrides: dict) -> dict:
+def instance_fingerprint(instance: Instance) -> str:
+    """SHA-256 of everything in an instance that can change a result: its manifest and every table."""
+    h = hashlib.sha256(json.dumps(instance.manifest.model_dump(), sort_keys=True, default=str).encode())
+    for frame in (instance.regions, instance.domains, instance.streams, instance.baseline, instance.facility_types,
+                  instance.demand_points, instance.sites, instance.travel, instance.priorities):
+        if frame is not None:
+            h.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+            h.update(repr(list(getattr(frame, "columns", [frame.name]))).encode())
+    return h.hexdigest()
+
+
+def run_key(instance_hash: str, scenario: Scenario) -> str:
+    """What determines one run's result: instance contents, the resolved scenario (solver options included)
+    and the code's version.  A journal row is reused only under the same key."""
+    return hashlib.sha256(f"{instance_hash}\n{scenario.to_toml()}\n{code_version()}".encode()).hexdigest()
+
+
+def sweep_fingerprint(instance: Instance, scenarios: list[Scenario]) -> str:
+    """One key for a whole sweep: the instance's contents, every resolved scenario and the code's version."""
+    fingerprint = instance_fingerprint(instance)
+    return hashlib.sha256("".join(run_key(fingerprint, sc) for sc in scenarios).encode()).hexdigest()
+
+
+def code_version() -> str:
+    try:
+        return version("regio")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def run_one(instance: Instance, scenario: Scenario, run_id: str, overrides: dict, key: str = "") -> dict:
     """Build, solve and check one scenario; one row of the sweep table."""
     data = InstanceData.prepare(instance, scenario)
     run = solve(build(data), indicators=False)
     rep, sol = run.report, run.solution
-    row = {"run_id": run_id, **{f"set:{k}": v for k, v in overrides.items()}, "status": rep.status.value,
+    row = {"run_id": run_id, "key": key, **{f"set:{k}": v for k, v in overrides.items()}, "status": rep.status.value,
            "mip_gap": rep.mip_gap, "build_seconds": rep.build_seconds, "solve_seconds": rep.solve_seconds}
     if sol is not None:
         head = sol.headline()
@@ -174,18 +205,21 @@ def run_sweep(instance: Instance, runs: list[SweepRun], scenarios: list[Scenario
     t0 = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
     journal = out / JOURNAL
-    done = read_journal(journal)
+    fingerprint = instance_fingerprint(instance)
+    keys = {r.run_id: run_key(fingerprint, sc) for r, sc in zip(runs, scenarios)}
+    done = {k: row for k, row in read_journal(journal).items() if row.get("key") == keys.get(k)}
     todo = [(r, s) for r, s in zip(runs, scenarios) if r.run_id not in done]
     resumed = len(runs) - len(todo)
     if on_progress is not None and resumed:
         on_progress.done(None, resumed)
+    _end_torn_line(journal)
     with executor(workers, scheduler) as ex, journal.open("a", encoding="utf-8") as log:
         slots = getattr(ex, "slots", 1)
         pending, inflight = list(reversed(todo)), {}
         while pending or inflight:
             while pending and len(inflight) < slots:
                 r, sc = pending.pop()
-                inflight[ex.submit(run_one, instance, sc, r.run_id, r.overrides)] = r
+                inflight[ex.submit(run_one, instance, sc, r.run_id, r.overrides, keys[r.run_id])] = r
             finished, _ = wait(inflight, return_when=FIRST_COMPLETED)
             for future in finished:
                 inflight.pop(future)
@@ -206,6 +240,15 @@ def run_sweep(instance: Instance, runs: list[SweepRun], scenarios: list[Scenario
 def _finite(row: dict) -> dict:
     """NaN and infinities as None (JSON has neither)."""
     return {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in row.items()}
+
+
+def _end_torn_line(path: Path) -> None:
+    """A journal killed mid-write ends without a newline: end that line, so the next row starts its own."""
+    if path.exists() and path.stat().st_size:
+        with path.open("rb+") as f:
+            f.seek(-1, os.SEEK_END)
+            if f.read(1) != b"\n":
+                f.write(b"\n")
 
 
 def read_journal(path: Path) -> dict[str, dict]:
