@@ -66,6 +66,18 @@ def safe_cells(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def unquote_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """Undo :func:`safe_cells` on a table read back (text columns): ``'=x`` → ``=x``, so regio reads what it wrote."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            s = out[col].astype("string")
+            quoted = s.str.startswith("'", na=False) & s.str[1:].str.startswith(FORMULA_START, na=False)
+            if quoted.any():
+                out[col] = s.where(~quoted, s.str[1:]).astype(object)
+    return out
+
+
 def write_csv(frame: pd.DataFrame, path: Path, dialect: str = "plain") -> None:
     safe_cells(frame).to_csv(path, index=False, **DIALECTS[dialect])
 

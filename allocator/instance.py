@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
+from allocator.files import read_text
 from allocator.errors import InputError, InputIssue, IssueCollector
 from allocator.schema import ROW_MODELS, Manifest, pydantic_issues, validate_rows
 from allocator.tables import TABLE_ORDER, TABLES, check_bounds, check_references, parse_table
@@ -56,6 +57,15 @@ class Instance:
     @property
     def name(self) -> str:
         return self.manifest.name
+
+    @property
+    def folder(self) -> Path | None:
+        """The folder the instance's own files (boundaries) lie in: the instance folder, or the folder of an
+        Excel workbook; None for generated instances."""
+        if not self.source or self.source.startswith("gen:"):
+            return None
+        path = Path(self.source)
+        return path if path.is_dir() else path.parent
 
     def summary(self) -> dict:
         """Counts and totals a planner checks first."""
@@ -105,8 +115,8 @@ def read_manifest(path: Path) -> dict:
     if not path.exists():
         raise InputError(InputIssue(str(path), "missing file: the instance manifest (instance.toml) is required"))
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        return tomllib.loads(read_text(path, "instance manifest"))
+    except tomllib.TOMLDecodeError as err:
         raise InputError(InputIssue(str(path), f"not valid TOML: {err}")) from None
 
 

@@ -18,8 +18,20 @@ from allocator.errors import InputError, InputIssue
 
 
 def check_target(folder: Path, force: bool) -> None:
-    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())) and not force:
+    """Refuse, before any solve, an output folder that cannot be written or would overwrite without --force."""
+    folder = Path(folder)
+    if folder.is_symlink():
+        raise InputError(InputIssue(str(folder), "output folder is a symbolic link; give the folder itself"))
+    if folder.exists() and not folder.is_dir():
+        raise InputError(InputIssue(str(folder), "output path exists and is not a folder"))
+    if folder.exists() and any(folder.iterdir()) and not force:
         raise InputError(InputIssue(str(folder), "output folder exists and is not empty; use --force to replace it"))
+    try:  # the parent must take a new folder (the temporary sibling), or the run would fail after the solve
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        probe = Path(tempfile.mkdtemp(prefix=f".{folder.name}.probe.", dir=folder.parent))
+        probe.rmdir()
+    except OSError as err:
+        raise InputError(InputIssue(str(folder), f"cannot write the output folder here: {err.strerror or err}")) from None
 
 
 def write_atomically(folder: Path, force: bool, write: Callable[[Path], None]) -> None:

@@ -29,6 +29,7 @@ import pandas as pd
 from allocator import report_charts as rc
 from allocator.data import InstanceData
 from allocator.errors import InputError, InputIssue
+from allocator.files import read_text
 from allocator.instance import Instance, load_instance
 from allocator.scenario import Scenario
 
@@ -75,8 +76,9 @@ def build_report(folder: str | Path, instance: str | None = None) -> Report:
     if not ref:
         raise InputError(InputIssue(str(folder / "run.json"), "the result folder does not say its instance; pass --instance"))
     inst = load_instance(ref)
-    scenario_text = (folder / "scenario.toml").read_text(encoding="utf-8") if (folder / "scenario.toml").exists() else ""
-    data = InstanceData.prepare(inst, Scenario(**tomllib.loads(scenario_text))) if scenario_text else None
+    scenario_file = folder / "scenario.toml"
+    scenario_text = read_text(scenario_file, "resolved scenario", within=folder) if scenario_file.exists() else ""
+    data = _scenario_data(inst, scenario_file, scenario_text) if scenario_text else None
     key, geo = boundaries(inst)
     sections: list[Section] = []
     headline: list[tuple[str, str]] = []
@@ -103,15 +105,27 @@ def build_report(folder: str | Path, instance: str | None = None) -> Report:
     return Report(kind, title, headline, sections, scenario_text, geo)
 
 
+def _scenario_data(inst: Instance, path: Path, text: str) -> InstanceData:
+    """The instance under the result folder's resolved scenario (an input error if it was edited into nonsense)."""
+    try:
+        return InstanceData.prepare(inst, Scenario(**tomllib.loads(text)), label=str(path))
+    except (tomllib.TOMLDecodeError, ValueError, TypeError) as err:
+        raise InputError(InputIssue(str(path), f"not a valid resolved scenario (edited by hand?): "
+                                    f"{str(err).splitlines()[0]}")) from None
+
+
 def boundaries(inst: Instance) -> tuple[str | None, dict | None]:
     """(property holding region_id, GeoJSON) from the instance's ``boundaries`` file, or (None, None)."""
     name = inst.manifest.boundaries
     if not name:
         return None, None
-    path = Path(inst.source) / name
-    if not path.exists():
-        raise InputError(InputIssue(str(path), "boundaries file named in instance.toml is missing"))
-    geo = rewind(_read_json(path))
+    if inst.folder is None:
+        return None, None
+    path = inst.folder / name
+    try:
+        geo = rewind(json.loads(read_text(path, "boundaries file named in instance.toml", within=inst.folder)))
+    except json.JSONDecodeError as err:
+        raise InputError(InputIssue(str(path), f"not valid GeoJSON: {err}")) from None
     key = inst.manifest.boundaries_key
     codes = {f.get("properties", {}).get(key) for f in geo.get("features", [])}
     missing = sorted(set(inst.regions.index) - codes)
@@ -294,10 +308,14 @@ def _read_csv(path: Path) -> pd.DataFrame:
 
 
 def _read_json(path: Path) -> dict:
+    """A JSON file of a result folder; an object, or an input error naming the file (edited by hand?)."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as err:
-        raise InputError(InputIssue(str(path), f"cannot read: {err}")) from None
+        value = json.loads(read_text(path, "result file", within=path.parent))
+    except json.JSONDecodeError as err:
+        raise InputError(InputIssue(str(path), f"not valid JSON (edited by hand?): {err}")) from None
+    if not isinstance(value, dict):
+        raise InputError(InputIssue(str(path), "expected a JSON object (edited by hand?)"))
+    return value
 
 
 # --- output -------------------------------------------------------------------------------------------
@@ -323,8 +341,8 @@ def to_html(report: Report) -> str:
     rows = "\n".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in report.headline)
     blocks = "\n".join(f'<section><h2>{html.escape(s.heading)}</h2><p class="note">{html.escape(s.note)}</p>'
                        f'<div id="{s.id}" class="chart"></div></section>' for s in report.sections)
-    specs = json.dumps({s.id: s.spec for s in report.sections}, default=_json_default).replace("</", "<\\/")
-    geo = json.dumps(report.geo["features"] if report.geo else None).replace("</", "<\\/")
+    specs = script_json({s.id: s.spec for s in report.sections})
+    geo = script_json(report.geo["features"] if report.geo else None)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(report.title)}</title>
 <link rel="icon" href="data:,">
@@ -350,6 +368,17 @@ for (const [id, spec] of Object.entries(SPECS)) {{
 </script>
 </body></html>
 """
+
+
+SCRIPT_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def script_json(value) -> str:
+    """JSON safe inside an HTML ``<script>`` block: ``<``, ``>``, ``&``, U+2028 and U+2029 as \\u escapes, so
+    no user string (a region named ``<!--<script>``) can end or comment out the block; JSON reads them back
+    unchanged."""
+    text = json.dumps(value, default=_json_default)
+    return "".join(SCRIPT_ESCAPES.get(c, c) for c in text) if any(c in text for c in SCRIPT_ESCAPES) else text
 
 
 def write_report(folder: Path, out: Path | None = None, png: bool = False, instance: str | None = None) -> Path:

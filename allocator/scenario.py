@@ -27,6 +27,7 @@ import tomli_w
 from pydantic import Field, ValidationError, model_validator
 
 from allocator.errors import InputError, InputIssue, IssueCollector
+from allocator.files import read_text
 from allocator.schema import Strict, pydantic_issues
 
 
@@ -126,15 +127,19 @@ def deep_merge(base: dict, over: dict) -> dict:
 
 
 def read_scenario_file(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict:
-    """A scenario file as a dict, with the file it ``extends`` merged underneath."""
+    """A scenario file as a dict, with the file it ``extends`` merged underneath.
+
+    ``extends`` names a file in the first scenario's folder (or below it), read as any user file
+    (:func:`allocator.files.read_text`: a regular file, bounded in size).
+    """
     path = Path(path)
     if path.resolve() in _seen:
         raise InputError(InputIssue(str(path), "circular 'extends': " + " -> ".join(map(str, (*_seen, path)))))
-    if not path.exists():
-        raise InputError(InputIssue(str(path), "missing scenario file"))
+    home = _seen[0].parent if _seen else None
+    text = read_text(path, "scenario file" if not _seen else "scenario file named by 'extends'", within=home)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
         raise InputError(InputIssue(str(path), f"not valid TOML: {err}")) from None
     parent = data.pop("extends", None)
     if parent is None:

@@ -34,6 +34,12 @@ class Status(str, Enum):
         return EXIT_CODES[self]
 
 
+# Every exit code of the ``regio`` command, in one place (README: When things go wrong).
+EXIT_OK, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_SOLUTION, EXIT_CHECK_FAILED = 0, 1, 2, 3, 4
+EXIT_USAGE = 64          # the command line itself is wrong (unknown option, missing argument): nothing ran
+EXIT_INTERNAL = 70       # a bug: an unexpected error, reported in one line (REGIO_DEBUG=1 shows the traceback)
+EXIT_IO = 74             # reading or writing a file failed on the way (disk full, permissions changed)
+EXIT_INTERRUPTED = 130   # Ctrl-C or SIGTERM
 EXIT_CODES = {Status.OPTIMAL: 0, Status.INFEASIBLE: 2, Status.TIME_LIMIT_NO_SOLUTION: 3, Status.TIME_LIMIT_FEASIBLE: 5,
               Status.UNBOUNDED: 6, Status.NUMERICAL: 7, Status.ERROR: 8, Status.FEASIBLE_UNPROVEN: 9}
 SEVERITY = [Status.OPTIMAL, Status.FEASIBLE_UNPROVEN, Status.TIME_LIMIT_FEASIBLE, Status.TIME_LIMIT_NO_SOLUTION, Status.UNBOUNDED,

@@ -16,7 +16,8 @@ import click
 from allocator.errors import InputError
 from allocator.scenario import parse_set
 
-EXIT_OK, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_SOLUTION, EXIT_CHECK_FAILED, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
+from allocator.status import (EXIT_CHECK_FAILED, EXIT_INFEASIBLE, EXIT_INPUT, EXIT_INTERNAL,  # noqa: F401
+                              EXIT_INTERRUPTED, EXIT_IO, EXIT_NO_SOLUTION, EXIT_OK)
 
 instance_argument = click.argument("instance", required=False, default=None, metavar="[INSTANCE]")
 class ScenarioChoice(NamedTuple):
@@ -86,11 +87,28 @@ def handle_input_errors(fn):
                 click.echo(f"Input error ({len(err.issues)} problem{'s' if len(err.issues) != 1 else ''}):", err=True)
                 click.echo(str(err), err=True)
             sys.exit(EXIT_INPUT)
+        except OSError as err:
+            _fail(kwargs, "io_error", f"{err.filename or ''}: {err.strerror or err}".lstrip(": "), EXIT_IO)
+        except (SystemExit, click.exceptions.Exit, click.ClickException):
+            raise
+        except Exception as err:  # a bug: one line, not a traceback (REGIO_DEBUG=1 shows it)
+            if os.environ.get("REGIO_DEBUG"):
+                raise
+            _fail(kwargs, "internal_error", f"{type(err).__name__}: {err} (a bug in regio; please report it with "
+                  "the command that caused it; REGIO_DEBUG=1 shows the traceback)", EXIT_INTERNAL)
         finally:
             if previous is not None:
                 signal.signal(signal.SIGTERM, previous)
 
     return wrapper
+
+
+def _fail(kwargs: dict, status: str, message: str, code: int) -> None:
+    if kwargs.get("as_json"):
+        emit_json({"valid": False, "status": status, "errors": [{"message": message}]})
+    else:
+        click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
 
 
 def _raise_interrupt(signum, frame):

@@ -1,13 +1,17 @@
 """The ``regio`` command: a click group; every command maps failures to exit codes.
 
-Exit codes: 0 ok; 1 input error (file, row, column named); 2 infeasible policy
-(explained); 3 no solution (time limit without incumbent, solver error).
-Bad input never shows a Python traceback.
+The codes are defined once, in :mod:`allocator.status` (``EXIT_*`` and ``EXIT_CODES``), and listed in the
+README's "When things go wrong".  A wrong command line (unknown option, missing argument) exits with
+``EXIT_USAGE`` (64), apart from the codes of outcomes.  Bad input never shows a Python traceback.
 """
 
 from __future__ import annotations
 
+import sys
+
 import click
+
+from allocator.status import EXIT_USAGE
 
 from cli.orlib import orlib
 from cli.pareto import pareto
@@ -18,7 +22,25 @@ from cli.users import compare, evaluate, extra_budget
 from cli.validate import scenario_cmd, validate
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class RegioGroup(click.Group):
+    """A click group whose usage errors exit with EXIT_USAGE instead of click's 2 (our 'infeasible')."""
+
+    def main(self, *args, **kwargs):
+        kwargs["standalone_mode"] = False
+        try:
+            return super().main(*args, **kwargs)
+        except click.UsageError as err:
+            err.show()
+            sys.exit(EXIT_USAGE)
+        except click.ClickException as err:
+            err.show()
+            sys.exit(err.exit_code)
+        except click.exceptions.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=RegioGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="regio")
 def cli() -> None:
     """regio: allocate combined budgets and public facilities across regions.

@@ -19,7 +19,7 @@ from cli.validate import load
 @click.command()
 @instance_argument
 @scenario_option
-@click.option("--points", type=click.IntRange(min=2), default=7, show_default=True,
+@click.option("--points", type=click.IntRange(min=2, max=101), default=7, show_default=True,
               help="Grid values of the allowed shortfall, the two payoff extremes included.")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Worker processes (each builds the model once).")

@@ -71,7 +71,7 @@ def extra_budget(instance, scenario_file, epsilon, with_report, time_limit, out,
     require_out(with_report, out)
     if out:
         check_target(Path(out), force)
-    data = load(instance, scenario_file, {"solver": {"time_limit": time_limit} if time_limit else {}})
+    data = load(instance, scenario_file, {"solver": {"time_limit": time_limit} if time_limit is not None else {}})
     res = least_extra_budget(data, epsilon)
     if as_json:
         emit_json(res.as_dict())
@@ -145,7 +145,7 @@ def compare(instance, scenario_files, set_values, with_report, time_limit, out, 
     require_out(with_report, out)
     if out:
         check_target(Path(out), force)
-    over = {"solver": {"time_limit": time_limit}} if time_limit else None
+    over = {"solver": {"time_limit": time_limit}} if time_limit is not None else None
     datas = [load(instance, ScenarioChoice(f, tuple(set_values)), over) for f in scenario_files]
     res = run_compare(datas)
     if as_json:
@@ -177,7 +177,7 @@ def evaluate(instance, scenario_file, plan_dir, time_limit, out, force, excel, c
     """Score a plan (a regiotoets): its W and Q, broken constraints by name, and the gap to the optimum."""
     if out:
         check_target(Path(out), force)
-    data = load(instance, scenario_file, {"solver": {"time_limit": time_limit} if time_limit else {}})
+    data = load(instance, scenario_file, {"solver": {"time_limit": time_limit} if time_limit is not None else {}})
     plan = status_quo(data) if plan_dir == "status-quo" else read_plan(plan_dir, data)
     ev = run_evaluate(data, plan)
     if as_json:

@@ -84,7 +84,7 @@ def test_front_of_a_single_point_when_nothing_trades_off():
 
 def test_cli_pareto_json_and_tables(tmp_path, monkeypatch):
     import tests.pareto_cases as cases
-    monkeypatch.setattr("cli.validate.load_instance", lambda name: cases.knapsack_front_instance())
+    monkeypatch.setattr("allocator.api.load_instance", lambda name: cases.knapsack_front_instance())
     scenario = tmp_path / "linear.toml"
     scenario.write_text('[welfare]\nbreakpoints = [1.0]\nslopes = [1.0]\nloss_aversion = 1.0\n[solver]\nmip_gap = 0.0\n')
     out = tmp_path / "front"

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
 from click.testing import CliRunner
 
 from allocator.report import rewind
 from cli.main import cli
+from tests.conftest import tiny_tables, write_instance
 from tests.pareto_cases import knapsack_front_instance
 
 
@@ -39,7 +41,7 @@ def test_png_of_every_chart_without_a_browser(tmp_path, tiny_dir):
 
 
 def test_pareto_report_marks_every_point_status_and_the_chosen_point(tmp_path, monkeypatch):
-    monkeypatch.setattr("cli.validate.load_instance", lambda name: knapsack_front_instance())
+    monkeypatch.setattr("allocator.api.load_instance", lambda name: knapsack_front_instance())
     monkeypatch.setattr("allocator.report.load_instance", lambda name: knapsack_front_instance())
     scenario = tmp_path / "linear.toml"
     scenario.write_text('shortfall_price = 1000\n[welfare]\nbreakpoints = [1.0]\nslopes = [1.0]\nloss_aversion = 1.0\n'
@@ -95,3 +97,18 @@ def test_nl_boundaries_cover_every_municipality():
 
     key, geo = boundaries(load_instance("nl"))
     assert key == "municipality_code" and len(geo["features"]) == 342
+
+
+@pytest.mark.parametrize("name", ["<!--<script>", "</script><b>x", "a\u2028b & <c>"])
+def test_a_region_name_cannot_break_out_of_the_page_scripts(tmp_path, name):
+    t = tiny_tables()
+    t["regions"].loc[0, "name"] = name
+    inst = write_instance(tmp_path / "inst", t)
+    out = tmp_path / "out"
+    res = CliRunner().invoke(cli, ["solve", str(inst), "--out", str(out), "--report"])
+    assert res.exit_code == 0, res.output
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert name not in page and "\u2028" not in page
+    for spec in _specs(page).values():  # every chart's data still reads back, the name intact
+        assert isinstance(spec, dict)
+    assert name in json.dumps(_specs(page), ensure_ascii=False) or "<" not in name

@@ -176,3 +176,12 @@ def test_sweep_killed_by_sigterm_resumes_where_it_stopped(tmp_path):
     done = subprocess.run(cmd + ["--json"], env=env, capture_output=True, text=True, timeout=600)
     payload = json.loads(done.stdout)
     assert payload["resumed"] == finished and len(payload["runs"]) == 30
+
+
+def test_a_dask_cluster_of_more_than_five_workers_gets_a_run_per_thread():
+    distributed = pytest.importorskip("distributed")
+    from allocator.procedures.executors import executor
+
+    with distributed.LocalCluster(n_workers=7, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        with executor(scheduler=cluster.scheduler_address) as ex:
+            assert ex.slots == 7

@@ -16,6 +16,9 @@ quo (baseline spending, existing sites).  Steps, all on one built model:
 
 from __future__ import annotations
 
+import csv
+import io
+
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +28,8 @@ import pandas as pd
 from allocator.check import CheckResult, Violation, _Checker, check_hold_harmless, check_policy_limits
 from allocator.data import InstanceData
 from allocator.errors import InputError, InputIssue, IssueCollector
+from allocator.export import unquote_cells
+from allocator.files import read_text
 from allocator.procedures.modes import Run, build, solve
 from allocator.results import Solution
 from allocator.status import SolveReport, Status
@@ -78,6 +83,26 @@ class Evaluation:
         }
 
 
+def read_plan_csv(path: Path, issues: IssueCollector) -> pd.DataFrame | None:
+    """A plan table as text cells; an empty, unreadable or badly quoted file is an input issue naming it."""
+    try:
+        text = read_text(path, "plan table", within=path.parent)
+        header = text.split("\n", 1)[0]
+        dutch = ";" in header and "," not in header  # written with --csv nl: semicolons, decimal commas
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=";" if dutch else ",")
+        if dutch:
+            numbers = [c for c in frame.columns if c not in ("region_id", "domain_id", "site_id", "ftype_id", "name",
+                                                                "region_name", "decision")]
+            frame[numbers] = frame[numbers].apply(lambda col: col.str.replace(",", ".", regex=False))
+        return frame
+    except InputError as err:
+        for issue in err.issues:
+            issues.add(issue.file, issue.message)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as err:
+        issues.add(str(path), f"not a readable CSV table: {str(err).splitlines()[0] if str(err) else 'empty file'}")
+    return None
+
+
 def read_plan(folder: str | Path, data: InstanceData) -> Plan:
     """Read ``allocation.csv`` and ``facilities.csv`` from a plan folder; every problem is named."""
     folder = Path(folder)
@@ -88,7 +113,10 @@ def read_plan(folder: str | Path, data: InstanceData) -> Plan:
         if not path.exists():
             issues.add(str(path), f"missing file: a plan needs {table.file}")
             continue
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+        raw = read_plan_csv(path, issues)
+        if raw is None:
+            continue
+        raw = unquote_cells(raw)
         frames[table.name] = parse_table(raw, table, str(path), issues)
     issues.raise_if_any()
     alloc, fac = frames["allocation"], frames["facilities"]

@@ -18,6 +18,7 @@ built once per worker process, not once per task.
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -65,11 +66,12 @@ def executor(workers: int = 1, scheduler: str | None = None) -> Iterator[Executo
             raise InputError(InputIssue("--scheduler", f"no Dask scheduler answers at {scheduler}: {err}")) from None
         try:
             ex = client.get_executor(pure=False)
-            ex.slots = sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values()) or 1
+            ex.slots = sum(client.nthreads().values()) or 1  # scheduler_info() lists at most 5 workers by default
             yield ex
         finally:
             client.close()
-    elif workers > 1:
+    elif min(workers, os.cpu_count() or 1) > 1:
+        workers = min(workers, os.cpu_count() or 1)  # more processes than cores only cost memory
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
             pool.slots = workers
             yield pool

@@ -49,6 +49,7 @@ import pandas as pd
 
 from allocator.data import InstanceData
 from allocator.errors import InputError, InputIssue, IssueCollector
+from allocator.files import read_text
 from allocator.procedures.executors import executor
 from allocator.indicators import inequality
 from allocator.instance import Instance
@@ -82,11 +83,9 @@ def read_grid(path: str | Path) -> list[SweepRun]:
     """The runs a grid file describes (see the module docstring), each with a stable id."""
     path = Path(path)
     label = str(path)
-    if not path.exists():
-        raise InputError(InputIssue(label, "missing grid file"))
     try:
-        grid = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        grid = tomllib.loads(read_text(path, "grid file"))
+    except tomllib.TOMLDecodeError as err:
         raise InputError(InputIssue(label, f"not valid TOML: {err}")) from None
     kind = grid.get("kind", "product")
     if kind not in KINDS:

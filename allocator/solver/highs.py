@@ -216,6 +216,7 @@ class HighsModel:
         self.set_option("time_limit", float(time_limit) if time_limit else INF)
         self.set_option("mip_rel_gap", float(mip_gap))
         self.set_option("random_seed", int(seed))
+        threads = min(int(threads), os.cpu_count() or 1) if threads else threads  # more threads than cores only hurt
         if threads and self.options.get("threads") != int(threads):
             # HiGHS keeps one thread pool per process; a new thread count needs a fresh pool
             highspy.Highs.resetGlobalScheduler(True)

@@ -1,0 +1,138 @@
+"""A matrix of faults through every command: each ends with a documented exit code and a message, never a
+traceback, and nothing is written half-way.  Variants of each fault, not only the cases once found."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from click.testing import CliRunner
+
+from allocator.status import (EXIT_CHECK_FAILED, EXIT_CODES, EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_IO,
+                              EXIT_USAGE)
+from cli.main import cli
+from tests.conftest import TINY_MANIFEST, tiny_tables, write_instance
+
+DOCUMENTED = {EXIT_INPUT, EXIT_CHECK_FAILED, EXIT_USAGE, EXIT_IO, EXIT_INTERRUPTED, *EXIT_CODES.values()}
+COMMANDS = {
+    "solve": ["solve", "{inst}", "--time-limit", "10"],
+    "extra-budget": ["extra-budget", "{inst}", "--time-limit", "10"],
+    "compare": ["compare", "{inst}", "-s", "{scen}", "--time-limit", "10"],
+    "evaluate": ["evaluate", "{inst}", "--plan", "status-quo", "--time-limit", "10"],
+    "pareto": ["pareto", "{inst}", "--points", "2", "--time-limit", "10"],
+}
+
+
+def run(*args):
+    res = CliRunner().invoke(cli, [str(a) for a in args])
+    assert res.exit_code in DOCUMENTED and res.exit_code != EXIT_INTERNAL, (res.exit_code, res.output)
+    assert "Traceback" not in res.output
+    assert res.exception is None or isinstance(res.exception, SystemExit), repr(res.exception)
+    return res
+
+
+@pytest.fixture
+def case(tmp_path):
+    inst = write_instance(tmp_path / "inst", tiny_tables())
+    scen = tmp_path / "scen" / "s.toml"
+    scen.parent.mkdir()
+    scen.write_text("shortfall_price = 100.0\n", encoding="utf-8")
+    return tmp_path, inst, scen
+
+
+def _args(name, inst, scen, *extra):
+    return [a.format(inst=inst, scen=scen) for a in COMMANDS[name]] + list(extra)
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+@pytest.mark.parametrize("fault", ["unwritable", "symlink", "file", "not-empty"])
+def test_every_command_refuses_an_output_it_cannot_write_before_solving(case, command, fault):
+    tmp, inst, scen = case
+    target = {"unwritable": "/proc/regio-test/out", "file": str(scen), "not-empty": str(scen.parent)}.get(fault)
+    if fault == "symlink":
+        (tmp / "real").mkdir()
+        os.symlink(tmp / "real", tmp / "link")
+        target = str(tmp / "link")
+    res = run(*_args(command, inst, scen, "--out", target))
+    assert res.exit_code in (EXIT_INPUT, EXIT_USAGE) and target in res.output
+    assert scen.read_text() == "shortfall_price = 100.0\n"
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+@pytest.mark.parametrize("extends", ["/dev/zero", ".", "../inst/instance.toml", "missing.toml", "/etc/passwd"])
+def test_every_command_refuses_a_scenario_that_extends_a_file_it_may_not_read(case, command, extends):
+    tmp, inst, scen = case
+    bad = scen.parent / "bad.toml"
+    bad.write_text(f'extends = "{extends}"\n', encoding="utf-8")
+    args = _args(command, inst, scen)
+    args = [str(bad) if a == str(scen) else a for a in args] if command == "compare" else args + ["-s", str(bad)]
+    res = run(*args)
+    assert res.exit_code == EXIT_INPUT and "passwd" not in res.output.replace(extends, "") or extends != "/etc/passwd"
+    assert res.exit_code == EXIT_INPUT
+
+
+@pytest.mark.parametrize("text", ["\ufeffshortfall_price = 100.0\n", "shortfall_price = 100.0\r\n"])
+def test_a_byte_order_mark_or_windows_line_ends_are_read(case, text):
+    tmp, inst, scen = case
+    scen.write_text(text, encoding="utf-8")
+    assert run("scenario", inst, "-s", scen).exit_code == 0
+
+
+@pytest.mark.parametrize("args", [["solve", "--bogus"], ["solve", "--time-limit", "abc"], ["nosuchcommand"],
+                                  ["pareto", "--points", "100000"], ["solve", "--csv", "xls"]])
+def test_usage_errors_have_their_own_exit_code(args):
+    assert run(*args).exit_code == EXIT_USAGE
+
+
+@pytest.mark.parametrize("limit", ["0", "-5"])
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_one_time_limit_rule_for_every_command(case, command, limit):
+    tmp, inst, scen = case
+    args = [a for a in _args(command, inst, scen)]
+    args[args.index("--time-limit") + 1] = limit
+    res = run(*args)
+    assert res.exit_code == EXIT_INPUT and "time_limit" in res.output
+
+
+@pytest.mark.parametrize("where", ["../secret.geojson", "/etc/hostname", "."])
+def test_boundaries_outside_the_instance_folder_are_refused(tmp_path, where):
+    (tmp_path / "secret.geojson").write_text('{"type": "FeatureCollection", "features": []}')
+    inst = write_instance(tmp_path / "inst", tiny_tables(), {**TINY_MANIFEST, "boundaries": where})
+    out = tmp_path / "out"
+    res = run("solve", inst, "--out", out, "--report")
+    assert res.exit_code == EXIT_INPUT and "boundaries" in res.output
+
+
+@pytest.mark.parametrize("tamper", ["summary.json", "scenario.toml", "run.json"])
+@pytest.mark.parametrize("content", ["", "{", "[1, 2]", "hold_harmless = 'nowhere'\n"])
+def test_a_result_folder_edited_by_hand_gives_an_error_not_a_traceback(case, tamper, content):
+    tmp, inst, scen = case
+    out = tmp / "out"
+    assert run("solve", inst, "--out", out).exit_code == 0
+    (out / tamper).write_text(content, encoding="utf-8")
+    res = run("report", out)
+    assert res.exit_code in (0, EXIT_INPUT)
+
+
+@pytest.mark.parametrize("content", ["", "region_id,domain_id\n", 'region_id,domain_id,plan\n"A,care,1\n',
+                                     "\x00\x01\x02", "region_id;domain_id;plan\nA;care;-1,5\n"])
+def test_evaluate_on_a_broken_plan_names_the_file(case, content):
+    tmp, inst, scen = case
+    plan = tmp / "plan"
+    assert run("solve", inst, "--out", plan).exit_code == 0
+    (plan / "allocation.csv").write_text(content, encoding="utf-8")
+    res = run("evaluate", inst, "--plan", plan)
+    assert res.exit_code in (EXIT_INPUT, 2) and ("allocation.csv" in res.output or res.exit_code == 2)
+
+
+def test_evaluate_reads_back_what_regio_wrote_even_with_quoted_formula_ids(tmp_path):
+    t = tiny_tables()
+    for name in ("regions", "baseline", "demand_points", "sites"):
+        t[name]["region_id"] = t[name]["region_id"].replace({"A": "=A", "B": "-B"})
+    inst = write_instance(tmp_path / "inst", t)
+    plan = tmp_path / "plan"
+    assert run("solve", inst, "--out", plan).exit_code == 0
+    assert "'=A" in (plan / "allocation.csv").read_text()
+    res = run("evaluate", inst, "--plan", plan, "--json")
+    assert res.exit_code == 0 and json.loads(res.output)["check"] == "passed"
