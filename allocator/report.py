@@ -29,6 +29,7 @@ import pandas as pd
 from allocator import report_charts as rc
 from allocator.data import InstanceData
 from allocator.errors import InputError, InputIssue
+from allocator.export import fixed_point, plain
 from allocator.files import read_text
 from allocator.instance import Instance, load_instance
 from allocator.scenario import Scenario
@@ -43,8 +44,9 @@ class Section:
 
     id: str
     heading: str
-    spec: dict
+    spec: dict | None
     note: str = ""
+    table: pd.DataFrame | None = None  # shown under the chart (or alone), numbers fixed-point
 
 
 @dataclass
@@ -89,16 +91,30 @@ def build_report(folder: str | Path, instance: str | None = None) -> Report:
         headline = _headline(summary) if kind == "solve" else _extra_headline(summary)
         sections = _maps(inst, data, tables, key) + [_facilities(inst, tables["facilities"], key),
                                                      _flows(inst, tables["flows"], tables["extra"])]
+        if (folder / "region_totals.csv").exists():
+            sections.insert(1, _gainers_losers(_read_csv(folder / "region_totals.csv")))
         if kind == "extra-budget" and (folder / "region_effects.csv").exists():
             sections.insert(0, _redistribution(inst, _read_csv(folder / "region_effects.csv"), key,
                                                summary.get("redistribution", {})))
     elif kind == "pareto":
         points = _read_csv(folder / "points.csv")
-        sections = [_front(points, data)]
+        columns = [c for c in ("k", "welfare", "shortfall", "people_short", "price_of_fairness", "gini_welfare",
+                               "sites_opened", "sites_closed", "status", "mip_gap", "solve_seconds", "check")
+                   if c in points]
+        sections = [_front(points, data),
+                    Section("points", "The points of the front", None,
+                            "Shortfall in person-services; people short of a basic-package service in persons. A point "
+                            "whose status is not optimal is not proven Pareto optimal.", points[columns])]
         headline = _front_headline(folder, points)
     else:
         table = _read_csv(folder / "comparison.csv")
-        sections = [Section("scenarios", "Scenarios side by side", rc.scenario_bars(table).to_dict())]
+        regions = _read_csv(folder / "regions.csv") if (folder / "regions.csv").exists() else None
+        sections = [Section("scenarios", "Scenarios side by side", rc.scenario_bars(table).to_dict(),
+                            "Each scenario's status, welfare, shortfall (person-services) and money.",
+                            table[[c for c in table.columns if c not in ("theil_welfare", "build_seconds")]])]
+        if regions is not None:
+            sections += _differences(inst, regions, key)
+        scenario_text = _compare_scenarios(folder) or scenario_text
         headline = [(str(r.scenario), f"{r.status}; W {r.welfare:,.2f}; Q {r.shortfall:,.0f} persons")
                     for r in table.itertuples()]
     title = f"regio {kind} — {inst.manifest.title}"
@@ -229,6 +245,40 @@ def _flows(inst: Instance, flows: pd.DataFrame, extra: pd.DataFrame) -> Section:
                    f"{moved:,.1f} M€/yr spent outside the domain of the grant that paid it (gross).")
 
 
+def _gainers_losers(totals: pd.DataFrame, n: int = 10) -> Section:
+    """The regions whose total (programme + facilities) or facility money changes most."""
+    moved = totals["change_meur"].abs() + totals["facilities_change_meur"].abs()
+    top = totals.assign(moved=moved).sort_values("moved", ascending=False).head(n)
+    columns = ["name", "province", "change_per_inhabitant_eur", "change_meur", "programme_change_meur",
+               "facilities_change_meur", "sites_opened", "sites_closed"]
+    return Section("gainers-losers", "Gainers and losers", None,
+                   "Per municipality, total spending incl. facilities against its baseline; programme and facility "
+                   f"money apart. The {n} largest changes; region_totals.csv has every municipality.", top[columns])
+
+
+def _differences(inst: Instance, regions: pd.DataFrame, key: str | None) -> list[Section]:
+    """Per scenario after the first: a map of the change per inhabitant against the first, and its gainers and losers."""
+    out = []
+    for col in [c for c in regions.columns if "_per_inhabitant_eur" in c and ": change_vs_" in c]:
+        name, first = col.split(": change_vs_")[0], col.split(": change_vs_")[1].removesuffix("_per_inhabitant_eur")
+        values = regions.set_index("region_id")[col]
+        ranked = regions.assign(change=regions[col]).sort_values("change")
+        table = pd.concat([ranked.head(5), ranked.tail(5)[::-1]])[["name", "province", "change"]].rename(
+            columns={"change": "change_per_inhabitant_eur"})
+        out.append(Section(f"map-diff-{len(out)}", f"{name} against {first}",
+                           rc.region_map(_regions_frame(inst, values), f"{name} − {first}", "€ per inhabitant per year",
+                                         key, diverging=True, fmt=",.0f").to_dict(),
+                           "Total spending per inhabitant (programme + facilities): blue gains, red loses. The five "
+                           "largest losses and gains:", table))
+    return out
+
+
+def _compare_scenarios(folder: Path) -> str:
+    """The resolved scenarios of a comparison, one after the other."""
+    files = sorted((folder / "scenarios").glob("*.toml")) if (folder / "scenarios").is_dir() else []
+    return "\n".join(f"# {f.stem}\n{read_text(f, 'resolved scenario', within=folder)}" for f in files)
+
+
 def _redistribution(inst: Instance, effects: pd.DataFrame, key: str | None, stage: dict) -> Section:
     column = "redistribution_change_per_inhabitant_eur"
     values = effects.set_index("region_id")[column] if column in effects else pd.Series(dtype=float)
@@ -340,8 +390,9 @@ def with_boundaries(spec: dict, geo: dict | None) -> dict:
 def to_html(report: Report) -> str:
     rows = "\n".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in report.headline)
     blocks = "\n".join(f'<section><h2>{html.escape(s.heading)}</h2><p class="note">{html.escape(s.note)}</p>'
-                       f'<div id="{s.id}" class="chart"></div></section>' for s in report.sections)
-    specs = script_json({s.id: s.spec for s in report.sections})
+                       + (f'<div id="{s.id}" class="chart"></div>' if s.spec is not None else "")
+                       + (_html_table(s.table) if s.table is not None else "") + "</section>" for s in report.sections)
+    specs = script_json({s.id: s.spec for s in report.sections if s.spec is not None})
     geo = script_json(report.geo["features"] if report.geo else None)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(report.title)}</title>
@@ -349,7 +400,9 @@ def to_html(report: Report) -> str:
 <style>
 body {{ font-family: system-ui, sans-serif; margin: 1.5em auto; max-width: 1200px; color: #222; }}
 table.headline {{ border-collapse: collapse; }} table.headline th {{ text-align: left; padding: 2px 12px 2px 0; font-weight: 600; }}
-p.note {{ color: #555; margin-top: -0.5em; }} pre {{ background: #f6f6f6; padding: 0.8em; overflow-x: auto; }}
+p.note {{ color: #555; margin-top: -0.5em; }}
+table.data {{ border-collapse: collapse; font-size: 0.9em; margin: 0.5em 0 1em; }}
+table.data th, table.data td {{ border-bottom: 1px solid #ddd; padding: 2px 8px; }} table.data td.num {{ text-align: right; }} pre {{ background: #f6f6f6; padding: 0.8em; overflow-x: auto; }}
 </style></head><body>
 <h1>{html.escape(report.title)}</h1>
 <table class="headline">{rows}</table>
@@ -368,6 +421,18 @@ for (const [id, spec] of Object.entries(SPECS)) {{
 </script>
 </body></html>
 """
+
+
+def _html_table(frame: pd.DataFrame) -> str:
+    """A small table, every cell escaped, numbers fixed-point and right-aligned, headers in plain words."""
+    shown = fixed_point(frame)
+    head = "".join(f"<th>{html.escape(plain(str(c)))}</th>" for c in frame.columns)
+    rows = []
+    for (_, raw), (_, row) in zip(frame.iterrows(), shown.iterrows()):
+        cells = "".join(f'<td class="{"num" if isinstance(raw[c], (int, float, np.number)) else ""}">'
+                        f"{html.escape(str(row[c]))}</td>" for c in frame.columns)
+        rows.append(f"<tr>{cells}</tr>")
+    return f'<table class="data"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
 
 SCRIPT_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
@@ -395,12 +460,14 @@ def write_report(folder: Path, out: Path | None = None, png: bool = False, insta
 
 
 def write_png(report: Report, folder: Path) -> list[Path]:
-    """One PNG per section, rendered by vl-convert (no browser)."""
+    """One PNG per chart, rendered by vl-convert (no browser); table-only sections have none."""
     import vl_convert as vlc
 
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for s in report.sections:
+        if s.spec is None:
+            continue
         path = folder / f"{s.id}.png"
         spec = json.loads(json.dumps(with_boundaries(s.spec, report.geo), default=_json_default))
         path.write_bytes(vlc.vegalite_to_png(spec, vl_version=_vl_version(), scale=1.5))

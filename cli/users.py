@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -51,6 +52,7 @@ def _write(out, force, excel, tables: dict, extra_files: dict | None = None, wit
             (folder / sub).mkdir()
             write_tables(folder / sub, frames)
         for name, text in (extra_files or {}).items():
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
             (folder / name).write_text(text, encoding="utf-8")
 
     write_atomically(Path(out), force, writer)
@@ -158,8 +160,10 @@ def compare(instance, scenario_files, set_values, with_report, time_limit, out, 
         click.echo("welfare in M€-eq/yr (illustrative values); shortfall in person-services; people_short in persons; "
                    "money in M€/yr; mip_gap and price_of_fairness as shares")
     if out:
-        _write(out, force, excel, {"comparison": res.table, "regions": res.regions},
-               {"run.json": run_record("compare", datas[0], scenarios=[d.scenario.name for d in datas])}, with_report,
+        files = {"run.json": run_record("compare", datas[0], scenarios=[d.scenario.name for d in datas])}
+        files.update({f"scenarios/{n:02d}_{re.sub(r'[^A-Za-z0-9_.-]', '_', d.scenario.name)}.toml": d.scenario.to_toml()
+                      for n, d in enumerate(datas, start=1)})  # names are the user's words: never a path
+        _write(out, force, excel, {"comparison": res.table, "regions": res.regions}, files, with_report,
                csv_dialect=csv_dialect)
         if not as_json:
             click.echo(f"tables written to {out}/")
