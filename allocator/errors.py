@@ -47,7 +47,8 @@ class InputError(Exception):
         shown = self.issues[:MAX_ISSUES]
         lines = [str(i) for i in shown]
         if len(self.issues) > len(shown):
-            lines.append(f"... and {len(self.issues) - len(shown)} more")
+            lines.append(f"... and {len(self.issues) - len(shown)} more problem(s) not listed (the list shows the first "
+                         f"{len(shown)}; each check reports at most 20 rows per column)")
         return "\n".join(lines)
 
 

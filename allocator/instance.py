@@ -12,6 +12,8 @@ Instance names: a folder path, an ``.xlsx`` path, a shipped instance name
 
 from __future__ import annotations
 
+import io
+
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -132,11 +134,26 @@ def read_folder(folder: Path) -> Instance:
                 issues.add(str(path), f"missing file: the {name} table is required")
             continue
         try:
-            frames[name] = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as err:
-            issues.add(str(path), f"cannot read as CSV (UTF-8, comma-separated, header row): {err}")
+            text = read_text(path, f"{name} table")
+        except InputError as err:
+            issues.issues.extend(err.issues)
+            continue
+        header = text.split("\n", 1)[0]
+        if ";" in header and "," not in header:
+            issues.add(str(path), DUTCH_CSV, row=1)
+            continue
+        try:
+            frames[name] = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+            issues.add(str(path), "cannot read as CSV (UTF-8, comma-separated, header row): "
+                       + (str(err).splitlines()[0] if str(err) else "empty file"))
     issues.raise_if_any()
     return from_frames(manifest, frames, labels, source=str(folder), manifest_label=str(folder / "instance.toml"))
+
+
+DUTCH_CSV = ("the file uses semicolons (';'), the CSV of Excel with Dutch regional settings (decimal commas); regio "
+             "reads comma-separated CSV with decimal points: in Excel save as 'CSV UTF-8 (comma delimited)' with "
+             "English number settings, or give regio the workbook itself (.xlsx)")
 
 
 def read_workbook(path: Path) -> Instance:

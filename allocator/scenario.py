@@ -106,8 +106,9 @@ class Scenario(Strict):
         bad = {k: v for k, v in {**self.deearmark, **self.required_share}.items() if not 0 <= v <= 1}
         if bad:
             raise ValueError(f"shares must lie in [0, 1]: {bad}")
-        if any(v < 0 for v in self.norms.values()):
-            raise ValueError("norms must be >= 0")
+        if any(v < 0 or v > MAX_NORM for v in self.norms.values()):
+            raise ValueError(f"norms must lie between 0 and {MAX_NORM:g} (minutes or km; a larger norm puts every site "
+                             "in reach of every place and only inflates the model)")
         return self
 
     def to_toml(self) -> str:
@@ -149,6 +150,8 @@ def read_scenario_file(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict:
     base = read_scenario_file(path.parent / parent, (*_seen, path.resolve()))
     return deep_merge(base, data)
 
+
+MAX_NORM = 1e4
 
 OVERRIDES = "overrides (--set, flags or keyword arguments)"  # the label of the last layer in error messages
 

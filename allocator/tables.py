@@ -23,7 +23,8 @@ import pandas as pd
 from allocator.errors import IssueCollector
 
 Kind = Literal["id", "text", "float", "int", "bool"]
-Check = Literal["positive", "nonnegative", "share"]
+Check = Literal["positive", "nonnegative", "share", "latitude", "longitude"]
+MAX_MAGNITUDE = 1e12  # no number in an instance is larger: beyond it sums overflow the model's scaling
 
 _TRUE = {"1", "true", "yes", "y", "ja", "1.0"}
 _FALSE = {"0", "false", "no", "n", "nee", "0.0"}
@@ -79,8 +80,8 @@ TABLES: dict[str, Table] = {
                 _c("province", "text", "province (used for Theil decomposition and maps)"),
                 _c("corop", "text", "COROP region", required=False, nullable=True),
                 _c("tags", "text", "semicolon-separated tags, e.g. 'npvr;npvr:twente'", required=False, nullable=True),
-                _c("lat", "float", "representative point, WGS84 latitude", required=False, nullable=True),
-                _c("lon", "float", "representative point, WGS84 longitude", required=False, nullable=True),
+                _c("lat", "float", "representative point, WGS84 latitude", required=False, nullable=True, check="latitude"),
+                _c("lon", "float", "representative point, WGS84 longitude", required=False, nullable=True, check="longitude"),
             ),
             key=("region_id",),
         ),
@@ -134,8 +135,8 @@ TABLES: dict[str, Table] = {
                 _c("region_id", "id", "region the people live in", ref=("regions", "region_id")),
                 _c("name", "text", "name", required=False, nullable=True),
                 _c("population", "int", "persons", check="positive"),
-                _c("lat", "float", "WGS84 latitude"),
-                _c("lon", "float", "WGS84 longitude"),
+                _c("lat", "float", "WGS84 latitude", check="latitude"),
+                _c("lon", "float", "WGS84 longitude", check="longitude"),
             ),
             key=("point_id",),
         ),
@@ -146,8 +147,8 @@ TABLES: dict[str, Table] = {
                 _c("ftype_id", "id", "facility type", ref=("facility_types", "ftype_id")),
                 _c("region_id", "id", "region the site lies in", ref=("regions", "region_id")),
                 _c("name", "text", "name", required=False, nullable=True),
-                _c("lat", "float", "WGS84 latitude"),
-                _c("lon", "float", "WGS84 longitude"),
+                _c("lat", "float", "WGS84 latitude", check="latitude"),
+                _c("lon", "float", "WGS84 longitude", check="longitude"),
                 _c("existing", "bool", "open in the status quo"),
                 _c("operating_cost", "float", "M€ per year while open", check="nonnegative"),
                 _c("opening_cost", "float", "annualised M€ per year if newly opened", check="nonnegative"),
@@ -239,11 +240,20 @@ def _convert(text: pd.Series, empty: np.ndarray, col: Column, rows: np.ndarray, 
         for r, v in zip(rows[frac][:20], text[frac][:20]):
             issues.add(label, f"'{v}' is not a whole number; expected int: {col.help}", row=int(r), column=col.name)
     valid = ~np.isnan(values)
+    huge = valid & (np.abs(values) > MAX_MAGNITUDE)
+    for r, v in zip(rows[huge][:20], values[huge][:20]):
+        issues.add(label, f"{v:g} is implausibly large (at most {MAX_MAGNITUDE:g}); check the unit ({col.help})",
+                   row=int(r), column=col.name)
+    valid &= ~huge
     if col.check is not None:
         if col.check == "positive":
             wrong, want = valid & (values <= 0), "a value > 0"
         elif col.check == "nonnegative":
             wrong, want = valid & (values < 0), "a value >= 0"
+        elif col.check == "latitude":
+            wrong, want = valid & (np.abs(values) > 90), "a latitude between -90 and 90"
+        elif col.check == "longitude":
+            wrong, want = valid & (np.abs(values) > 180), "a longitude between -180 and 180"
         else:
             wrong, want = valid & ((values < 0) | (values > 1)), "a share between 0 and 1"
         for r, v in zip(rows[wrong][:20], values[wrong][:20]):

@@ -39,16 +39,17 @@ def solve(instance, scenario_file, mode, out, force, excel, time_limit, mip_gap,
     data = load(instance, scenario_file, overrides)
     run = run_mode(build(data))
     rep, sol = run.report, run.solution
+    warnings = [*data.instance.warnings, *data.unreachable_warnings(), *run.warnings]
     diagnosis = explain_infeasible(data) if rep.status == Status.INFEASIBLE else None
     if as_json:
         payload = {**(sol.headline() if sol else rep.as_dict()), "check": run.check.verdict() if run.check else None,
-                   "warnings": list(run.warnings)}
+                   "warnings": warnings}
         if diagnosis is not None:
             payload["blocked"] = diagnosis.unservable.to_dict("records")
             payload["diagnosis"] = diagnosis.as_dict()
         emit_json(payload)
     else:
-        _print_summary(data, run, diagnosis)
+        _print_summary(data, run, diagnosis, warnings)
     if sol is not None and out:
         record = run_record("solve", data)
         write_atomically(Path(out), force, lambda folder: sol.write(folder, excel=excel, run_record=record,
@@ -66,7 +67,7 @@ def _fmt(x, spec=",.2f"):
     return "—" if x is None else format(x, spec)
 
 
-def _print_summary(data, run, diagnosis) -> None:
+def _print_summary(data, run, diagnosis, warnings) -> None:
     rep, sol = run.report, run.solution
     sc = data.scenario
     click.echo(f"Scenario '{sc.name}' on {data.instance.name}: mode {sc.mode}, hold-harmless {sc.hold_harmless}, "
@@ -76,7 +77,7 @@ def _print_summary(data, run, diagnosis) -> None:
     click.echo(f"model       {rep.rows:,} rows, {rep.columns:,} columns, {rep.nonzeros:,} nonzeros, {rep.binaries:,} binaries")
     click.echo(f"seconds     build {rep.build_seconds:.2f}, solve {rep.solve_seconds:.2f}"
                + (f", extract {sol.extract_seconds:.2f}" if sol else ""))
-    for w in run.warnings:
+    for w in warnings:
         click.echo(f"warning: {w}")
     if diagnosis is not None:
         click.echo("infeasible: the policy cannot be met. Why:")

@@ -136,3 +136,37 @@ def test_evaluate_reads_back_what_regio_wrote_even_with_quoted_formula_ids(tmp_p
     assert "'=A" in (plan / "allocation.csv").read_text()
     res = run("evaluate", inst, "--plan", plan, "--json")
     assert res.exit_code == 0 and json.loads(res.output)["check"] == "passed"
+
+
+@pytest.mark.parametrize("table, column, value, words", [
+    ("demand_points", "lat", "95", "latitude"), ("sites", "lon", "200", "longitude"),
+    ("domains", "marginal_welfare", "1e308", "implausibly large"), ("streams", "amount", "inf", "not a number"),
+])
+def test_accepted_nonsense_is_refused_with_file_row_and_column(tmp_path, table, column, value, words):
+    t = tiny_tables()
+    t[table][column] = t[table][column].astype(object)
+    t[table].loc[0, column] = value
+    inst = write_instance(tmp_path / "inst", t, {k: v for k, v in TINY_MANIFEST.items() if k != "bounds"})
+    res = run("validate", inst)
+    assert res.exit_code == EXIT_INPUT and words in res.output and column in res.output and "row 2" in res.output
+
+
+def test_a_dutch_excel_csv_is_named_as_such(tmp_path):
+    inst = write_instance(tmp_path / "inst", tiny_tables())
+    path = inst / "regions.csv"
+    path.write_text(path.read_text().replace(",", ";").replace("52.0", "52,0"), encoding="utf-8")
+    res = run("validate", inst)
+    assert res.exit_code == EXIT_INPUT and "semicolons" in res.output and "regions.csv" in res.output
+
+
+def test_solve_shows_the_instance_warnings_in_text_and_json(case):
+    tmp, inst, scen = case
+    res = run("solve", inst, "--json")
+    assert any("no gp site within the norm" in w for w in json.loads(res.output)["warnings"])
+
+
+@pytest.mark.parametrize("norm", ["1e9", "-1"])
+def test_a_norm_that_would_inflate_the_model_is_refused(case, norm):
+    tmp, inst, scen = case
+    res = run("solve", inst, "--set", f"norms.gp={norm}")
+    assert res.exit_code == EXIT_INPUT and "norms" in res.output
