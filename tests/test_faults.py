@@ -170,3 +170,13 @@ def test_a_norm_that_would_inflate_the_model_is_refused(case, norm):
     tmp, inst, scen = case
     res = run("solve", inst, "--set", f"norms.gp={norm}")
     assert res.exit_code == EXIT_INPUT and "norms" in res.output
+
+
+def test_a_result_folder_is_readable_by_others_under_umask_022(case):
+    tmp, inst, scen = case
+    old = os.umask(0o022)
+    try:
+        assert run("solve", inst, "--out", tmp / "res").exit_code == 0
+    finally:
+        os.umask(old)
+    assert (tmp / "res").stat().st_mode & 0o777 == 0o755

@@ -45,3 +45,14 @@ def test_islands_are_flagged_unreachable(nl):
     d = InstanceData.prepare(nl, resolve_scenario(nl))
     warnings = " ".join(d.unreachable_warnings())
     assert "GM0096" in warnings  # Vlieland: no emergency department within 45 minutes
+
+
+def test_the_vng_answer_keeps_its_promise_and_its_contrast_is_proven(nl):
+    """No municipality below its baseline once facility money is counted, every stage proven optimal."""
+    import allocator
+
+    res = allocator.extra_budget(nl, "instances/nl/scenarios/vng_no_region_worse_off.toml")
+    assert res.status.value == "optimal" and all(rep.status.value == "optimal" for _, rep in res.stages)
+    assert res.regions_worse_off == 0 and (res.plan.region_totals["change_meur"] >= -1e-6).all()
+    assert res.plan_check.passed and res.contrast_check.passed
+    assert res.as_dict()["redistribution"]["proven"] and res.losers_if_redistributed > 0
