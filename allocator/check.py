@@ -60,7 +60,7 @@ class CheckResult:
             raise CheckFailed(f"{len(self.violations)} violation(s):\n{shown}{more}")
 
 
-class _Checker:
+class Checker:
     def __init__(self, tol: float):
         self.tol = tol
         self.out: list[Violation] = []
@@ -77,7 +77,7 @@ class _Checker:
 
 def check(data: InstanceData, sol, tol: float = 1e-6) -> CheckResult:
     """Recompute model.md constraints 1-8 and W, Q from ``sol``; return every violation."""
-    c = _Checker(tol)
+    c = Checker(tol)
     sc = data.scenario
     alloc, flows, extra, fac = sol.allocation, sol.flows, sol.extra, sol.facilities
     sites = data.sites.join(fac.set_index("site_id")[["open"]])
@@ -165,7 +165,7 @@ def check(data: InstanceData, sol, tol: float = 1e-6) -> CheckResult:
     return CheckResult(c.out, welfare=W, shortfall=Q)
 
 
-def check_hold_harmless(c: _Checker, data: InstanceData, plan_r: pd.Series, spend: pd.Series,
+def check_hold_harmless(c: Checker, data: InstanceData, plan_r: pd.Series, spend: pd.Series,
                         site_cost: pd.Series | None = None) -> None:
     """Model.md 3 for every mode: region totals T_r (programme + sites in r) against B_r; under
     ``region-domain`` also, per region and domain, programme money plus the sites that domain pays.
@@ -198,7 +198,7 @@ def check_hold_harmless(c: _Checker, data: InstanceData, plan_r: pd.Series, spen
               [f"{r}/{d}" for r, d in pairs], base_rd.to_numpy(), plan_rd.to_numpy())
 
 
-def check_policy_limits(c: _Checker, data: InstanceData, open_: pd.Series) -> None:
+def check_policy_limits(c: Checker, data: InstanceData, open_: pd.Series) -> None:
     """Model.md 8: forced sites, the last site of a type in a region, maximum closures (``open_`` by site)."""
     sc, sites = data.scenario, data.sites
     y = open_.reindex(sites.index).astype(float)
@@ -261,7 +261,7 @@ def _pair_within_norm(data: InstanceData, pairs: pd.DataFrame) -> np.ndarray:
     return np.where(unit == "region", same_region, np.where(unit == "km", km, minutes) <= norm * (1 + 1e-9) + 1e-9)
 
 
-def _check_capacity(c: _Checker, data: InstanceData, sites: pd.DataFrame, cov: pd.DataFrame, sol) -> None:
+def _check_capacity(c: Checker, data: InstanceData, sites: pd.DataFrame, cov: pd.DataFrame, sol) -> None:
     """Σ_j share_ij = u_ik;  share_ij ≤ y_j;  Σ_i pop_i share_ij ≤ cap_j y_j;  arcs within the norm."""
     a = sol.assignment
     if a is None:
@@ -313,7 +313,7 @@ def check_location(problem, open_sites: np.ndarray, share: np.ndarray, objective
 
     ``share`` is customers × sites (fraction of demand served); ``open_sites`` the y vector.
     """
-    c = _Checker(tol)
+    c = Checker(tol)
     y = np.asarray(open_sites, float)
     sites = np.arange(len(y))
     customers = np.arange(share.shape[0])

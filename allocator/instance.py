@@ -23,6 +23,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from allocator.files import read_text
+from instances.generators import generate_from_name
 from allocator.errors import InputError, InputIssue, IssueCollector
 from allocator.schema import ROW_MODELS, Manifest, pydantic_issues, validate_rows
 from allocator.tables import TABLE_ORDER, TABLES, check_bounds, check_references, parse_table
@@ -95,9 +96,8 @@ def load_instance(name: str | Path | None = None) -> Instance:
     """Load an instance by shipped name, folder, workbook or ``gen:SIZE:SEED``."""
     name = str(name) if name is not None else DEFAULT_INSTANCE
     if name.startswith("gen:"):
-        from instances.generators import generate_from_name
-
-        return generate_from_name(name)
+        manifest, frames, source = generate_from_name(name)
+        return from_frames(manifest, frames, source=source)
     path = Path(name)
     if not path.exists() and (SHIPPED / name / "instance.toml").exists():
         path = SHIPPED / name

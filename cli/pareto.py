@@ -12,7 +12,7 @@ from allocator.output import check_target, run_record
 from allocator.procedures.pareto import pareto_front
 from allocator.progress import Points, enable
 from cli.common import emit_json, handle_input_errors, instance_argument, scenario_option
-from cli.users import _write, run_options
+from cli.users import write_folder, run_options
 from cli.report import report_option, require_out
 from cli.validate import load
 
@@ -50,7 +50,7 @@ def pareto(instance, scenario_file, points, workers, scheduler, mip_gap, with_re
         _print_front(data, front)
     if out:
         tables = {"points": front.points, "payoff_table": front.payoff, "grid": front.grid}
-        _write(out, force, excel, tables, {"scenario.toml": data.scenario.to_toml(), "run.json": run_record("pareto", data),
+        write_folder(out, force, excel, tables, {"scenario.toml": data.scenario.to_toml(), "run.json": run_record("pareto", data),
                                            "pareto.json": json.dumps(front.as_dict(), indent=2, default=str)}, with_report,
                csv_dialect=csv_dialect)
         if not as_json:

@@ -35,7 +35,7 @@ def run_options(fn):
     return fn
 
 
-def _write(out, force, excel, tables: dict, extra_files: dict | None = None, with_report: bool = False,
+def write_folder(out, force, excel, tables: dict, extra_files: dict | None = None, with_report: bool = False,
            subfolders: dict | None = None, csv_dialect: str = "plain") -> None:
     """Tables (CSV, optional Excel) and extra files into ``out`` atomically, ``subfolders`` ({name: tables})
     beside them; then the report if asked."""
@@ -85,7 +85,7 @@ def extra_budget(instance, scenario_file, epsilon, with_report, time_limit, out,
         files = {"scenario.toml": data.scenario.to_toml(), "run.json": record,
                  "summary.json": json.dumps(res.as_dict(), indent=2, default=float)}
         subfolders = {"redistribution": res.contrast.tables()} if res.contrast is not None else {}
-        _write(out, force, excel, tables, files, with_report, subfolders, csv_dialect)
+        write_folder(out, force, excel, tables, files, with_report, subfolders, csv_dialect)
     if res.extra_budget is None:
         sys.exit(EXIT_INFEASIBLE if res.status == Status.INFEASIBLE else EXIT_NO_SOLUTION)
 
@@ -163,7 +163,7 @@ def compare(instance, scenario_files, set_values, with_report, time_limit, out, 
         files = {"run.json": run_record("compare", datas[0], scenarios=[d.scenario.name for d in datas])}
         files.update({f"scenarios/{n:02d}_{re.sub(r'[^A-Za-z0-9_.-]', '_', d.scenario.name)}.toml": d.scenario.to_toml()
                       for n, d in enumerate(datas, start=1)})  # names are the user's words: never a path
-        _write(out, force, excel, {"comparison": res.table, "regions": res.regions}, files, with_report,
+        write_folder(out, force, excel, {"comparison": res.table, "regions": res.regions}, files, with_report,
                csv_dialect=csv_dialect)
         if not as_json:
             click.echo(f"tables written to {out}/")
@@ -203,6 +203,6 @@ def evaluate(instance, scenario_file, plan_dir, time_limit, out, force, excel, c
             click.echo(f"gap       W {_signed(d['welfare_gap'], 2)} M€-eq/yr to gain   Q {_signed(d['shortfall_gap'], 0)} "
                        "person-services above the optimum")
     if out and ev.region_table is not None:
-        _write(out, force, excel, {"regions": ev.region_table}, csv_dialect=csv_dialect)
+        write_folder(out, force, excel, {"regions": ev.region_table}, csv_dialect=csv_dialect)
     if ev.violations:
         sys.exit(EXIT_INFEASIBLE)

@@ -26,7 +26,6 @@ import numpy as np
 import pandas as pd
 
 from allocator.errors import InputError, InputIssue
-from allocator.instance import Instance, from_frames
 
 SIZES: dict[str, tuple[int, int]] = {"S": (40, 200), "M": (342, 1400), "L": (400, 2000), "XL": (1000, 10000)}
 DOMAINS = ["care", "education", "housing", "accessibility", "safety", "regional_economy"]
@@ -42,8 +41,8 @@ LAT0, LON0 = 52.2, 5.3
 KM_PER_DEG_LAT = 111.2
 
 
-def generate_from_name(name: str) -> Instance:
-    """Parse ``gen:SIZE:SEED`` (e.g. ``gen:L:0``) and generate that instance."""
+def generate_from_name(name: str) -> tuple[dict, dict[str, pd.DataFrame], str]:
+    """Parse ``gen:SIZE:SEED`` (e.g. ``gen:L:0``) and generate that instance's tables."""
     parts = name.split(":")
     if len(parts) != 3 or parts[1].upper() not in SIZES or not parts[2].isdigit():
         raise InputError(InputIssue(name, f"a generated instance is named gen:SIZE:SEED with SIZE in {list(SIZES)} "
@@ -51,8 +50,9 @@ def generate_from_name(name: str) -> Instance:
     return generate(parts[1].upper(), int(parts[2]))
 
 
-def generate(size: str, seed: int = 0) -> Instance:
-    """One synthetic instance of ``size`` (S, M, L, XL), deterministic for ``seed``."""
+def generate(size: str, seed: int = 0) -> tuple[dict, dict[str, pd.DataFrame], str]:
+    """One synthetic instance of ``size`` (S, M, L, XL), deterministic for ``seed``, as (manifest, tables,
+    source); :func:`allocator.instance.load_instance` validates it like any other (``gen:SIZE:SEED``)."""
     n_regions, n_points = SIZES[size]
     rng = np.random.default_rng([seed, n_points])
     km_per_deg_lon = KM_PER_DEG_LAT * np.cos(np.radians(LAT0))
@@ -149,4 +149,4 @@ def generate(size: str, seed: int = 0) -> Instance:
         "year": 2024, "units": {"money": "M€/yr", "population": "persons", "travel": "minutes or km"},
         "bounds": {"lat_min": 50.0, "lat_max": 54.5, "lon_min": 2.5, "lon_max": 8.1},
     }
-    return from_frames(manifest, frames, source=f"gen:{size}:{seed}")
+    return manifest, frames, f"gen:{size}:{seed}"

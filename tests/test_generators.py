@@ -7,7 +7,14 @@ import pytest
 
 from allocator.errors import InputError
 from allocator.instance import load_instance
-from instances.generators import SIZES, generate
+from allocator.instance import from_frames
+from instances.generators import SIZES
+from instances.generators import generate as generate_tables
+
+
+def generate(size, seed):
+    manifest, frames, source = generate_tables(size, seed)
+    return from_frames(manifest, frames, source=source)
 
 
 @pytest.mark.parametrize("size", ["S", "M", "L"])

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from allocator.check import CheckResult, Violation, _Checker, check_hold_harmless, check_policy_limits
+from allocator.check import CheckResult, Violation, Checker, check_hold_harmless, check_policy_limits
 from allocator.data import InstanceData
 from allocator.errors import InputError, InputIssue, IssueCollector
 from allocator.export import unquote_cells
@@ -145,7 +145,7 @@ def status_quo(data: InstanceData) -> Plan:
 
 def plan_violations(data: InstanceData, plan: Plan) -> list[Violation]:
     """Constraints the plan alone decides, recomputed directly (model.md 2, 3, 8)."""
-    c = _Checker(1e-6)
+    c = Checker(1e-6)
     sc, sites = data.scenario, data.sites
     y = plan.open.reindex(sites.index).to_numpy(float)
     site_cost = pd.Series(sites["unit_cost"].to_numpy() * y, index=sites.index)

@@ -72,7 +72,7 @@ def solve(run: Run, mode: str | None = None, run_check: bool = True, indicators:
     """Run ``mode`` (default: the scenario's) on the built model; extract, check, add indicators."""
     mode = mode or run.data.scenario.mode
     stages = weighted(run) if mode == "weighted" else lexicographic(run)
-    report = _combine(stages, run.build_seconds)
+    report = combine_stages(stages, run.build_seconds)
     run.report, run.solution, run.check = report, None, None
     if report.status.has_solution:
         run.solution = extract(run.model, run.highs, run.data, report,
@@ -211,7 +211,7 @@ def shortfall_slack(persons: float) -> float:
     return max(1e-4 * persons, 5.0)
 
 
-def _combine(stages: list[tuple[str, SolveReport]], build_seconds: float) -> SolveReport:
+def combine_stages(stages: list[tuple[str, SolveReport]], build_seconds: float) -> SolveReport:
     """One report for a run: the last stage's numbers, the worst stage's status, summed seconds."""
     last = stages[-1][1]
     worst = max((s.status for _, s in stages), key=SEVERITY.index)

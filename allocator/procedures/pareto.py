@@ -39,7 +39,7 @@ from allocator.data import InstanceData
 from allocator.procedures.executors import WORKER_CACHE, cached, executor
 from allocator.indicators import inequality
 from allocator.output import json_records
-from allocator.procedures.modes import Run, _combine, build, shortfall_first, welfare_first
+from allocator.procedures.modes import Run, combine_stages, build, shortfall_first, welfare_first
 from allocator.progress import Points
 from allocator.results import extract
 from allocator.status import SEVERITY, SolveReport, Status
@@ -80,7 +80,7 @@ def pareto_front(data: InstanceData, points: int = 7, workers: int = 1, schedule
     unit = measure_scale(data.scenario)
     payoff_rows, extremes = [], []
     for label, lexicographic in (("max welfare first", _welfare_first), ("min shortfall first", _shortfall_first)):
-        rep = _combine(lexicographic(run, payoff_rows), run.build_seconds)
+        rep = combine_stages(lexicographic(run, payoff_rows), run.build_seconds)
         row = {"payoff": label, "k": 0 if not payoff_rows else points - 1, **_describe(run, rep, None)}
         row["epsilon"] = row.get("measure")  # the grid's ends are the payoff points' own shortfalls
         payoff_rows.append(row)
