@@ -162,7 +162,24 @@ def check(data: InstanceData, sol, tol: float = 1e-6) -> CheckResult:
     Q = float(q.sum())
     c.leq("W recomputed equals reported W", "W", abs(W - sol.welfare), 1e-6 * max(1.0, abs(W)))
     c.leq("Q recomputed equals reported Q", "Q", abs(Q - sol.shortfall), 1e-6 * max(1.0, Q))
+    short = _people_short(data, sol.coverage)
+    if sol.people_short == sol.people_short:  # reported (not NaN)
+        c.leq("people short recomputed equals reported", "people_short", abs(short - sol.people_short),
+              1e-6 * max(1.0, short))
     return CheckResult(c.out, welfare=W, shortfall=Q)
+
+
+def _people_short(data: InstanceData, coverage: pd.DataFrame) -> float:
+    """Σ_i pop_i (1 − min over basic types of u_ik), a missing (point, type) pair counting as u = 0."""
+    ftypes = data.ftypes
+    basic = ftypes.index[ftypes["basic_package"]].tolist() or ftypes.index[ftypes["required_share"] > 0].tolist()
+    if not basic:
+        return 0.0
+    worst = pd.Series(1.0, index=data.points.index)
+    for k in basic:
+        u = coverage[coverage["ftype_id"] == k].groupby("point_id")["covered"].max()
+        worst = np.minimum(worst, u.reindex(worst.index, fill_value=0.0).clip(0.0, 1.0))
+    return float((data.points["population"] * (1.0 - worst)).sum())
 
 
 def check_hold_harmless(c: Checker, data: InstanceData, plan_r: pd.Series, spend: pd.Series,

@@ -4,7 +4,8 @@
     B_r = Σ_d b_rd + Σ_{j in r, e_j = 1} c_j                  (baseline)
 
 ``change_meur`` = T_r − B_r splits into ``programme_change_meur`` (Σ_d x_rd − b_rd) and
-``facilities_change_meur`` (the sites' part).  A region is *worse off* when T_r < B_r: the
+``facilities_change_meur`` (the sites' part); ``people_short`` counts the region's persons short of at
+least one basic-package service.  A region is *worse off* when T_r < B_r: the
 hold-harmless rules ``region`` and ``region-domain`` forbid exactly that.  Money in M€/yr,
 per inhabitant in €/yr.
 """
@@ -21,11 +22,13 @@ WORSE_OFF_TOL = 1e-6  # M€: a region is worse off when its total falls more th
 
 COLUMNS = ["region_id", "name", "province", "population", "baseline_total_meur", "plan_total_meur", "change_meur",
            "change_per_inhabitant_eur", "programme_change_meur", "facilities_change_meur", "sites_opened",
-           "sites_closed"]
+           "sites_closed", "people_short"]
 
 
-def region_totals(data: InstanceData, allocation: pd.DataFrame, facilities: pd.DataFrame) -> pd.DataFrame:
-    """One row per region (columns :data:`COLUMNS`) from a plan's ``allocation`` and ``facilities`` tables."""
+def region_totals(data: InstanceData, allocation: pd.DataFrame, facilities: pd.DataFrame,
+                  people_short: pd.Series | None = None) -> pd.DataFrame:
+    """One row per region (columns :data:`COLUMNS`) from a plan's ``allocation`` and ``facilities`` tables and
+    the persons short of a basic-package service per region (``people_short``, by region_id)."""
     regions, sites = data.regions, data.sites
     y = facilities.set_index("site_id")["open"].reindex(sites.index).fillna(0).to_numpy(float)
     existing = sites["existing"].to_numpy(bool)
@@ -54,6 +57,7 @@ def region_totals(data: InstanceData, allocation: pd.DataFrame, facilities: pd.D
     out["change_per_inhabitant_eur"] = out["change_per_inhabitant_eur"].round(2) + 0.0
     out["sites_opened"] = per_region(opened).astype(int)
     out["sites_closed"] = per_region(closed).astype(int)
+    out["people_short"] = per_region(people_short).round(1) if people_short is not None else np.nan
     return out[COLUMNS]
 
 

@@ -87,12 +87,14 @@ def build_report(folder: str | Path, instance: str | None = None) -> Report:
     if kind in ("solve", "extra-budget"):
         tables = {n: _read_csv(folder / f"{n}.csv") for n in ("allocation", "region_coverage", "shortfall_table",
                                                                       "facilities", "flows", "extra")}
+        if (folder / "region_totals.csv").exists():
+            tables["region_totals"] = _read_csv(folder / "region_totals.csv")
         summary = _read_json(folder / "summary.json")
         headline = _headline(summary) if kind == "solve" else _extra_headline(summary)
         sections = _maps(inst, data, tables, key) + [_facilities(inst, tables["facilities"], key),
                                                      _flows(inst, tables["flows"], tables["extra"])]
-        if (folder / "region_totals.csv").exists():
-            sections.insert(1, _gainers_losers(_read_csv(folder / "region_totals.csv")))
+        if "region_totals" in tables:
+            sections.insert(1, _gainers_losers(tables["region_totals"]))
         if kind == "extra-budget" and (folder / "region_effects.csv").exists():
             sections.insert(0, _redistribution(inst, _read_csv(folder / "region_effects.csv"), key,
                                                summary.get("redistribution", {})))
@@ -101,10 +103,16 @@ def build_report(folder: str | Path, instance: str | None = None) -> Report:
         columns = [c for c in ("k", "welfare", "shortfall", "people_short", "price_of_fairness", "gini_welfare",
                                "sites_opened", "sites_closed", "status", "mip_gap", "solve_seconds", "check")
                    if c in points]
-        sections = [_front(points, data),
+        chosen = _chosen_point(points, data)
+        sections = [_front(points, data, chosen),
                     Section("points", "The points of the front", None,
                             "Shortfall in person-services; people short of a basic-package service in persons. A point "
                             "whose status is not optimal is not proven Pareto optimal.", points[columns])]
+        if chosen is not None and (folder / "point_sites.csv").exists():
+            changes = _read_csv(folder / "point_sites.csv")
+            section = _facilities(inst, _point_decisions(inst, changes[changes["k"] == chosen]), key)
+            section.heading = f"Sites the chosen point (k = {chosen}) opens and closes"
+            sections.append(section)
         headline = _front_headline(folder, points)
     else:
         table = _read_csv(folder / "comparison.csv")
@@ -204,9 +212,16 @@ def _maps(inst: Instance, data: InstanceData | None, t: dict, key: str | None) -
                            "Share of each region's people within the norm of the facility type."))
     short = t["shortfall_table"].groupby("region_id")["shortfall"].sum()
     out.append(Section("map-shortfall", "Shortfall below the minimum service level",
-                       rc.region_map(_regions_frame(inst, short), "Shortfall", "persons below the minimum", key,
-                                     scheme="orangered", fmt=",.0f").to_dict(),
-                       "People in the region below the rechtvaardigheidsminimum, summed over facility types."))
+                       rc.region_map(_regions_frame(inst, short), "Shortfall Q", "person-services below the minimum",
+                                     key, scheme="orangered", fmt=",.0f").to_dict(),
+                       "Person-services below the rechtvaardigheidsminimum, summed over facility types: a person "
+                       "short of two types counts twice."))
+    if "region_totals" in t and "people_short" in t["region_totals"]:
+        people = t["region_totals"].set_index("region_id")["people_short"]
+        out.append(Section("map-people-short", "People short of a basic service",
+                           rc.region_map(_regions_frame(inst, people), "People short", "persons", key,
+                                         scheme="orangered", fmt=",.0f").to_dict(),
+                           "Distinct persons short of at least one basic-package service (each person counted once)."))
     if data is not None:
         out.append(Section("map-weight", "Broad-welfare weight ω",
                            rc.region_map(_regions_frame(inst, data.regions["omega"]), "Broad-welfare weight ω",
@@ -249,8 +264,8 @@ def _gainers_losers(totals: pd.DataFrame, n: int = 10) -> Section:
     """The regions whose total (programme + facilities) or facility money changes most."""
     moved = totals["change_meur"].abs() + totals["facilities_change_meur"].abs()
     top = totals.assign(moved=moved).sort_values("moved", ascending=False).head(n)
-    columns = ["name", "province", "change_per_inhabitant_eur", "change_meur", "programme_change_meur",
-               "facilities_change_meur", "sites_opened", "sites_closed"]
+    columns = [c for c in ("name", "province", "change_per_inhabitant_eur", "change_meur", "programme_change_meur",
+                           "facilities_change_meur", "sites_opened", "sites_closed", "people_short") if c in totals]
     return Section("gainers-losers", "Gainers and losers", None,
                    "Per municipality, total spending incl. facilities against its baseline; programme and facility "
                    f"money apart. The {n} largest changes; region_totals.csv has every municipality.", top[columns])
@@ -296,11 +311,23 @@ def _pct(value) -> str:
     return "unknown" if value is None else f"{value:.2%}"
 
 
-def _front(points: pd.DataFrame, data: InstanceData | None) -> Section:
-    chosen = None
-    if data is not None and len(points):
-        lam = data.scenario.shortfall_price * 1e-6
-        chosen = int(points.loc[(points["welfare"] - lam * points["shortfall"]).idxmax(), "k"])
+def _chosen_point(points: pd.DataFrame, data: InstanceData | None) -> int | None:
+    """The point the scenario's shortfall price λ would choose: max W − λ·Q over the front."""
+    if data is None or not len(points):
+        return None
+    lam = data.scenario.shortfall_price * 1e-6
+    return int(points.loc[(points["welfare"] - lam * points["shortfall"]).idxmax(), "k"])
+
+
+def _point_decisions(inst: Instance, changes: pd.DataFrame) -> pd.DataFrame:
+    """Every site's decision at one point: the changes listed, otherwise keep (existing) or not opened."""
+    sites = inst.sites
+    decision = pd.Series(np.where(sites["existing"], "keep", "not opened"), index=sites.index)
+    decision.update(changes.set_index("site_id")["decision"].astype(str))
+    return pd.DataFrame({"site_id": sites.index, "decision": decision.to_numpy()})
+
+
+def _front(points: pd.DataFrame, data: InstanceData | None, chosen: int | None) -> Section:
     pof = points["price_of_fairness"].max() if "price_of_fairness" in points and points["price_of_fairness"].notna().any() else None
     statuses = ", ".join(f"{n} {s}" for s, n in points["status"].value_counts().items())
     return Section("front", "Pareto front", rc.front_chart(points, chosen, pof).to_dict(),

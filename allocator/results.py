@@ -176,20 +176,23 @@ def extract(m, hm: HighsModel, data: InstanceData, report: SolveReport, stages: 
     W, Q = hm.value(m.welfare.W), hm.value(ms.Q) * PERSONS_PER_UNIT
     worst = float((sf["shortfall"] / sf["population"]).max()) if len(sf) else 0.0
     unreachable = float(unservable(data)["missing"].clip(lower=0.0).sum())
+    short = people_short(data, cov)
     return Solution(
         report=report, scenario=data.scenario, welfare=W, shortfall=Q, shortfall_worst=worst,
         objective=report.objective if report.objective is not None else float("nan"),
         allocation=alloc, flows=flows, extra=extra, facilities=fac, coverage=cov.drop(columns=["region_id", "population"]),
         shortfall_table=sf.assign(name=sf["region_id"].map(data.regions["name"]))[
             ["region_id", "name", "ftype_id", "population", "required", "covered_persons", "shortfall"]],
-        liveability=lv, region_coverage=regcov, assignment=assignment, region_totals=region_totals(data, alloc, fac),
-        people_short=people_short(data, cov), shortfall_unreachable=unreachable,
+        liveability=lv, region_coverage=regcov, assignment=assignment,
+        region_totals=region_totals(data, alloc, fac, short.groupby(data.points["region_id"]).sum()),
+        people_short=float(short.sum()), shortfall_unreachable=unreachable,
         extract_seconds=time.perf_counter() - t0, stages=stages,
     )
 
 
-def people_short(data: InstanceData, coverage: pd.DataFrame) -> float:
-    """Σ_i pop_i (1 − min_{k basic} u_ik): distinct persons short of at least one basic-package service.
+def people_short(data: InstanceData, coverage: pd.DataFrame) -> pd.Series:
+    """pop_i (1 − min_{k basic} u_ik) per demand point: persons short of at least one basic-package service
+    (summed, the distinct people short; by region, each region's).
 
     ``coverage`` has (point_id, ftype_id, covered) for the pairs with a site in reach; a missing pair is
     u = 0.  Basic types are the instance's basic package, or every type with a required share if none.
@@ -197,11 +200,11 @@ def people_short(data: InstanceData, coverage: pd.DataFrame) -> float:
     basic = list(data.basic_types) or data.ftypes.index[data.ftypes["required_share"] > 0].tolist()
     points = data.points
     if not basic or points.empty:
-        return 0.0
+        return pd.Series(0.0, index=points.index)
     u = coverage[coverage["ftype_id"].isin(basic)].pivot_table(index="point_id", columns="ftype_id", values="covered",
                                                                  aggfunc="max")
     u = u.reindex(index=points.index, columns=basic).fillna(0.0).clip(0.0, 1.0)
-    return float((points["population"].to_numpy(float) * (1.0 - u.min(axis=1).to_numpy())).sum())
+    return pd.Series(points["population"].to_numpy(float) * (1.0 - u.min(axis=1).to_numpy()), index=points.index)
 
 
 def expand_groups(frame: pd.DataFrame, data: InstanceData) -> pd.DataFrame:

@@ -49,7 +49,8 @@ def pareto(instance, scenario_file, points, workers, scheduler, mip_gap, with_re
     else:
         _print_front(data, front)
     if out:
-        tables = {"points": front.points, "payoff_table": front.payoff, "grid": front.grid}
+        tables = {"points": front.table(), "point_sites": front.point_sites(),
+                  "payoff_table": front.payoff.drop(columns=["site_changes"], errors="ignore"), "grid": front.grid}
         write_folder(out, force, excel, tables, {"scenario.toml": data.scenario.to_toml(), "run.json": run_record("pareto", data),
                                            "pareto.json": json.dumps(front.as_dict(), indent=2, default=str)}, with_report,
                csv_dialect=csv_dialect)

@@ -65,10 +65,20 @@ class Front:
         statuses = [Status(s) for s in self.points["status"]] + [Status(s) for s in self.payoff["status"]]
         return max(statuses, key=SEVERITY.index) if statuses else Status.ERROR
 
+    def table(self) -> pd.DataFrame:
+        """The points without their site decisions (those are :meth:`point_sites`)."""
+        return self.points.drop(columns=[SITE_CHANGES], errors="ignore")
+
+    def point_sites(self) -> pd.DataFrame:
+        """(k, site_id, decision) for every site a point opens or closes."""
+        rows = [(p.k, site, d) for p in self.points.itertuples() for site, d in (getattr(p, SITE_CHANGES, None) or {}).items()]
+        return pd.DataFrame(rows, columns=["k", "site_id", "decision"])
+
     def as_dict(self) -> dict:
         return {"status": self.status.value, "seconds": self.seconds, "build_seconds": self.build_seconds,
-                "workers": self.workers, "points": json_records(self.points),
-                "payoff_table": json_records(self.payoff), "grid": json_records(self.grid)}
+                "workers": self.workers, "points": json_records(self.table()),
+                "payoff_table": json_records(self.payoff.drop(columns=[SITE_CHANGES], errors="ignore")),
+                "grid": json_records(self.grid)}
 
 
 def pareto_front(data: InstanceData, points: int = 7, workers: int = 1, scheduler: str | None = None,
@@ -123,6 +133,7 @@ def pareto_front(data: InstanceData, points: int = 7, workers: int = 1, schedule
 
 
 _HAS_SOLUTION = {s.value for s in Status if s.has_solution}
+SITE_CHANGES = "site_changes"  # per point {site_id: "open" | "close"}; kept out of the points table
 
 
 def _welfare_first(run: Run, _payoff: list) -> list[tuple[str, SolveReport]]:
@@ -225,7 +236,8 @@ def _describe(run: Run, rep: SolveReport, epsilon: float | None) -> dict:
             "shortfall_worst": sol.shortfall_worst, "gini_welfare": ineq.get("gini_welfare"),
             "extra_money": head["extra_money"], "sites_opened": head["sites_opened"],
             "sites_closed": head["sites_closed"], "regions_below_minimum": head["regions_below_minimum"],
-            "check": "passed" if verdict.passed else "FAILED: " + "; ".join(map(str, verdict.violations[:3]))}
+            "check": "passed" if verdict.passed else "FAILED: " + "; ".join(map(str, verdict.violations[:3])),
+            SITE_CHANGES: {r.site_id: r.decision for r in sol.facilities.itertuples() if r.decision in ("open", "close")}}
 
 
 def _nondominated(points: pd.DataFrame) -> tuple[pd.DataFrame, dict[int, str]]:
