@@ -15,7 +15,7 @@ def invoke(*args):
 
 
 def test_default_instance_solves_and_checks(tmp_path):
-    """Issue 3: optimal, or a proven gap ≤ 0.5 % within 60 s; the checker passes."""
+    """Optimal, or a proven gap ≤ 0.5 % within 60 s; the checker passes."""
     out = tmp_path / "nl"
     res = invoke("solve", "--json", "--time-limit", "60", "--out", str(out))
     j = json.loads(res.output)

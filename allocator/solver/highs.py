@@ -3,7 +3,7 @@
 Why not Pyomo's own solver interfaces: the model is compiled once with Pyomo's
 ``LinearStandardFormCompiler`` (sparse CSC matrix, row and column maps) and
 passed to ``highspy.Highs`` in a single ``passModel`` call, which is the fastest
-Pyomo route to HiGHS we measured (see issue notes).  The HiGHS model is then
+Pyomo route to HiGHS we measured (docs/performance.md).  The HiGHS model is then
 kept: every mode re-solves it by changing column costs and bounds or row
 bounds (λ, ε, Q* + tolerance, E_max, θ, fixings), never by rebuilding.  Before a
 re-solve the model, as changed, moves to a fresh ``Highs`` object (0.01 s at XL),
@@ -45,12 +45,12 @@ INF = highspy.kHighsInf
 # HiGHS presolve rule 12, the aggregator: it substitutes each region's spending out of the welfare-curve
 # rows into its domain's budget row, leaving rows of thousands of singleton columns whose "column
 # stuffing" is quadratic and ignores the time limit (gen:XL:0, HiGHS 1.15.1: presolve 150-230 s; without
-# the aggregator 7 s).  Measured on every instance size before it was made the default (issue 6 notes).
+# the aggregator 7 s).  Measured on every instance size before it was made the default (docs/performance.md).
 PRESOLVE_RULES_OFF = 1 << 12
 # HiGHS's root reduced-cost heuristic: with a good start (the greedy's is within 0.1 % on nl) HiGHS fixes
 # columns by reduced cost, restarts, and then spends 10-15 s in this sub-MIP on the nl instance in half
 # of the random seeds (nl solve 17-23 s against 6 s).  Off: nl 5.8-6.9 s over seeds 0-7; gen:M/L/XL:0
-# unchanged within noise (issue 6 notes).
+# unchanged within noise (docs/performance.md).
 HIGHS_OPTIONS = {"presolve_rule_off": PRESOLVE_RULES_OFF, "mip_heuristic_run_root_reduced_cost": False}
 
 
