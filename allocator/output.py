@@ -18,8 +18,10 @@ from allocator.errors import InputError, InputIssue
 
 
 def check_target(folder: Path, force: bool) -> None:
-    """Refuse, before any solve, an output folder that cannot be written or would overwrite without --force."""
+    """Refuse, before any solve, an output folder that cannot be written or would overwrite without --force
+    (after giving back the results of an interrupted replacement, :func:`restore_interrupted`)."""
     folder = Path(folder)
+    restore_interrupted(folder)
     if folder.is_symlink():
         raise InputError(InputIssue(str(folder), "output folder is a symbolic link; give the folder itself"))
     if folder.exists() and not folder.is_dir():
@@ -53,6 +55,25 @@ def write_atomically(folder: Path, force: bool, write: Callable[[Path], None]) -
             tmp.rename(folder)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def restore_interrupted(folder: Path) -> None:
+    """Undo a replacement interrupted between its two renames: the old results, moved aside to ``.NAME.old``,
+    go back to ``NAME`` when ``NAME`` is missing; hidden temporary siblings of a killed run are removed."""
+    folder = Path(folder)
+    old = folder.with_name(f".{folder.name}.old")
+    if old.is_dir() and not old.is_symlink() and not folder.exists():
+        old.rename(folder)
+    for stale in folder.parent.glob(f".{folder.name}.*") if folder.parent.is_dir() else ():
+        if stale.is_dir() and not stale.is_symlink() and stale != old and _older_than(stale, 24 * 3600):
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def _older_than(path: Path, seconds: float) -> bool:
+    """A temporary folder untouched for a day belongs to no run that is still going."""
+    import time
+
+    return time.time() - path.stat().st_mtime > seconds
 
 
 def _umask() -> int:

@@ -95,8 +95,15 @@ def read_pmedian(path: str | Path) -> LocationProblem:
     if len(edges) != 3 * m:
         raise InputError(InputIssue(str(path), f"expected {m} edges (3 numbers each) after the header, found {len(edges) / 3:g}"))
     i, j, c = edges[0::3].astype(int) - 1, edges[1::3].astype(int) - 1, edges[2::3]
-    if i.min() < 0 or j.min() < 0 or max(i.max(), j.max()) >= n:
+    if n < 1 or not 1 <= p <= n:
+        raise InputError(InputIssue(str(path), f"expected n >= 1 vertices and 1 <= p <= n medians, found n = {n}, p = {p}"))
+    if m and (i.min() < 0 or j.min() < 0 or max(i.max(), j.max()) >= n):
         raise InputError(InputIssue(str(path), f"an edge names a vertex outside 1..{n}"))
+    bad = np.flatnonzero(~np.isfinite(c) | (c < 0))
+    if len(bad):  # a negative edge makes shortest paths undefined (Dijkstra would loop or mislead)
+        e = int(bad[0])
+        raise InputError(InputIssue(str(path), f"edge {e + 1} ({i[e] + 1}–{j[e] + 1}) has cost {c[e]:g}; edge costs must "
+                                    f"be finite and >= 0 ({len(bad)} such edge(s))"))
     # last occurrence wins: keep, for each unordered pair, the last line's cost
     lo, hi = np.minimum(i, j), np.maximum(i, j)
     key = lo * n + hi

@@ -180,3 +180,15 @@ def test_a_result_folder_is_readable_by_others_under_umask_022(case):
     finally:
         os.umask(old)
     assert (tmp / "res").stat().st_mode & 0o777 == 0o755
+
+
+def test_an_interrupted_replacement_gives_the_old_results_back(case):
+    tmp, inst, scen = case
+    out = tmp / "res"
+    assert run("solve", inst, "--out", out).exit_code == 0
+    out.rename(tmp / ".res.old")  # killed between moving the old folder aside and moving the new one in
+    stale = tmp / ".res.abc123"
+    stale.mkdir()
+    os.utime(stale, (0, 0))  # a killed run's temporary folder, untouched for a long time
+    assert run("solve", inst, "--out", out, "--force").exit_code == 0
+    assert (out / "summary.json").exists() and not (tmp / ".res.old").exists() and not stale.exists()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 
@@ -159,3 +161,26 @@ def test_excel_error_names_sheet_row_column(tmp_path, tiny_dir):
         load_instance(book)
     issue = only(err.value)
     assert issue.file.endswith("plan.xlsx [sheet sites]") and (issue.row, issue.column) == (3, "region_id")
+
+
+def test_an_excel_instance_makes_a_report_with_its_map_beside_the_workbook(tmp_path):
+    from click.testing import CliRunner
+
+    from cli.main import cli
+    from tests.conftest import TINY_MANIFEST
+
+    import tomli_w
+
+    book = tmp_path / "plan.xlsx"
+    with pd.ExcelWriter(book) as xl:
+        for name, frame in tiny_tables().items():
+            frame.to_excel(xl, sheet_name=name, index=False)
+    features = [{"type": "Feature", "properties": {"code": r, "name": r}, "geometry": {"type": "Polygon", "coordinates": [
+        [[lon - 0.1, lat - 0.1], [lon + 0.1, lat - 0.1], [lon + 0.1, lat + 0.1], [lon - 0.1, lat + 0.1], [lon - 0.1, lat - 0.1]]]}}
+        for r, lat, lon in (("A", 52.0, 5.0), ("B", 52.1, 5.2))]
+    (tmp_path / "map.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    (tmp_path / "plan.toml").write_text(tomli_w.dumps({**TINY_MANIFEST, "boundaries": "map.geojson",
+                                                      "boundaries_key": "code"}))
+    res = CliRunner().invoke(cli, ["solve", str(book), "--out", str(tmp_path / "res"), "--report"])
+    assert res.exit_code == 0, res.output
+    assert "map-change" in (tmp_path / "res" / "report.html").read_text()

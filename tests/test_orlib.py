@@ -130,6 +130,17 @@ def test_bad_files_are_input_errors(tmp_path):
         read_cap(DATA / "cap" / "capa.txt")
 
 
+@pytest.mark.parametrize("text, words", [
+    (" 3 2 1 \n 1 2 -4 \n 2 3 1 \n", "cost -4"), (" 3 2 1 \n 1 2 inf \n 2 3 1 \n", "finite"),
+    (" 3 2 5 \n 1 2 4 \n 2 3 1 \n", "1 <= p <= n"), (" 0 0 1 \n", "n >= 1"),
+])
+def test_edge_costs_and_sizes_that_would_hang_or_mislead_are_input_errors(tmp_path, text, words):
+    f = tmp_path / "bad.txt"
+    f.write_text(text)
+    with pytest.raises(InputError, match=words):
+        read_pmedian(f)
+
+
 def test_location_checker_fails_on_broken_solutions():
     problem = read_cap(DATA / "cap" / "cap41.txt")
     y = np.zeros(problem.n_sites)
