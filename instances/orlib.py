@@ -62,6 +62,8 @@ class LocationProblem:
 def _tokens(path: Path, replace: dict[str, str] | None = None) -> list[str]:
     if not path.exists():
         raise InputError(InputIssue(str(path), "missing file"))
+    if not path.is_file():
+        raise InputError(InputIssue(str(path), "not a regular file"))
     words = path.read_bytes().decode("latin-1").split()
     if replace:
         words = [replace.get(w, w) for w in words]
@@ -69,11 +71,22 @@ def _tokens(path: Path, replace: dict[str, str] | None = None) -> list[str]:
 
 
 def _numbers(path: Path, words: list[str], what: str) -> np.ndarray:
-    try:
-        return np.array([float(w) for w in words])
-    except ValueError:
-        bad = next(n for n, w in enumerate(words) if not _is_number(w))
-        raise InputError(InputIssue(str(path), f"token {bad + 1} ('{words[bad]}') is not a number; expected {what}")) from None
+    """Every token as a finite number; an input error names the first that is not."""
+    bad = next((n for n, w in enumerate(words) if not _is_number(w) or not np.isfinite(float(w))), None)
+    if bad is not None:
+        raise InputError(InputIssue(str(path), f"token {bad + 1} ('{words[bad]}') is not a finite number; expected {what}"))
+    return np.array([float(w) for w in words], dtype=float)
+
+
+def _counts(path: Path, x: np.ndarray, names: tuple[str, ...]) -> list[int]:
+    """The header's counts (whole numbers >= 0, at most 10⁵), or an input error naming the file."""
+    if len(x) < len(names):
+        raise InputError(InputIssue(str(path), f"too short: expected {' '.join(names)} first"))
+    head = x[:len(names)]
+    if (head < 0).any() or (head != np.round(head)).any() or (head > 1e5).any():
+        raise InputError(InputIssue(str(path), f"the header {' '.join(names)} must be whole numbers from 0 to 100,000, "
+                                    f"found {' '.join(f'{v:g}' for v in head)}"))
+    return [int(v) for v in head]
 
 
 def _is_number(w: str) -> bool:
@@ -88,12 +101,12 @@ def read_pmedian(path: str | Path) -> LocationProblem:
     """A p-median instance with shortest-path distances (last cost of a repeated edge wins)."""
     path = Path(path)
     x = _numbers(path, _tokens(path), "numbers (n m p, then i j cost per edge)")
-    if len(x) < 3:
-        raise InputError(InputIssue(str(path), "too short: expected 'n m p' on the first line"))
-    n, m, p = int(x[0]), int(x[1]), int(x[2])
+    n, m, p = _counts(path, x, ("n", "m", "p"))
     edges = x[3:]
     if len(edges) != 3 * m:
         raise InputError(InputIssue(str(path), f"expected {m} edges (3 numbers each) after the header, found {len(edges) / 3:g}"))
+    if (edges[0::3] != np.round(edges[0::3])).any() or (edges[1::3] != np.round(edges[1::3])).any():
+        raise InputError(InputIssue(str(path), "an edge's vertices must be whole numbers"))
     i, j, c = edges[0::3].astype(int) - 1, edges[1::3].astype(int) - 1, edges[2::3]
     if n < 1 or not 1 <= p <= n:
         raise InputError(InputIssue(str(path), f"expected n >= 1 vertices and 1 <= p <= n medians, found n = {n}, p = {p}"))
@@ -126,7 +139,9 @@ def read_cap(path: str | Path, capacity: float | None = None, uncapacitated: boo
                                                    "(capa: 8000-14000, capb: 5000-8000, capc: 5000-7250) or --uncapacitated"))
         words = [str(capacity if capacity is not None else 0) if w == "capacity" else w for w in words]
     x = _numbers(path, words, "numbers")
-    m, n = int(x[0]), int(x[1])
+    m, n = _counts(path, x, ("m", "n"))
+    if m < 1 or n < 1:
+        raise InputError(InputIssue(str(path), f"expected at least one warehouse and one customer, found m = {m}, n = {n}"))
     need = 2 + 2 * m + n * (1 + m)
     if len(x) != need:
         raise InputError(InputIssue(str(path), f"expected {need} numbers for {m} warehouses and {n} customers, found {len(x)}"))
