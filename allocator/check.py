@@ -21,8 +21,8 @@ import pandas as pd
 
 from allocator.data import InstanceData
 from allocator.travel import great_circle_km
+from allocator.units import EUR_TO_MEUR
 
-EUR_TO_MEUR = 1e-6
 
 
 @dataclass(frozen=True)
@@ -201,7 +201,7 @@ def check_hold_harmless(c: Checker, data: InstanceData, plan_r: pd.Series, spend
         c.leq("3 corridor floor (1 − δ)·baseline", regions, (1 - sc.corridor_down) * base_r, plan_r)
         c.leq("3 corridor ceiling (1 + γ)·baseline", regions, plan_r, (1 + sc.corridor_up) * base_r)
     elif sc.hold_harmless == "per-capita-cap":
-        cap = sc.per_capita_cap * 1e-6 * data.regions["population"]
+        cap = sc.per_capita_cap * EUR_TO_MEUR * data.regions["population"]
         c.leq("3 per-capita cap on losses", regions, base_r - cap, plan_r)
         c.leq("3 per-capita cap on gains", regions, plan_r, base_r + cap)
     elif sc.hold_harmless == "region-domain":

@@ -15,20 +15,14 @@ as others are taken).  Where the money comes from and goes to depends on the hol
   that region's own curve, ω_r p_rd mw_d (f_rd(b + Δ_rd ± amount) − f_rd(b + Δ_rd)), where Δ_rd is what
   the greedy has moved so far; the region is cut at most to Δ_rd ≥ −b_rd (every rule counts the site's
   cost in its region and domain, so paying it from (r, d)'s own programme money moves no total) and the
-  rest comes from unspent money at the pooled price.  The earlier greedy
-  closed nothing under hold-harmless and opened only from unspent money: gen:XL:0 started at 11,893
-  against HiGHS's root bound of 21,674 and ended at a 26 % gap.
+  rest comes from unspent money at the pooled price.
 
 Closures respect the last-site rule and the cap on closures; with capacity on, capacitated sites do not
 close (the loss counted here ignores capacity: their people might find the other sites full).  Only
 site decisions are proposed; HiGHS completes the rest (spending, coverage, shortfall) with an LP over
 the other columns, and ignores the proposal if no completion is feasible.
 
-Measured (weighted objective of HiGHS's completion / optimum): no rule — gen:S:0 −3,057.0 / −3,055.0
-(status quo −3,774.7), gen:M:0 −6,185.8 / −6,164.8, gen:L:0 −5,801.0 / −5,783.3, gen:XL:0 22,914 /
-23,118 (status quo 11,898); hold-harmless by region with the last-site rule — gen:S:0 −3,088.6 /
-−3,088.1, gen:M:0 −6,543.5 / −6,344.2, gen:L:0 −6,047.9 / −6,020.4, gen:XL:0 21,463 / bound 21,660
-(earlier greedy 11,893); the nl default (hold-harmless, capacity) 10,486.1 / 10,495.7 (earlier 10,117.5).
+The starts' quality on every instance size is in docs/performance.md.
 """
 
 from __future__ import annotations
@@ -40,7 +34,7 @@ import pandas as pd
 
 from allocator.data import InstanceData
 from formulations.sparse import groups
-from formulations.welfare import EUR_TO_MEUR
+from allocator.units import EUR_TO_MEUR
 
 
 def greedy_sites(data: InstanceData) -> pd.Series:

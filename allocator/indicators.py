@@ -27,6 +27,7 @@ import pandas as pd
 
 from allocator.check import curve_value
 from allocator.data import InstanceData
+from allocator.units import EUR_PER_MEUR
 
 
 def gini(values, weights=None) -> float:
@@ -74,7 +75,7 @@ def region_welfare_per_capita(data: InstanceData, sol) -> pd.Series:
     b = a["baseline"].to_numpy(float)
     f = curve_value(data.scenario.welfare, b, a["plan"].to_numpy(float))
     f *= a["domain_id"].map(data.domains["marginal_welfare"]).to_numpy()
-    money = pd.Series(b + f, index=a.index).groupby(a["region_id"]).sum() * 1e6
+    money = pd.Series(b + f, index=a.index).groupby(a["region_id"]).sum() * EUR_PER_MEUR
     cov = sol.coverage.merge(data.points[["region_id", "population"]], left_on="point_id", right_index=True)
     value = (cov["covered"] * cov["population"] * cov["ftype_id"].map(data.ftypes["welfare_value"])).groupby(cov["region_id"]).sum()
     total = money.add(value, fill_value=0.0)

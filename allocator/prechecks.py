@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from allocator.data import InstanceData
+from allocator.units import EUR_TO_MEUR
 
 
 def unservable(data: InstanceData) -> pd.DataFrame:
@@ -39,7 +40,7 @@ def unfundable_floors(data: InstanceData) -> list[str]:
     base = data.baseline.groupby(level="domain_id").sum()
     if sc.hold_harmless == "per-capita-cap":
         need_total = float(base.sum() + existing_kept["operating_cost"].sum()
-                           - sc.per_capita_cap * 1e-6 * data.regions["population"].sum())
+                           - sc.per_capita_cap * EUR_TO_MEUR * data.regions["population"].sum())
     else:
         need_total = float(floor_share * (base.sum() + existing_kept["operating_cost"].sum()))
     need_total += float((forced_new["operating_cost"] + forced_new["opening_cost"]).sum())

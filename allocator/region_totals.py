@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from allocator.data import InstanceData
+from allocator.units import EUR_PER_MEUR
 
-MEUR_TO_EUR = 1e6
 WORSE_OFF_TOL = 1e-6  # M€: a region is worse off when its total falls more than €1 below baseline
 
 COLUMNS = ["region_id", "name", "province", "population", "baseline_total_meur", "plan_total_meur", "change_meur",
@@ -49,7 +49,7 @@ def region_totals(data: InstanceData, allocation: pd.DataFrame, facilities: pd.D
     out["baseline_total_meur"] = per_region(prog_base) + per_region(fac_base)
     out["plan_total_meur"] = per_region(prog_plan) + per_region(fac_plan)
     out["change_meur"] = out["plan_total_meur"] - out["baseline_total_meur"]
-    out["change_per_inhabitant_eur"] = out["change_meur"] * MEUR_TO_EUR / out["population"].where(out["population"] > 0)
+    out["change_per_inhabitant_eur"] = out["change_meur"] * EUR_PER_MEUR / out["population"].where(out["population"] > 0)
     out["programme_change_meur"] = per_region(prog_plan) - per_region(prog_base)
     out["facilities_change_meur"] = per_region(fac_plan) - per_region(fac_base)
     money = ["baseline_total_meur", "plan_total_meur", "change_meur", "programme_change_meur", "facilities_change_meur"]

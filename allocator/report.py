@@ -33,6 +33,7 @@ from allocator.export import fixed_point, plain
 from allocator.files import read_text
 from allocator.instance import Instance, load_instance
 from allocator.scenario import Scenario
+from allocator.units import EUR_PER_MEUR, EUR_TO_MEUR
 
 KINDS = {"extra-budget": "region_effects.csv", "pareto": "points.csv", "compare": "comparison.csv",
          "solve": "summary.json"}  # in this order: an extra-budget folder has a summary.json too
@@ -196,7 +197,7 @@ def _regions_frame(inst: Instance, values: pd.Series) -> pd.DataFrame:
 
 def _maps(inst: Instance, data: InstanceData | None, t: dict, key: str | None) -> list[Section]:
     pop = inst.regions["population"].astype(float)
-    change = t["allocation"].groupby("region_id")["change"].sum() * 1e6 / pop
+    change = t["allocation"].groupby("region_id")["change"].sum() * EUR_PER_MEUR / pop
     out = [Section("map-change", "Change in programme spending per inhabitant",
                    rc.region_map(_regions_frame(inst, change), "Change in spending", "€ per inhabitant per year", key,
                                  diverging=True, fmt=",.0f").to_dict(),
@@ -315,7 +316,7 @@ def _chosen_point(points: pd.DataFrame, data: InstanceData | None) -> int | None
     """The point the scenario's shortfall price λ would choose: max W − λ·Q over the front."""
     if data is None or not len(points):
         return None
-    lam = data.scenario.shortfall_price * 1e-6
+    lam = data.scenario.shortfall_price * EUR_TO_MEUR
     return int(points.loc[(points["welfare"] - lam * points["shortfall"]).idxmax(), "k"])
 
 

@@ -44,6 +44,7 @@ from allocator.scenario import Scenario
 from allocator.solver.highs import HighsModel
 from formulations.min_service import PERSONS_PER_UNIT
 from allocator.status import SolveReport
+from allocator.units import EUR_PER_MEUR
 
 
 @dataclass(frozen=True)
@@ -128,8 +129,8 @@ def extract(m, hm: HighsModel, data: InstanceData, report: SolveReport, stages: 
     alloc["plan"] = plan
     alloc["change"] = alloc["plan"] - alloc["baseline"]
     pop = alloc["region_id"].map(data.regions["population"]).to_numpy(float)
-    alloc["plan_per_capita_eur"] = alloc["plan"] * 1e6 / pop
-    alloc["change_per_capita_eur"] = alloc["change"] * 1e6 / pop
+    alloc["plan_per_capita_eur"] = alloc["plan"] * EUR_PER_MEUR / pop
+    alloc["change_per_capita_eur"] = alloc["change"] * EUR_PER_MEUR / pop
 
     fkeys = list(b.flow.keys())
     flows = pd.DataFrame(fkeys, columns=["stream_id", "domain_id"])

@@ -16,8 +16,7 @@ import click
 from allocator.errors import InputError
 from allocator.scenario import parse_set
 
-from allocator.status import (EXIT_CHECK_FAILED, EXIT_INFEASIBLE, EXIT_INPUT, EXIT_INTERNAL,  # noqa: F401
-                              EXIT_INTERRUPTED, EXIT_IO, EXIT_NO_SOLUTION, EXIT_OK)
+from allocator.status import EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_IO
 
 instance_argument = click.argument("instance", required=False, default=None, metavar="[INSTANCE]")
 class ScenarioChoice(NamedTuple):

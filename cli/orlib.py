@@ -8,7 +8,8 @@ import time
 import click
 
 from allocator.location import build_location
-from cli.common import EXIT_NO_SOLUTION, emit_json, handle_input_errors, json_option
+from allocator.status import EXIT_NO_SOLUTION
+from cli.common import emit_json, handle_input_errors, json_option
 from instances.orlib import read_cap, read_pmedian
 
 

@@ -10,8 +10,9 @@ import click
 from allocator.procedures.modes import build, solve as run_mode
 from allocator.output import check_target, run_record, write_atomically
 from allocator.procedures.diagnose import explain_infeasible
-from allocator.status import Status
-from cli.common import EXIT_CHECK_FAILED, csv_option, emit_json, handle_input_errors, instance_argument, json_option, scenario_option
+from allocator.status import EXIT_CHECK_FAILED, Status
+from allocator.units import EUR_PER_MEUR
+from cli.common import csv_option, emit_json, handle_input_errors, instance_argument, json_option, scenario_option
 from allocator.report import write_report
 from cli.report import report_option, require_out
 from cli.validate import load
@@ -98,7 +99,7 @@ def _print_summary(data, run, diagnosis, warnings) -> None:
                f"sites opened {h['sites_opened']}, closed {h['sites_closed']}; regions below minimum "
                f"{h['regions_below_minimum']}; regions worse off (facilities included) {h['regions_worse_off']}")
     t = sol.region_totals
-    moved = (t["change_meur"].abs() + t["facilities_change_meur"].abs()) * 1e6 / t["population"]
+    moved = (t["change_meur"].abs() + t["facilities_change_meur"].abs()) * EUR_PER_MEUR / t["population"]
     totals = t.assign(moved=moved).sort_values("moved", ascending=False).head(6)
     click.echo("largest changes per inhabitant (total = programme + facilities; region_totals.csv has every region):")
     for r in totals.itertuples():

@@ -15,8 +15,8 @@ from allocator.procedures.evaluate import read_plan, status_quo
 from allocator.export import fixed_point, write_csv, write_excel
 from allocator.procedures.extra_budget import least_extra_budget
 from allocator.output import check_target, run_record, write_atomically
-from allocator.status import Status
-from cli.common import (EXIT_INFEASIBLE, EXIT_NO_SOLUTION, ScenarioChoice, csv_option, emit_json, handle_input_errors, instance_argument,
+from allocator.status import EXIT_INFEASIBLE, EXIT_NO_SOLUTION, Status
+from cli.common import (ScenarioChoice, csv_option, emit_json, handle_input_errors, instance_argument,
                         json_option, scenario_option, set_option)
 from allocator.report import write_report
 from cli.report import report_option, require_out

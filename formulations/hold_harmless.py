@@ -27,6 +27,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from allocator.data import InstanceData
+from allocator.units import EUR_TO_MEUR
 from formulations.sparse import groups, linear, var_array
 
 
@@ -50,7 +51,7 @@ def add_hold_harmless(m: pyo.ConcreteModel, data: InstanceData) -> None:
         b.corridor = pyo.Constraint(regions, rule=lambda _, r: pyo.inequality(
             (1 - sc.corridor_down) * float(base_total[r]), total(r), (1 + sc.corridor_up) * float(base_total[r])))
     elif mode == "per-capita-cap":
-        cap = (sc.per_capita_cap * 1e-6 * data.regions["population"]).to_dict()
+        cap = (sc.per_capita_cap * EUR_TO_MEUR * data.regions["population"]).to_dict()
         b.per_capita = pyo.Constraint(regions, rule=lambda _, r: pyo.inequality(
             float(base_total[r]) - cap[r], total(r), float(base_total[r]) + cap[r]))
     if mode == "region-domain":

@@ -13,9 +13,9 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from allocator.data import InstanceData
+from allocator.units import EUR_TO_MEUR
 from formulations.min_service import PERSONS_PER_UNIT, measure_var
 
-EUR_TO_MEUR = 1e-6
 
 
 def shortfall_cost(data: InstanceData) -> float:

@@ -10,26 +10,8 @@ Levels at or beyond the (n − p + 1)-th nearest site get no variable: any n −
 open one.  Shortest-path distances of OR-Library graphs have many ties, so the model is several times
 smaller than the arc model.  After Elloumi (2010) and García, Labbé and Marín (2011).
 
-Which form is faster (HiGHS 1.15.1, 2 cores, build + solve to the published optimum, with HiGHS's
-default strong branching, before :mod:`allocator.location` switched the p-median to pseudo-costs).
-On the whole problem the arc form won for small p; over the sites the Lagrangian bound leaves
-(:mod:`allocator.pmedian_bound`, as :func:`allocator.location.build_location` builds it) the radius
-form wins at every p measured:
-
-=======  ====  =====  ===================  ===================  =======  =================  =================
-file     n     p      arc, all sites       radius, all sites    sites    arc, reduced       radius, reduced
-=======  ====  =====  ===================  ===================  =======  =================  =================
-pmed11   300   5      12.6 s               3.2 + 45.4 s         21       0.3 + 1.2 s        0.4 + 0.9 s
-pmed16   400   5      57.8 s               2.0 + 116.8 s        63       0.9 + 22.8 s       0.8 + 14.1 s
-pmed26   600   5      10.2 + 118.7 s       -                    62       1.9 + 54.9 s       1.0 + 29.3 s
-pmed35   800   5      19.1 + 287.1 s       -                    117      5.1 + 262.5 s      1.6 + 82.8 s
-pmed38   900   5      > 300 s              -                    123      > 300 s            2.0 + 134.8 s
-pmed18   400   40     12.5 + 31.7 s        3.4 + 40.8 s
-pmed20   400   133    9.3 + 8.8 s          1.7 + 2.4 s
-pmed25   500   167    13.0 + 15.8 s        1.8 + 4.3 s
-=======  ====  =====  ===================  ===================  =======  =================  =================
-
-so :func:`prefers_radius` picks the radius form for every uncapacitated p-median.
+Over the sites the Lagrangian bound leaves (:mod:`allocator.pmedian_bound`) the radius form was faster than
+the arc form at every p measured (docs/performance.md), so :func:`prefers_radius` picks the radius form for every uncapacitated p-median.
 """
 
 from __future__ import annotations

@@ -26,9 +26,9 @@ import numpy as np
 import pyomo.environ as pyo
 
 from allocator.data import InstanceData
+from allocator.units import EUR_TO_MEUR
 from formulations.sparse import linear
 
-EUR_TO_MEUR = 1e-6
 
 
 def add_welfare(m: pyo.ConcreteModel, data: InstanceData) -> None:

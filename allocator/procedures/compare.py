@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from allocator.data import InstanceData
+from allocator.units import EUR_PER_MEUR
 from allocator.procedures.modes import Run, build, solve
 from formulations.hold_harmless import baseline_totals
 
@@ -60,6 +61,6 @@ def region_differences(datas: list[InstanceData], runs: list[Run]) -> pd.DataFra
         if first is None:
             first = (name, total, cover)
         else:
-            out[f"{name}: change_vs_{first[0]}_per_inhabitant_eur"] = (total - first[1]) * 1e6 / out["population"]
+            out[f"{name}: change_vs_{first[0]}_per_inhabitant_eur"] = (total - first[1]) * EUR_PER_MEUR / out["population"]
             out[f"{name}: coverage_change_vs_{first[0]}"] = cover - first[2]
     return out.rename_axis("region_id").reset_index()
