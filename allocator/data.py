@@ -261,7 +261,8 @@ class InstanceData:
         stats = self.reach_stats()
         for k, row in stats.iterrows():
             if row["points_unreachable"] and self.ftypes.loc[k, "required_share"] > 0:
-                regions = row["regions_unreachable"]
+                names = self.regions["name"]
+                regions = [f"{names.get(r, r)} ({r})" for r in row["regions_unreachable"]]
                 out.append(f"{row['points_unreachable']} demand point(s) in {len(regions)} region(s) have no {k} site "
                            f"within the norm ({row['norm']}), even with every candidate open: "
                            f"{', '.join(regions[:8])}{' ...' if len(regions) > 8 else ''}")

@@ -44,7 +44,7 @@ def test_bw_index_is_population_weighted_one(nl):
 def test_islands_are_flagged_unreachable(nl):
     d = InstanceData.prepare(nl, resolve_scenario(nl))
     warnings = " ".join(d.unreachable_warnings())
-    assert "GM0096" in warnings  # Vlieland: no emergency department within 45 minutes
+    assert "Vlieland (GM0096)" in warnings  # no emergency department within 45 minutes, named for people
 
 
 def test_the_vng_answer_keeps_its_promise_and_its_contrast_is_proven(nl):
