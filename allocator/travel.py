@@ -44,6 +44,16 @@ def norm_radius_km(norm: float, unit: str, detour: float, speed_kmh: float) -> f
     raise ValueError(f"no radius for norm unit {unit!r}")
 
 
+def count_within(points: pd.DataFrame, sites: pd.DataFrame, radius_km: float) -> int:
+    """How many (point, site) pairs lie within ``radius_km``, counted without listing them (little memory)."""
+    if len(points) == 0 or len(sites) == 0:
+        return 0
+    p = unit_vectors(points["lat"].to_numpy(float), points["lon"].to_numpy(float))
+    s = unit_vectors(sites["lat"].to_numpy(float), sites["lon"].to_numpy(float))
+    chord = 2 * np.sin(min(radius_km / EARTH_RADIUS_KM, np.pi) / 2) + 1e-12
+    return int(cKDTree(s).count_neighbors(cKDTree(p), chord))
+
+
 def pairs_within(points: pd.DataFrame, sites: pd.DataFrame, radius_km: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(point positions, site positions, great-circle km) of all pairs within ``radius_km``."""
     if len(points) == 0 or len(sites) == 0:

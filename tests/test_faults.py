@@ -192,3 +192,15 @@ def test_an_interrupted_replacement_gives_the_old_results_back(case):
     os.utime(stale, (0, 0))  # a killed run's temporary folder, untouched for a long time
     assert run("solve", inst, "--out", out, "--force").exit_code == 0
     assert (out / "summary.json").exists() and not (tmp / ".res.old").exists() and not stale.exists()
+
+
+def test_a_model_too_large_for_the_memory_budget_is_refused_before_it_is_built(case):
+    from allocator.model_size import estimate
+
+    import allocator
+
+    tmp, inst, scen = case
+    data = allocator.prepare(inst)
+    assert estimate(data).arcs == len(data.reach)  # counted without listing, exactly
+    res = run("solve", inst, "--set", "norms.gp=9999", "--set", "solver.memory_limit_mb=150.001", "--json")
+    assert res.exit_code == EXIT_INPUT and "memory_limit_mb" in res.output and "reach arcs" in res.output

@@ -20,6 +20,7 @@ from allocator.build import build_model
 from allocator.check import CheckResult, check
 from allocator.data import InstanceData
 from allocator.greedy import greedy_sites
+from allocator.model_size import check_size
 from allocator.indicators import inequality
 from allocator.results import Solution, extract
 from allocator.solver.highs import INF, HighsModel
@@ -55,6 +56,7 @@ def build(data: InstanceData) -> Run:
     incumbent from the first seconds; the status quo alone is feasible (model.md invariant 1), the
     greedy additions are paid from cuts or, under hold-harmless, from unspent money.
     """
+    check_size(data)  # before any reach set or Pyomo object exists
     t0 = time.perf_counter()
     m, _ = build_model(data)
     hm = HighsModel(m, verbose=data.scenario.solver.verbose)
