@@ -185,6 +185,9 @@ def read_workbook(path: Path) -> Instance:
     return from_frames(manifest, frames, labels, source=str(path), manifest_label=str(manifest_path))
 
 
+REQUIRED_ROWS = ("regions", "domains", "streams", "facility_types", "demand_points", "sites")
+
+
 def from_frames(manifest: dict, raw: dict[str, pd.DataFrame], labels: dict[str, str] | None = None,
                 source: str = "", manifest_label: str = "instance.toml") -> Instance:
     """The canonical constructor: raw tables (strings or typed values) to a validated :class:`Instance`."""
@@ -203,6 +206,9 @@ def from_frames(manifest: dict, raw: dict[str, pd.DataFrame], labels: dict[str, 
             continue
         frame = raw[name].astype(str) if not all(raw[name].dtypes == object) else raw[name]
         typed[name] = parse_table(frame, TABLES[name], labels[name], issues)
+    for name in REQUIRED_ROWS:  # a header alone would "solve" a model about nobody, or with no money or sites
+        if name in typed and typed[name].empty:
+            issues.add(labels[name], f"the {name} table has a header but no rows; at least one row is required")
     issues.raise_if_any()
     for name, model in ROW_MODELS.items():
         validate_rows(typed[name].to_dict("records"), model, labels[name], issues)

@@ -204,3 +204,12 @@ def test_a_model_too_large_for_the_memory_budget_is_refused_before_it_is_built(c
     assert estimate(data).arcs == len(data.reach)  # counted without listing, exactly
     res = run("solve", inst, "--set", "norms.gp=9999", "--set", "solver.memory_limit_mb=150.001", "--json")
     assert res.exit_code == EXIT_INPUT and "memory_limit_mb" in res.output and "reach arcs" in res.output
+
+
+@pytest.mark.parametrize("table", ["demand_points", "sites", "regions", "facility_types"])
+def test_a_table_with_a_header_and_no_rows_is_an_input_error(tmp_path, table):
+    t = tiny_tables()
+    t[table] = t[table].iloc[0:0]
+    inst = write_instance(tmp_path / "inst", t)
+    res = run("solve", inst)
+    assert res.exit_code == EXIT_INPUT and f"{table}.csv" in res.output and "no rows" in res.output
