@@ -185,7 +185,7 @@ def read_workbook(path: Path) -> Instance:
     return from_frames(manifest, frames, labels, source=str(path), manifest_label=str(manifest_path))
 
 
-REQUIRED_ROWS = ("regions", "domains", "streams", "facility_types", "demand_points", "sites")
+REQUIRED_ROWS = ("regions", "domains", "streams")  # facilities and places may both be absent (budget only)
 
 
 def from_frames(manifest: dict, raw: dict[str, pd.DataFrame], labels: dict[str, str] | None = None,
@@ -206,9 +206,13 @@ def from_frames(manifest: dict, raw: dict[str, pd.DataFrame], labels: dict[str, 
             continue
         frame = raw[name].astype(str) if not all(raw[name].dtypes == object) else raw[name]
         typed[name] = parse_table(frame, TABLES[name], labels[name], issues)
-    for name in REQUIRED_ROWS:  # a header alone would "solve" a model about nobody, or with no money or sites
+    for name in REQUIRED_ROWS:  # a header alone would "solve" a model about nobody or with no money
         if name in typed and typed[name].empty:
             issues.add(labels[name], f"the {name} table has a header but no rows; at least one row is required")
+    if not typed.get("sites", pd.DataFrame()).empty and typed.get("demand_points", pd.DataFrame({"x": [1]})).empty:
+        issues.add(labels["demand_points"], "the demand_points table has a header but no rows, while there are sites: "
+                   "every site would serve nobody and close; give the places people live (a budget-only instance "
+                   "has neither sites nor demand points)")
     issues.raise_if_any()
     for name, model in ROW_MODELS.items():
         validate_rows(typed[name].to_dict("records"), model, labels[name], issues)

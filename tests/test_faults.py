@@ -206,10 +206,17 @@ def test_a_model_too_large_for_the_memory_budget_is_refused_before_it_is_built(c
     assert res.exit_code == EXIT_INPUT and "memory_limit_mb" in res.output and "reach arcs" in res.output
 
 
-@pytest.mark.parametrize("table", ["demand_points", "sites", "regions", "facility_types"])
+@pytest.mark.parametrize("table", ["demand_points", "regions", "domains", "streams"])
 def test_a_table_with_a_header_and_no_rows_is_an_input_error(tmp_path, table):
     t = tiny_tables()
     t[table] = t[table].iloc[0:0]
     inst = write_instance(tmp_path / "inst", t)
     res = run("solve", inst)
     assert res.exit_code == EXIT_INPUT and f"{table}.csv" in res.output and "no rows" in res.output
+
+
+def test_an_instance_without_sites_is_a_budget_only_instance(tmp_path):
+    t = tiny_tables()
+    t["sites"] = t["sites"].iloc[0:0]
+    t["streams"]["amount"] = [10.0, 8.0]  # the status quo no longer pays gpA
+    assert run("solve", write_instance(tmp_path / "inst", t)).exit_code == 0
