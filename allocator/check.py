@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from allocator.data import InstanceData
+from allocator.instance import PROGRAMME_PAYER
 from allocator.travel import great_circle_km
 from allocator.units import EUR_TO_MEUR
 
@@ -86,7 +87,7 @@ def check(data: InstanceData, sol, tol: float = 1e-6) -> CheckResult:
     # variable domains
     c.leq("domain: x ≥ 0", alloc["region_id"] + "/" + alloc["domain_id"], -alloc["plan"], 0.0)
     c.leq("domain: g ≥ 0", flows["stream_id"] + "/" + flows["domain_id"], -flows["amount"], 0.0)
-    c.leq("domain: E ≥ 0", extra["domain_id"], -extra["extra"], 0.0)
+    c.leq("domain: E ≥ 0", extra["payer"] + "/" + extra["domain_id"], -extra["extra"], 0.0)
     c.leq("domain: y ∈ {0,1}", sites.index, np.abs(y - np.round(y)), 0.0)
 
     # 1 streams and de-earmarking
@@ -97,16 +98,27 @@ def check(data: InstanceData, sol, tol: float = 1e-6) -> CheckResult:
     moved = off.groupby("stream_id")["amount"].sum().reindex(st.index, fill_value=0.0)
     c.leq("1 de-earmarking Σ_{d≠d(s)} g_sd ≤ θ_s A_s", st.index, moved, st["theta"] * st["amount"])
 
-    # 2 domain balance and extra money
+    # 2 each payer's account per domain, and extra money; the accounts recomputed here from the payers
     unit = sites["operating_cost"] + sites["opening_cost"] * (~sites["existing"])
     site_cost = unit * y
     domains = data.domains.index
-    spend_d = alloc.groupby("domain_id")["plan"].sum().reindex(domains, fill_value=0.0)
-    fac_d = site_cost.groupby(sites["domain_id"]).sum().reindex(domains, fill_value=0.0)
+    pooled = {PROGRAMME_PAYER, *sc.pooled_payers}
+    payer = sites["ftype_id"].map(data.instance.facility_types["payer"])
+    site_pool = payer.where(~payer.isin(pooled), PROGRAMME_PAYER)
+    spayer = flows["stream_id"].map(data.instance.streams["payer"])
+    flow_pool = spayer.where(~spayer.isin(pooled), PROGRAMME_PAYER)
+    accounts = pd.MultiIndex.from_product([sorted(set(site_pool) | set(flow_pool) | {PROGRAMME_PAYER}), domains],
+                                          names=["pool", "domain_id"])
+    spend_d = alloc.groupby("domain_id")["plan"].sum()
+    spend_d.index = pd.MultiIndex.from_product([[PROGRAMME_PAYER], spend_d.index])
+    uses = spend_d.reindex(accounts, fill_value=0.0) + \
+        site_cost.groupby([site_pool, sites["domain_id"]]).sum().reindex(accounts, fill_value=0.0)
+    income_pd = flows["amount"].groupby([flow_pool, flows["domain_id"]]).sum().reindex(accounts, fill_value=0.0)
+    e_pd = extra.set_index(["payer", "domain_id"])["extra"].reindex(accounts, fill_value=0.0)
+    c.leq("2 domain balance per payer (what it pays ≤ its streams + extra)", [f"{p}/{d}" for p, d in accounts],
+          uses.to_numpy(), (income_pd + e_pd).to_numpy())
+    c.leq("2 extra money Σ E ≤ E_max", "total", float(e_pd.sum()), sc.extra_budget)
     income = flows.groupby("domain_id")["amount"].sum().reindex(domains, fill_value=0.0)
-    e = extra.set_index("domain_id")["extra"].reindex(domains, fill_value=0.0)
-    c.leq("2 domain balance", domains, spend_d + fac_d, income + e)
-    c.leq("2 extra money Σ_d E_d ≤ E_max", "total", e.sum(), sc.extra_budget)
     if sc.extra_eligible_tags:
         inel = data.regions.index[~data.regions["eligible"]]
         sp = alloc[alloc["region_id"].isin(inel)].groupby("domain_id")["plan"].sum().reindex(domains, fill_value=0.0)
@@ -118,11 +130,11 @@ def check(data: InstanceData, sol, tol: float = 1e-6) -> CheckResult:
         c.leq("2 extra money only for eligible regions (additionality)", domains, sp + fc + base_t, income)
 
     # 3 hold-harmless
-    plan_r = alloc.groupby("region_id")["plan"].sum().add(site_cost.groupby(sites["region_id"]).sum(), fill_value=0.0)
-    check_hold_harmless(c, data, plan_r, alloc.set_index(["region_id", "domain_id"])["plan"], site_cost)
+    check_hold_harmless(c, data, alloc.set_index(["region_id", "domain_id"])["plan"], site_cost)
 
     # 4 coverage, recomputed from scratch against open sites
     cov = sol.coverage.merge(data.points[["region_id", "population"]], left_on="point_id", right_index=True)
+    cov["population"] = data.persons(cov["region_id"], cov["ftype_id"], cov["population"])  # who needs the type
     c.leq("domain: 0 ≤ u ≤ 1", cov["point_id"] + "/" + cov["ftype_id"], np.abs(cov["covered"] - 0.5), 0.5)
     served = cov[cov["covered"] > tol]
     reachable = _open_in_reach(data, sites[sites["open"] > 0.5], served)
@@ -158,7 +170,8 @@ def check(data: InstanceData, sol, tol: float = 1e-6) -> CheckResult:
         _check_capacity(c, data, sites, cov, sol)
 
     # objectives
-    W = _welfare(data, alloc, cov, sol.liveability)
+    changed = np.where(sites["existing"].to_numpy(bool), 1.0 - np.round(y), np.round(y))
+    W = _welfare(data, alloc, cov, sol.liveability, float(changed.sum()))
     Q = float(q.sum())
     c.leq("W recomputed equals reported W", "W", abs(W - sol.welfare), 1e-6 * max(1.0, abs(W)))
     c.leq("Q recomputed equals reported Q", "Q", abs(Q - sol.shortfall), 1e-6 * max(1.0, Q))
@@ -182,21 +195,29 @@ def _people_short(data: InstanceData, coverage: pd.DataFrame) -> float:
     return float((data.points["population"] * (1.0 - worst)).sum())
 
 
-def check_hold_harmless(c: Checker, data: InstanceData, plan_r: pd.Series, spend: pd.Series,
-                        site_cost: pd.Series | None = None) -> None:
-    """Model.md 3 for every mode: region totals T_r (programme + sites in r) against B_r; under
-    ``region-domain`` also, per region and domain, programme money plus the sites that domain pays.
+def municipal_account(data: InstanceData) -> pd.Series:
+    """Per site: paid from the municipal account (the municipality, or a payer the scenario pools with it)."""
+    payer = data.sites["ftype_id"].map(data.instance.facility_types["payer"])
+    return payer.isin([PROGRAMME_PAYER, *data.scenario.pooled_payers])
 
-    ``site_cost`` is each site's cost in the plan (c_j + o_j (1 − e_j)) · y_j, indexed by site.
+
+def check_hold_harmless(c: Checker, data: InstanceData, spend: pd.Series, site_cost: pd.Series) -> None:
+    """Model.md 3 for every mode: region totals T_r (programme + the region's municipal-account sites) against
+    B_r; under ``region-domain`` also, per region and domain, programme money plus the sites that domain pays.
+
+    ``spend`` is x_rd indexed by (region_id, domain_id); ``site_cost`` each site's cost in the plan
+    (c_j + o_j (1 − e_j)) · y_j, indexed by site.
     """
     sc = data.scenario
     regions = data.regions.index
+    sites = data.sites[municipal_account(data)]
+    fac = site_cost.reindex(sites.index, fill_value=0.0)
+    plan_r = spend.groupby(level="region_id").sum().add(fac.groupby(sites["region_id"]).sum(), fill_value=0.0)
     plan_r = plan_r.reindex(regions, fill_value=0.0)
-    sites = data.sites
     base_r = data.baseline.groupby(level="region_id").sum().reindex(regions, fill_value=0.0)
     base_r += sites.loc[sites["existing"], "operating_cost"].groupby(sites["region_id"]).sum().reindex(regions, fill_value=0.0)
     if sc.hold_harmless in ("region", "region-domain"):
-        c.leq("3 hold-harmless (region total incl. facilities ≥ baseline total)", regions, base_r, plan_r)
+        c.leq("3 hold-harmless (region total incl. municipal facilities ≥ baseline total)", regions, base_r, plan_r)
     if sc.hold_harmless == "corridor":
         c.leq("3 corridor floor (1 − δ)·baseline", regions, (1 - sc.corridor_down) * base_r, plan_r)
         c.leq("3 corridor ceiling (1 + γ)·baseline", regions, plan_r, (1 + sc.corridor_up) * base_r)
@@ -209,7 +230,6 @@ def check_hold_harmless(c: Checker, data: InstanceData, plan_r: pd.Series, spend
         existing = sites["operating_cost"].where(sites["existing"], 0.0)
         pairs = data.baseline.index
         base_rd = data.baseline + existing.groupby(key).sum().reindex(pairs, fill_value=0.0).to_numpy()
-        fac = site_cost.reindex(sites.index, fill_value=0.0) if site_cost is not None else existing * 0.0
         plan_rd = spend.reindex(pairs, fill_value=0.0) + fac.groupby(key).sum().reindex(pairs, fill_value=0.0).to_numpy()
         c.leq("3 hold-harmless per domain (programme + facilities it pays ≥ baseline)",
               [f"{r}/{d}" for r, d in pairs], base_rd.to_numpy(), plan_rd.to_numpy())
@@ -292,7 +312,9 @@ def _check_capacity(c: Checker, data: InstanceData, sites: pd.DataFrame, cov: pd
     used = a[a["share"] > c.tol]
     c.leq("7 assignment within the norm", used["point_id"] + "/" + used["site_id"], 1.0,
           _pair_within_norm(data, used).astype(float))
-    load = (a["share"] * a["point_id"].map(data.points["population"])).groupby(a["site_id"]).sum()
+    people = data.persons(a["point_id"].map(data.points["region_id"]), a["site_id"].map(sites["ftype_id"]),
+                          a["point_id"].map(data.points["population"]))
+    load = (a["share"] * people).groupby(a["site_id"]).sum()
     cap = sites.loc[load.index, "capacity"]
     has = cap.notna()
     c.leq("7 capacity Σ_i a_ij ≤ cap_j y_j", load.index[has], load[has], cap[has] * sites.loc[load.index[has], "open"])
@@ -309,8 +331,8 @@ def curve_value(curve, b: np.ndarray, x: np.ndarray) -> np.ndarray:
     return f
 
 
-def _welfare(data: InstanceData, alloc: pd.DataFrame, cov: pd.DataFrame, live: pd.DataFrame) -> float:
-    """W recomputed: concave f evaluated at x, plus coverage and liveability terms."""
+def _welfare(data: InstanceData, alloc: pd.DataFrame, cov: pd.DataFrame, live: pd.DataFrame, changes: float) -> float:
+    """W recomputed: concave f evaluated at x, plus coverage and liveability terms, minus κ per site change."""
     omega = data.regions["omega"]
     f = curve_value(data.scenario.welfare, alloc["baseline"].to_numpy(float), alloc["plan"].to_numpy(float))
     weight = (alloc["region_id"].map(omega).to_numpy() * alloc["domain_id"].map(data.domains["marginal_welfare"]).to_numpy()
@@ -318,6 +340,7 @@ def _welfare(data: InstanceData, alloc: pd.DataFrame, cov: pd.DataFrame, live: p
     W = float(weight @ f)
     v = cov["ftype_id"].map(data.ftypes["welfare_value"]).to_numpy(float)
     W += float((cov["region_id"].map(omega).to_numpy() * v * cov["population"].to_numpy(float) * cov["covered"].to_numpy()).sum()) * EUR_TO_MEUR
+    W -= data.scenario.site_change_cost * EUR_TO_MEUR * changes
     if len(live):
         pts = data.points.loc[live["point_id"]]
         W += float((pts["region_id"].map(omega).to_numpy() * pts["population"].to_numpy(float) * live["keeps_basic"].to_numpy()).sum()) \

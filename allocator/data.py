@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from allocator.instance import Instance
+from allocator.instance import PROGRAMME_PAYER, Instance
 from allocator.scenario import Scenario, check_against
 from allocator.travel import reach_table
 
@@ -59,7 +59,19 @@ class InstanceData:
         for sid, share in self.scenario.deearmark.items():
             theta[sid] = share
         s["theta"] = theta
+        s["pool"] = self.pool_of(s["payer"])
         return s
+
+    def pool_of(self, payer: pd.Series) -> pd.Series:
+        """The account a payer's money sits in: its own, or the municipality's when the scenario pools it."""
+        pooled = payer.isin([PROGRAMME_PAYER, *self.scenario.pooled_payers])
+        return payer.where(~pooled, PROGRAMME_PAYER)
+
+    @cached_property
+    def pools(self) -> list[str]:
+        """The accounts of the domain balance: the municipality's first, then every other (unpooled) payer."""
+        others = set(self.streams["pool"]) | set(self.sites["pool"])
+        return [PROGRAMME_PAYER] + sorted(others - {PROGRAMME_PAYER})
 
     @property
     def domains(self) -> pd.DataFrame:
@@ -86,7 +98,25 @@ class InstanceData:
             f.loc[k, "norm"] = v
         for k, v in self.scenario.required_share.items():
             f.loc[k, "required_share"] = v
+        if "demand" not in f:
+            f["demand"] = "all"
         return f
+
+    @cached_property
+    def demand_share(self) -> pd.DataFrame:
+        """Region × type: the share of the residents who need the type (1, or e.g. children_4_11 / population)."""
+        r = self.instance.regions
+        pop = r["population"].to_numpy(float)
+        cols = {k: (np.ones(len(r)) if g == "all" else r[g].to_numpy(float) / np.where(pop > 0, pop, 1.0))
+                for k, g in self.ftypes["demand"].items()}
+        return pd.DataFrame(cols, index=r.index, columns=self.ftypes.index)
+
+    def persons(self, region_ids, ftype_ids, population) -> np.ndarray:
+        """Persons who need each row's type: population × the type's demand share in the row's region."""
+        share = self.demand_share.to_numpy()
+        rows = self.demand_share.index.get_indexer(np.asarray(region_ids))
+        cols = self.demand_share.columns.get_indexer(np.asarray(ftype_ids))
+        return np.asarray(population, dtype=float) * share[rows, cols]
 
     @cached_property
     def sites(self) -> pd.DataFrame:
@@ -94,6 +124,8 @@ class InstanceData:
         and ``unit_cost`` = c_j + o_j (1 − e_j): what the site costs per year when open in the plan (M€)."""
         s = self.instance.sites.copy()
         s["domain_id"] = s["ftype_id"].map(self.ftypes["domain_id"])
+        s["payer"] = s["ftype_id"].map(self.ftypes["payer"])
+        s["pool"] = self.pool_of(s["payer"])
         s["unit_cost"] = s["operating_cost"] + s["opening_cost"] * (~s["existing"])
         s["capacity"] = s["capacity"] * self.scenario.capacity_scale
         forced = pd.Series(np.nan, index=s.index)
@@ -112,7 +144,8 @@ class InstanceData:
         that is not itself forced) with cost c' ≤ c and reach N(j') ⊇ N(j), when the type has no capacity
         in the scenario: any plan opening j can open j' instead (or keep j' open) and give the saving to
         the region's programmes, covering at least as many people at no less welfare.  Among equals, the
-        site listed first stays.  Off with ``drop_dominated_sites = false``.
+        site listed first stays.  A site another payer pays (not pooled) saves that payer's money, which
+        no hold-harmless rule counts, so the argument holds for it too.  Off with ``drop_dominated_sites = false``.
         """
         if not self.scenario.drop_dominated_sites:
             return []
@@ -196,11 +229,34 @@ class InstanceData:
         return pairs[["point_id", "ftype_id"]].assign(group_id=first.to_numpy())
 
     @cached_property
+    def capacity_groups(self) -> pd.Series:
+        """site_id → group_id for the capacitated sites in reach of someone: the reduction "pool co-located capacity".
+
+        Capacitated sites of one type with the same reach set (e.g. the 75 schools of a town placed at its centre)
+        form one group that serves its points within Σ_{j∈G} cap_j y_j (group_id = its first site).  Exact: any
+        point that reaches one member reaches all, so a group's assignment splits over its open members in
+        proportion to capacity.  Sites without a capacity stay alone.
+        """
+        s = self.sites
+        r = self.model_reach[self.model_reach["site_id"].isin(s.index[s["capacity"].notna()])]
+        if r.empty:
+            return pd.Series(dtype=object)
+        r = r.sort_values(["site_id", "point_id"])
+        signature = r.groupby("site_id", sort=False)["point_id"].agg(tuple)
+        frame = pd.DataFrame({"site_id": signature.index, "signature": signature.to_numpy()})
+        frame["ftype_id"] = frame["site_id"].map(s["ftype_id"]).to_numpy()
+        frame["order"] = s.index.get_indexer(frame["site_id"])
+        frame = frame.sort_values("order")
+        first = frame.groupby(["ftype_id", "signature"], sort=False)["site_id"].transform("first")
+        return pd.Series(first.to_numpy(), index=frame["site_id"].to_numpy(), name="group_id")
+
+    @cached_property
     def coverable(self) -> pd.DataFrame:
         """Coverage pairs of the model: (group's point_id, ftype_id) with region, summed population, members."""
         g = self.point_groups
-        pop = g["point_id"].map(self.points["population"]).astype(float)
-        out = pd.DataFrame({"point_id": g["group_id"], "ftype_id": g["ftype_id"], "population": pop.to_numpy()})
+        pop = self.persons(g["point_id"].map(self.points["region_id"]), g["ftype_id"],
+                           g["point_id"].map(self.points["population"]))
+        out = pd.DataFrame({"point_id": g["group_id"], "ftype_id": g["ftype_id"], "population": pop})
         out = out.groupby(["point_id", "ftype_id"], sort=False, as_index=False).agg(
             population=("population", "sum"), members=("population", "size"))
         out.insert(2, "region_id", out["point_id"].map(self.points["region_id"]).to_numpy())
@@ -225,7 +281,8 @@ class InstanceData:
         served = self.ftypes.index[self.ftypes["required_share"] > 0]
         pop = self.points.groupby("region_id")["population"].sum()
         rk = pd.MultiIndex.from_product([pop.index, served], names=["region_id", "ftype_id"]).to_frame(index=False)
-        rk["population"] = rk["region_id"].map(pop).astype(float)
+        rk["population"] = self.persons(rk["region_id"], rk["ftype_id"], rk["region_id"].map(pop))
+        rk = rk[rk["population"] > 0].reset_index(drop=True)  # an age group nobody in the region belongs to
         rk["required"] = rk["ftype_id"].map(self.ftypes["required_share"]) * rk["population"]
         return rk
 

@@ -7,6 +7,8 @@ value_j (loss_j) = Σ_{pairs j alone covers (would cover)} pop_i ω_r v_k 10⁻�
 Values change as sites open and close, so both passes use a lazy heap (a candidate's value only falls
 as others are taken).  Where the money comes from and goes to depends on the hold-harmless rule:
 
+* a site another payer pays (not pooled with the municipality's money) is paid from what that payer's
+  streams leave unspent, at no welfare price, and its closure's saving goes back there, worth nothing.
 * ``none``: money is pooled.  A new site is paid by cutting programme spending anywhere (or from money
   the streams leave unspent; the pool is both together), priced at the loss-averse first slope
   c_j · mw_d · slope_1 · loss_aversion; a closure's saving is spent at the first slope o_j · mw_d · slope_1.
@@ -33,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from allocator.data import InstanceData
+from allocator.instance import PROGRAMME_PAYER
 from formulations.sparse import groups
 from allocator.units import EUR_TO_MEUR
 
@@ -160,7 +163,11 @@ class _Money:
         base = data.baseline
         # money that may pay for a site wherever it is: what the streams leave unspent, and without a
         # hold-harmless rule every region's programme spending too
-        self.pool = _unspent(data) + (0.0 if self.regional else float(base.sum()))
+        unspent = _unspent(data)
+        self.pool = unspent.pop(PROGRAMME_PAYER, 0.0) + (0.0 if self.regional else float(base.sum()))
+        # another payer's sites are paid from what its own streams leave unspent, and their savings go back there
+        self.account = unspent
+        self.payer = np.where(sites["pool"].to_numpy() == PROGRAMME_PAYER, None, sites["pool"].to_numpy())
         self.pair = base.index.get_indexer(pd.MultiIndex.from_frame(sites[["region_id", "domain_id"]]))
         self.b = base.to_numpy(float)
         self.weight = (base.index.get_level_values(0).map(data.regions["omega"]).to_numpy(float)
@@ -196,12 +203,17 @@ class _Money:
 
     def price_of_paying(self, j: int, cost: float) -> float:
         """Welfare given up to pay ``cost`` for site j (inf if it cannot be paid)."""
+        if self.payer[j] is not None:
+            return 0.0 if cost <= self.account.get(self.payer[j], 0.0) + 1e-9 else np.inf
         own, pooled = self._split(j, cost)
         if pooled > self.pool + 1e-9:
             return np.inf
         return -self._change(j, -own) + pooled * self.cut_price[j]
 
     def pay(self, j: int, cost: float) -> None:
+        if self.payer[j] is not None:
+            self.account[self.payer[j]] -= cost
+            return
         own, pooled = self._split(j, cost)
         if own:
             self.moved[self.pair[j]] -= own
@@ -209,15 +221,27 @@ class _Money:
 
     def value_of_spending(self, j: int, saving: float) -> float:
         """Welfare of spending a closure's ``saving`` (in the site's region and domain under hold-harmless)."""
+        if self.payer[j] is not None:
+            return 0.0  # back to its payer's account, which pays no programme
         return self._change(j, saving) if self.regional else saving * self.gain_price[j]
 
     def spend(self, j: int, saving: float) -> None:
-        if self.regional and self.pair[j] >= 0:
+        if self.payer[j] is not None:
+            self.account[self.payer[j]] += saving
+        elif self.regional and self.pair[j] >= 0:
             self.moved[self.pair[j]] += saving
 
 
-def _unspent(data: InstanceData) -> float:
-    """Stream money the status quo leaves unspent (≥ 0): Σ A_s + E_max − Σ b_rd − Σ existing operating costs."""
-    s = data.sites
-    status_quo = float(data.baseline.sum()) + float(s.loc[s["existing"], "operating_cost"].sum())
-    return max(float(data.streams["amount"].sum()) + data.scenario.extra_budget - status_quo, 0.0)
+def _unspent(data: InstanceData) -> dict[str, float]:
+    """Per account, stream money the status quo leaves unspent (≥ 0): its streams − its existing sites' operating
+    costs (− Σ b_rd for the municipality's, which also gets E_max)."""
+    s, st = data.sites, data.streams
+    used = s.loc[s["existing"], "operating_cost"].groupby(s.loc[s["existing"], "pool"]).sum()
+    have = st["amount"].groupby(st["pool"]).sum()
+    out = {}
+    for p in data.pools:
+        left = float(have.get(p, 0.0)) - float(used.get(p, 0.0))
+        if p == PROGRAMME_PAYER:
+            left += data.scenario.extra_budget - float(data.baseline.sum())
+        out[p] = max(left, 0.0)
+    return out

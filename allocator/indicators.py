@@ -77,6 +77,7 @@ def region_welfare_per_capita(data: InstanceData, sol) -> pd.Series:
     f *= a["domain_id"].map(data.domains["marginal_welfare"]).to_numpy()
     money = pd.Series(b + f, index=a.index).groupby(a["region_id"]).sum() * EUR_PER_MEUR
     cov = sol.coverage.merge(data.points[["region_id", "population"]], left_on="point_id", right_index=True)
+    cov["population"] = data.persons(cov["region_id"], cov["ftype_id"], cov["population"])
     value = (cov["covered"] * cov["population"] * cov["ftype_id"].map(data.ftypes["welfare_value"])).groupby(cov["region_id"]).sum()
     total = money.add(value, fill_value=0.0)
     if len(sol.liveability):

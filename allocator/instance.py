@@ -185,6 +185,7 @@ def read_workbook(path: Path) -> Instance:
     return from_frames(manifest, frames, labels, source=str(path), manifest_label=str(manifest_path))
 
 
+PROGRAMME_PAYER = "municipality"  # the payer whose money funds the regions' programmes x_rd
 REQUIRED_ROWS = ("regions", "domains", "streams")  # facilities and places may both be absent (budget only)
 
 
@@ -220,6 +221,7 @@ def from_frames(manifest: dict, raw: dict[str, pd.DataFrame], labels: dict[str, 
     if man is not None:
         for name in ("regions", "demand_points", "sites"):
             check_bounds(typed[name], labels[name], man.bounds, issues)
+    _check_demand_groups(typed, labels, issues)
     issues.raise_if_any()
     instance = _assemble(man, typed, source)
     _check_status_quo_budget(instance, labels, issues)
@@ -243,9 +245,9 @@ def _assemble(man: Manifest, t: dict[str, pd.DataFrame], source: str) -> Instanc
         manifest=man,
         regions=regions,
         domains=domains,
-        streams=t["streams"].set_index("stream_id"),
+        streams=_with_payer(t["streams"].set_index("stream_id")),
         baseline=baseline,
-        facility_types=t["facility_types"].set_index("ftype_id"),
+        facility_types=_with_payer(t["facility_types"].set_index("ftype_id")),
         demand_points=points,
         sites=t["sites"].set_index("site_id"),
         travel=t.get("travel"),
@@ -253,6 +255,36 @@ def _assemble(man: Manifest, t: dict[str, pd.DataFrame], source: str) -> Instanc
         source=source,
         warnings=tuple(warnings),
     )
+
+
+def _with_payer(frame: pd.DataFrame) -> pd.DataFrame:
+    """An empty or absent ``payer`` is the municipality (the model before payers were named)."""
+    frame = frame.copy()
+    payer = frame["payer"] if "payer" in frame else pd.Series(None, index=frame.index, dtype=object)
+    frame["payer"] = payer.where(payer.notna(), PROGRAMME_PAYER).astype(str)
+    if "demand" in frame:
+        frame["demand"] = frame["demand"].where(frame["demand"].notna(), "all").astype(str)
+    return frame
+
+
+def _check_demand_groups(t: dict[str, pd.DataFrame], labels: dict[str, str], issues: IssueCollector) -> None:
+    """A type whose demand is an age group needs that group's count, at most the population, in every region."""
+    ftypes, regions = t["facility_types"], t["regions"]
+    if "demand" not in ftypes:
+        return
+    for n, group in enumerate(ftypes["demand"].tolist()):
+        if pd.isna(group) or group == "all":
+            continue
+        if group not in regions:
+            issues.add(labels["facility_types"], f"demand '{group}' needs a '{group}' column in {labels['regions']}",
+                       row=n + 2, column="demand")
+            continue
+        counts = regions[group].to_numpy(float)
+        for r in (np.flatnonzero(np.isnan(counts)) + 2)[:20]:
+            issues.add(labels["regions"], f"empty cell; facility type '{ftypes['ftype_id'].iloc[n]}' counts demand "
+                       f"as {group}", row=int(r), column=group)
+        for r in (np.flatnonzero(counts > regions["population"].to_numpy(float)) + 2)[:20]:
+            issues.add(labels["regions"], f"{group} exceeds the population", row=int(r), column=group)
 
 
 def _warnings(regions: pd.DataFrame, points: pd.DataFrame) -> list[str]:
@@ -270,14 +302,18 @@ def _warnings(regions: pd.DataFrame, points: pd.DataFrame) -> list[str]:
 
 
 def _check_status_quo_budget(inst: Instance, labels: dict[str, str], issues: IssueCollector) -> None:
-    """model.md invariant 1: the streams of each domain pay for its baseline and its existing sites."""
+    """model.md invariant 1: each payer's streams of each domain pay for its status quo there: the
+    municipality's for the baseline programmes and the sites it pays, another payer's for its own sites."""
     program = inst.baseline.groupby(level="domain_id").sum()
-    site_domain = inst.sites["ftype_id"].map(inst.facility_types["domain_id"])
-    sites_cost = inst.sites["operating_cost"].where(inst.sites["existing"], 0.0).groupby(site_domain).sum()
+    program.index = pd.MultiIndex.from_product([[PROGRAMME_PAYER], program.index], names=["payer", "domain_id"])
+    ft = inst.facility_types
+    key = [inst.sites["ftype_id"].map(ft["payer"]).rename("payer"), inst.sites["ftype_id"].map(ft["domain_id"]).rename("domain_id")]
+    sites_cost = inst.sites["operating_cost"].where(inst.sites["existing"], 0.0).groupby(key).sum()
     need = program.add(sites_cost, fill_value=0.0)
-    have = inst.streams.groupby("domain_id")["amount"].sum().reindex(need.index, fill_value=0.0)
+    have = inst.streams.groupby(["payer", "domain_id"])["amount"].sum().reindex(need.index, fill_value=0.0)
     short = need - have
-    for domain, gap in short[short > BUDGET_TOLERANCE].items():
-        issues.add(labels["streams"], f"the streams of domain '{domain}' ({have[domain]:.3f} M€) do not pay for its status quo "
-                   f"(baseline {program.get(domain, 0):.3f} M€ + existing sites {sites_cost.get(domain, 0):.3f} M€); "
-                   f"short by {gap:.3f} M€", column="amount")
+    for (payer, domain), gap in short[short > BUDGET_TOLERANCE].items():
+        prog = program.get((payer, domain), 0.0)
+        issues.add(labels["streams"], f"the {payer} streams of domain '{domain}' ({have[(payer, domain)]:.3f} M€) do not "
+                   f"pay for its status quo (baseline programmes {prog:.3f} M€ + existing {payer}-paid sites "
+                   f"{sites_cost.get((payer, domain), 0):.3f} M€); short by {gap:.3f} M€", column="amount")

@@ -241,8 +241,27 @@ def _facilities(inst: Instance, fac: pd.DataFrame, key: str | None) -> Section:
     frame["rank"] = frame["decision"].map({"keep": 0, "open": 1, "close": 2})
     counts = frame["decision"].value_counts()
     note = ", ".join(f"{counts.get(d, 0):,} {d}" for d in ("keep", "open", "close")) + " sites."
+    frame, hidden = _thin_kept(frame[frame["decision"].isin(["keep", "open", "close"])])
+    if hidden:
+        note += " Not drawn, to keep the map readable: " + ", ".join(f"{n:,} kept {t.lower()}" for t, n in hidden.items()) + \
+            " (every opened and closed site is drawn; facilities.csv lists them all)."
     return Section("map-facilities", "Facility decisions",
                    rc.facility_map(frame, key, _regions_frame(inst, pd.Series(dtype=float))).to_dict(), note)
+
+
+MAP_POINTS = 5000  # sites one map draws at most (the charting library's limit for embedded data)
+
+
+def _thin_kept(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """Drop the kept sites of the most numerous types until at most MAP_POINTS remain; {type: hidden count}."""
+    hidden = {}
+    kept = frame[frame["decision"] == "keep"]["type"].value_counts()
+    for t, n in kept.items():
+        if len(frame) <= MAP_POINTS:
+            break
+        frame = frame[~((frame["decision"] == "keep") & (frame["type"] == t))]
+        hidden[t] = int(n)
+    return frame, hidden
 
 
 def _flows(inst: Instance, flows: pd.DataFrame, extra: pd.DataFrame) -> Section:
@@ -358,7 +377,7 @@ def _extra_headline(s: dict) -> list[tuple[str, str]]:
     red = s.get("redistribution", {})
     rows = [("status (worst stage)", str(s.get("status"))),
             ("least extra money", "—" if s.get("extra_budget") is None else f"{s['extra_budget']:,.2f} M€/yr"),
-            ("regions worse off (facilities included)", str(s.get("regions_worse_off", "—"))),
+            ("regions worse off (municipal money, its facilities included)", str(s.get("regions_worse_off", "—"))),
             ("broad welfare W at that price", "—" if s.get("welfare") is None else f"{s['welfare']:,.2f} M€-eq/yr"),
             ("shortfall Q", "—" if s.get("shortfall") is None else f"{s['shortfall']:,.0f} person-services"),
             ("people short of a basic service", "—" if s.get("people_short") is None else f"{s['people_short']:,.0f} persons"),

@@ -136,8 +136,8 @@ def extract(m, hm: HighsModel, data: InstanceData, report: SolveReport, stages: 
     flows = pd.DataFrame(fkeys, columns=["stream_id", "domain_id"])
     flows["amount"] = hm.values_of(b.flow[k] for k in fkeys)
     flows["deearmarked"] = flows["domain_id"].to_numpy() != flows["stream_id"].map(data.streams["domain_id"]).to_numpy()
-    extra = pd.DataFrame({"domain_id": list(b.extra.keys())})
-    extra["extra"] = hm.values_of(b.extra[d] for d in extra["domain_id"])
+    extra = pd.DataFrame(list(b.extra.keys()), columns=["payer", "domain_id"])
+    extra["extra"] = hm.values_of(b.extra.values())
 
     sites = data.sites
     y = np.round(hm.values_of(m.facilities.open[j] for j in sites.index)).astype(int)
@@ -158,7 +158,8 @@ def extract(m, hm: HighsModel, data: InstanceData, report: SolveReport, stages: 
     sf["covered_persons"] = persons.reindex(pd.MultiIndex.from_arrays([sf["region_id"], sf["ftype_id"]]), fill_value=0.0).to_numpy()
 
     regcov = pd.MultiIndex.from_product([data.regions.index, data.ftypes.index], names=["region_id", "ftype_id"]).to_frame(index=False)
-    regcov["population"] = regcov["region_id"].map(data.points.groupby("region_id")["population"].sum()).fillna(0.0)
+    residents = regcov["region_id"].map(data.points.groupby("region_id")["population"].sum()).fillna(0.0)
+    regcov["population"] = data.persons(regcov["region_id"], regcov["ftype_id"], residents)  # who needs the type
     regcov["covered_persons"] = persons.reindex(pd.MultiIndex.from_frame(regcov[["region_id", "ftype_id"]]), fill_value=0.0).to_numpy()
     regcov["covered_share"] = (regcov["covered_persons"] / regcov["population"].where(regcov["population"] > 0)).fillna(0.0)
     regcov.insert(1, "name", regcov["region_id"].map(data.regions["name"]).to_numpy())
@@ -170,8 +171,9 @@ def extract(m, hm: HighsModel, data: InstanceData, report: SolveReport, stages: 
     assignment = None
     if hasattr(m, "capacity"):
         arcs = list(m.capacity.arc)
-        assignment = pd.DataFrame(arcs, columns=["point_id", "ftype_id", "site_id"])
+        assignment = pd.DataFrame(arcs, columns=["point_id", "ftype_id", "group"])
         assignment["share"] = hm.values_of(m.capacity.share[a] for a in arcs)
+        assignment = split_capacity_groups(assignment, data, fac.set_index("site_id")["open"])
         assignment = expand_groups(assignment, data).drop(columns=["region_id", "population"])
 
     W, Q = hm.value(m.welfare.W), hm.value(ms.Q) * PERSONS_PER_UNIT
@@ -206,6 +208,18 @@ def people_short(data: InstanceData, coverage: pd.DataFrame) -> pd.Series:
                                                                  aggfunc="max")
     u = u.reindex(index=points.index, columns=basic).fillna(0.0).clip(0.0, 1.0)
     return pd.Series(points["population"].to_numpy(float) * (1.0 - u.min(axis=1).to_numpy()), index=points.index)
+
+
+def split_capacity_groups(assignment: pd.DataFrame, data: InstanceData, open_: pd.Series) -> pd.DataFrame:
+    """Per site: a group's share split over its open members in proportion to capacity (formulations.capacity)."""
+    group = data.capacity_groups
+    members = pd.DataFrame({"group": group.to_numpy(), "site_id": group.index})
+    out = assignment.merge(members, on="group", how="left")
+    out["site_id"] = out["site_id"].fillna(out["group"])
+    weight = data.sites["capacity"].reindex(out["site_id"]).fillna(1.0).to_numpy() * open_.reindex(out["site_id"]).to_numpy(float)
+    total = pd.Series(weight).groupby([out["point_id"].to_numpy(), out["ftype_id"].to_numpy(), out["group"].to_numpy()]).transform("sum").to_numpy()
+    out["share"] = np.where(total > 0, out["share"].to_numpy() * weight / np.where(total > 0, total, 1.0), 0.0)
+    return out[["point_id", "ftype_id", "site_id", "share"]]
 
 
 def expand_groups(frame: pd.DataFrame, data: InstanceData) -> pd.DataFrame:

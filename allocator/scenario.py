@@ -14,7 +14,8 @@ and it is written next to every result as ``scenario.toml``.
 Symbols of ``model.md``: ``shortfall_price`` = λ (€ per person below the
 minimum), ``equity_alpha`` = α, ``liveability_value`` = β (€ per person),
 ``extra_budget`` = E_max (M€), ``deearmark_share`` = θ, ``norms`` = τ_k,
-``required_share`` = σ_k.
+``required_share`` = σ_k, ``site_change_cost`` = κ (€ per site closed or opened),
+``pooled_payers``: payers whose money joins the municipality's account.
 """
 
 from __future__ import annotations
@@ -76,10 +77,13 @@ class Scenario(Strict):
     shortfall_measure: Literal["total", "worst"] = Field("total", description="Q = Σ q_rk, or Q_max = max q_rk/pop_r")
     equity_alpha: float = Field(1.0, ge=0, description="α: ω_r = bw_r^-α normalised to mean 1")
     liveability_value: float = Field(0.0, ge=0, description="β: € per person who keeps the whole basic package")
+    site_change_cost: float = Field(0.0, ge=0, le=1e9, description="κ: € of welfare lost per site closed or opened (disruption)")
     extra_budget: float = Field(0.0, ge=0, description="E_max: extra money on top of the streams, M€/yr")
     extra_eligible_tags: list[str] = Field(default=[], description="extra money only for regions with one of these tags")
     deearmark_share: float | None = Field(None, ge=0, le=1, description="θ for every stream (overrides the table)")
     deearmark: dict[str, float] = Field(default={}, description="θ per stream id (overrides deearmark_share)")
+    pooled_payers: list[str] = Field(default=[], description="payers whose money joins the municipality's "
+                                     "(ontschotting): their savings may fund programmes and municipal sites, and back")
     hold_harmless: Literal["none", "region", "region-domain", "corridor", "per-capita-cap"] = "none"
     corridor_down: float = Field(0.02, ge=0, le=1, description="δ: corridor floor (1 − δ) × baseline total")
     corridor_up: float = Field(0.10, ge=0, description="γ: corridor ceiling (1 + γ) × baseline total")
@@ -231,6 +235,10 @@ def check_against(sc: Scenario, instance, label: str = "scenario") -> None:
         for name in names:
             if name not in known:
                 issues.add(label, f"{key}: unknown {what} '{name}'")
+    payers = set(instance.facility_types["payer"]) | set(instance.streams["payer"])
+    for payer in sc.pooled_payers:
+        if payer not in payers:
+            issues.add(label, f"pooled_payers: unknown payer '{payer}'; the instance's payers are {sorted(payers)}")
     tags = set()
     if "tags" in instance.regions:
         for t in instance.regions["tags"].dropna():

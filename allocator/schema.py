@@ -79,6 +79,7 @@ class StreamRow(Strict):
     domain_id: str
     amount: float = Field(ge=0)
     deearmark_share: float = Field(ge=0, le=1)
+    payer: str | None = None
 
 
 class FacilityTypeRow(Strict):
@@ -90,6 +91,8 @@ class FacilityTypeRow(Strict):
     required_share: float = Field(ge=0, le=1)
     welfare_value: float = Field(ge=0)
     basic_package: bool
+    payer: str | None = None
+    demand: Literal["all", "children_4_11"] | None = None
 
 
 ROW_MODELS: dict[str, type[Strict]] = {

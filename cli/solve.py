@@ -97,7 +97,7 @@ def _print_summary(data, run, diagnosis, warnings) -> None:
                f"{sol.shortfall_worst:.1%} below the minimum")
     click.echo(f"money       extra {h['extra_money']:,.1f} M€/yr, de-earmarked {h['deearmarked_money']:,.1f} M€/yr; "
                f"sites opened {h['sites_opened']}, closed {h['sites_closed']}; regions below minimum "
-               f"{h['regions_below_minimum']}; regions worse off (facilities included) {h['regions_worse_off']}")
+               f"{h['regions_below_minimum']}; regions worse off (municipal money, its facilities included) {h['regions_worse_off']}")
     t = sol.region_totals
     moved = (t["change_meur"].abs() + t["facilities_change_meur"].abs()) * EUR_PER_MEUR / t["population"]
     totals = t.assign(moved=moved).sort_values("moved", ascending=False).head(6)

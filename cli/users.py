@@ -116,8 +116,8 @@ def _print_extra(data, res) -> None:
     click.echo(f"least extra budget  {res.extra_budget:,.2f} M€/yr  (status {res.status.value}){caveat}")
     if res.plan is not None:
         click.echo(f"plan at that price  W {res.plan.welfare:,.2f} M€-eq/yr, Q {res.plan.shortfall:,.0f} person-services, "
-                   f"{res.plan.people_short:,.0f} people short of a basic service; regions worse off (facilities "
-                   f"included): {res.regions_worse_off}; check {'passed' if res.plan_check.passed else 'FAILED'}")
+                   f"{res.plan.people_short:,.0f} people short of a basic service; regions worse off (municipal money, "
+                   f"its facilities included): {res.regions_worse_off}; check {'passed' if res.plan_check.passed else 'FAILED'}")
     if res.region_effects is None or res.contrast is None:
         click.echo(f"redistribution instead: {res.contrast_status.value}")
         return

@@ -19,8 +19,12 @@ from formulations.sparse import linear
 
 
 def add_assignment(m: pyo.Block, name: str, arcs: pd.DataFrame, capacity: pd.Series, open_var,
-                   served=None) -> pyo.Block:
-    """Add block ``name`` with share_ij over ``arcs`` (columns customer, site, cost, demand d_i)."""
+                   served=None, link_var=None) -> pyo.Block:
+    """Add block ``name`` with share_ij over ``arcs`` (columns customer, site, cost, demand d_i).
+
+    ``link_var`` (default ``open_var``) bounds each share in ``link``; ``open_var`` multiplies the capacity.
+    """
+    link_var = open_var if link_var is None else link_var
     b = pyo.Block()
     m.add_component(name, b)
     customers = arcs["customer"].to_numpy()
@@ -39,7 +43,7 @@ def add_assignment(m: pyo.Block, name: str, arcs: pd.DataFrame, capacity: pd.Ser
 
     b.customer = pyo.Set(initialize=list(by_customer), dimen=None, ordered=True)
     b.serve = pyo.Constraint(b.customer, rule=serve)
-    b.link = pyo.Constraint(b.arc, rule=lambda _, *a: b.share[a] - open_var[a[-1]] <= 0)
+    b.link = pyo.Constraint(b.arc, rule=lambda _, *a: b.share[a] - link_var[a[-1]] <= 0)
     capped = [j for j in by_site if j in capacity.index]
     d = arcs["demand"].to_numpy(float)
 

@@ -5,14 +5,24 @@ model.md                               attribute                     meaning
 =====================================  ============================  ===========================================
 g_sd ≥ 0                               ``flow[stream,domain]``       money of stream s spent in domain d
 x_rd ≥ 0                               ``spend[region,domain]``      programme spending per region and domain
-E_d ≥ 0                                ``extra[domain]``             extra money per domain
+E_pd ≥ 0                               ``extra[pool,domain]``        extra money per payer account and domain
 Σ_d g_sd ≤ A_s                         ``stream_limit[stream]``      a stream is spent at most once
 Σ_{d≠d(s)} g_sd ≤ θ_s A_s              ``deearmark[stream]``         at most θ_s of it outside its own domain
-Σ_r x_rd + cost_d ≤ Σ_s g_sd + E_d     ``domain_balance[domain]``    what a domain spends, it must receive
-Σ_d E_d ≤ E_max                        ``extra_limit``               extra money is capped
+[p=M] Σ_r x_rd + cost_pd               ``domain_balance[pool,d]``    what a payer spends in a domain, its
+  ≤ Σ_{s: p(s)=p} g_sd + E_pd                                          own streams (and extra money) must pay
+Σ_pd E_pd ≤ E_max                      ``extra_limit``               extra money is capped
 Σ_{r∉T} (x_rd + cost_rd)              ``extra_eligibility[domain]`` extra money only reaches eligible regions T
   + Σ_{r∈T} (b_rd + cost⁰_rd) ≤ Σ_s g_sd
 =====================================  ============================  ===========================================
+
+Payers (model.md): every stream and facility type has a payer p; the regions'
+programmes x_rd are the municipality's (M).  Each payer balances its own
+account per domain, so the money an emergency department's closure saves
+stays with the health insurers and can only pay for their other sites; a
+scenario's ``pooled_payers`` merges a payer's account into M's (ontschotting).
+Extra money may reach any account: the state tops up insurers and schools as
+well (e.g. the availability contribution that keeps needed emergency
+departments open).  With one payer this is the domain balance of model.md 2.
 
 Every stream has a flow variable to every domain, so θ can change on the
 built model (the de-earmarking row's right-hand side) without a rebuild.
@@ -28,11 +38,12 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from allocator.data import InstanceData
+from allocator.instance import PROGRAMME_PAYER
 from formulations.sparse import linear
 
 
 def add_budget(m: pyo.ConcreteModel, data: InstanceData) -> None:
-    """Σ_d g_sd ≤ A_s; Σ_{d≠d(s)} g_sd ≤ θ_s A_s; Σ_r x_rd + cost_d ≤ Σ_s g_sd + E_d; Σ_d E_d ≤ E_max."""
+    """Σ_d g_sd ≤ A_s; Σ_{d≠d(s)} g_sd ≤ θ_s A_s; [p=M] Σ_r x_rd + cost_pd ≤ Σ_{s∈p} g_sd + E_pd; Σ E_pd ≤ E_max."""
     b = m.budget = pyo.Block()
     streams, regions = data.streams, data.regions.index.tolist()
     domains = data.domains.index.tolist()
@@ -41,21 +52,24 @@ def add_budget(m: pyo.ConcreteModel, data: InstanceData) -> None:
     b.region = pyo.Set(initialize=regions, ordered=True)
     b.flow = pyo.Var(b.stream, b.domain, bounds=(0, None))
     b.spend = pyo.Var(b.region, b.domain, bounds=(0, None))
-    b.extra = pyo.Var(b.domain, bounds=(0, None))
+    accounts = [(p, d) for p in data.pools for d in domains]
+    b.account = pyo.Set(initialize=accounts, dimen=2, ordered=True)
+    b.extra = pyo.Var(b.account, bounds=(0, None))
     amount, own, theta = streams["amount"].to_dict(), streams["domain_id"].to_dict(), streams["theta"].to_dict()
 
     b.stream_limit = pyo.Constraint(b.stream, rule=lambda _, s: linear([1.0] * len(domains), (b.flow[s, d] for d in domains)) <= amount[s])
     b.deearmark = pyo.Constraint(b.stream, rule=lambda _, s: linear(
         [1.0] * (len(domains) - 1), (b.flow[s, d] for d in domains if d != own[s])) <= theta[s] * amount[s])
-    cost = m.facilities.cost_by_domain
+    cost = m.facilities.cost_by_account
+    members = {p: streams.index[streams["pool"] == p].tolist() for p in data.pools}
 
-    def balance(_, d):
-        spend = linear([1.0] * len(regions), (b.spend[r, d] for r in regions))
-        income = linear([1.0] * len(streams), (b.flow[s, d] for s in b.stream))
-        return spend + cost[d] - income - b.extra[d] <= 0
+    def balance(_, p, d):
+        spend = linear([1.0] * len(regions), (b.spend[r, d] for r in regions)) if p == PROGRAMME_PAYER else 0.0
+        income = linear([1.0] * len(members[p]), (b.flow[s, d] for s in members[p]))
+        return spend + cost[p, d] - income - b.extra[p, d] <= 0
 
-    b.domain_balance = pyo.Constraint(b.domain, rule=balance)
-    b.extra_limit = pyo.Constraint(expr=linear([1.0] * len(domains), (b.extra[d] for d in domains)) <= data.scenario.extra_budget)
+    b.domain_balance = pyo.Constraint(b.account, rule=balance)
+    b.extra_limit = pyo.Constraint(expr=linear([1.0] * len(accounts), (b.extra[a] for a in accounts)) <= data.scenario.extra_budget)
 
     if data.scenario.extra_eligible_tags:
         ineligible = data.regions.index[~data.regions["eligible"]].tolist()

@@ -4,8 +4,8 @@
 model.md               attribute                   meaning
 =====================  ==========================  ==========================================
 y_j ∈ {0,1}            ``open[site]``              site open in the plan
-c_j y_j + o_j(1-e_j)y_j ``cost_by_domain[domain]``  what open sites cost their paying domain
-(same, per region)     ``cost_by_region[region]``  what open sites cost, by the region they are in
+c_j y_j + o_j(1-e_j)y_j ``cost_by_account[pool,d]`` what open sites cost their payer's account in their domain
+(same, per region)     ``cost_by_region[region]``  what the municipal account's open sites cost, by region
 last site rule         ``keep_last[region,ftype]`` Σ_{j∈J_rk} y_j ≥ 1 where the region has a site of k
 max closures           ``max_closures``            Σ_{j: e_j=1} (1 − y_j) ≤ M
 forced sites           bounds of ``open``          forced open: y_j = 1; forced closed: y_j = 0
@@ -17,11 +17,12 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from allocator.data import InstanceData
+from allocator.instance import PROGRAMME_PAYER
 from formulations.sparse import grouped_sum
 
 
 def add_facilities(m: pyo.ConcreteModel, data: InstanceData) -> None:
-    """y_j ∈ {0,1}; cost_d = Σ_{j: d(k(j))=d} (c_j + o_j (1 − e_j)) y_j; policy limits of model.md 8."""
+    """y_j ∈ {0,1}; cost_pd = Σ_{j: p(k(j))=p, d(k(j))=d} (c_j + o_j (1 − e_j)) y_j; policy limits of model.md 8."""
     sites = data.sites
     sc = data.scenario
     b = m.facilities = pyo.Block()
@@ -35,8 +36,12 @@ def add_facilities(m: pyo.ConcreteModel, data: InstanceData) -> None:
 
     b.open = pyo.Var(b.site, domain=pyo.Binary, bounds=bounds)
     domains, regions = data.domains.index.tolist(), data.regions.index.tolist()
-    b.cost_by_domain = pyo.Expression(domains, initialize=grouped_sum(sites, "domain_id", "unit_cost", b.open, domains))
-    b.cost_by_region = pyo.Expression(regions, initialize=grouped_sum(sites, "region_id", "unit_cost", b.open, regions))
+    accounts = [(p, d) for p in data.pools for d in domains]
+    keyed = sites.assign(account=(sites["pool"].astype(str) + "\x1f" + sites["domain_id"].astype(str)).to_numpy())
+    by_key = grouped_sum(keyed, "account", "unit_cost", b.open, [f"{p}\x1f{d}" for p, d in accounts])
+    b.cost_by_account = pyo.Expression(accounts, initialize={(p, d): by_key[f"{p}\x1f{d}"] for p, d in accounts})
+    held = sites[sites["pool"] == PROGRAMME_PAYER]  # the sites hold-harmless counts (see formulations.hold_harmless)
+    b.cost_by_region = pyo.Expression(regions, initialize=grouped_sum(held, "region_id", "unit_cost", b.open, regions))
 
     if sc.keep_last_site:
         has_existing = sites[sites["existing"]].groupby(["region_id", "ftype_id"]).size().index

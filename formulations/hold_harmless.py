@@ -10,13 +10,19 @@ T_r ≥ B_r and x_rd + cost_rd(y) ≥ b_rd + cost_rd(e) ``region_floor``, ``doma
 (nothing)                                          —                             ``none``
 =================================================  ============================  ==================================
 
-cost_r(y) = Σ_{j in r} (c_j + o_j (1 − e_j)) y_j is what the plan spends on
-sites in the region; cost_r(e) = Σ_{j in r, e_j = 1} c_j the status quo's;
-cost_rd the same over the sites in r whose type domain d pays.  "No region
-worse off" always counts facility money: closing a region's hospital and
-paying the saving out as programme money elsewhere breaks both rules for that
-region, and moving a region's programme money into its own new GP practice
-breaks neither.
+cost_r(y) = Σ_{j in r, p(j) ∈ M} (c_j + o_j (1 − e_j)) y_j is what the plan
+spends on the region's sites paid from the municipal account M (the
+municipality and any payer the scenario pools with it); cost_r(e) =
+Σ_{j in r, p(j) ∈ M, e_j = 1} c_j the status quo's; cost_rd the same over the
+sites in r whose type domain d pays.  "No region worse off" always counts the
+facility money of that account: closing a region's library (or, pooled, its
+hospital) and paying the saving out as programme money elsewhere breaks both
+rules for that region, and moving a region's programme money into its own new
+library breaks neither.  Another payer's sites (the insurers' emergency
+departments, the ministry's schools) are not the municipality's money: their
+payer's own balance governs them (formulations.budget), and counting them
+would let an insurer's new hospital in a town "pay" for cutting that town's
+municipal programmes.
 The per-capita cap follows the Dutch gemeentefonds practice of limiting a
 municipality's yearly gain or loss per inhabitant (advice: €60).
 """
@@ -27,6 +33,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from allocator.data import InstanceData
+from allocator.instance import PROGRAMME_PAYER
 from allocator.units import EUR_TO_MEUR
 from formulations.sparse import groups, linear, var_array
 
@@ -63,7 +70,7 @@ def add_hold_harmless(m: pyo.ConcreteModel, data: InstanceData) -> None:
 
 def _cost_by_region_domain(m: pyo.ConcreteModel, data: InstanceData) -> dict:
     """{(r, d): Σ_{j in r, d(k(j)) = d} (c_j + o_j (1 − e_j)) y_j} over the pairs that have sites."""
-    sites = data.sites
+    sites = data.sites[data.sites["pool"] == PROGRAMME_PAYER]
     y = var_array(m.facilities.open, sites.index.tolist())
     codes, pairs = pd.factorize(pd.MultiIndex.from_frame(sites[["region_id", "domain_id"]]))
     cost = sites["unit_cost"].to_numpy(float)
@@ -71,16 +78,16 @@ def _cost_by_region_domain(m: pyo.ConcreteModel, data: InstanceData) -> dict:
 
 
 def baseline_domain_totals(data: InstanceData) -> pd.Series:
-    """b_rd + cost_rd(e): baseline programme spending plus the existing sites domain d pays in region r."""
-    sites = data.sites[data.sites["existing"]]
+    """b_rd + cost_rd(e): baseline programme spending plus the existing municipal-account sites of d in region r."""
+    sites = data.sites[data.sites["existing"] & (data.sites["pool"] == PROGRAMME_PAYER)]
     sq = sites.groupby(["region_id", "domain_id"])["operating_cost"].sum()
     sq.index = sq.index.set_names(data.baseline.index.names)
     return data.baseline.add(sq, fill_value=0.0)
 
 
 def baseline_totals(data: InstanceData):
-    """B_r: baseline programme spending plus the operating cost of the region's existing sites."""
+    """B_r: baseline programme spending plus the operating cost of the region's existing municipal-account sites."""
     base = data.baseline.groupby(level="region_id").sum()
-    sites = data.sites
+    sites = data.sites[data.sites["pool"] == PROGRAMME_PAYER]
     sq = sites[sites["existing"]].groupby("region_id")["operating_cost"].sum()
     return base.add(sq, fill_value=0.0).reindex(data.regions.index, fill_value=0.0)

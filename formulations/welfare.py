@@ -1,6 +1,12 @@
 """Broad welfare W: concave returns on programme spending, coverage and liveability, equity-weighted.
 
-W = Σ_{r,d} ω_r p_rd f_rd(x_rd) + Σ_{i,k} ω_{r(i)} v_k pop_i u_ik + Σ_i ω_{r(i)} β pop_i h_i   (M€-equivalent/yr)
+W = Σ_{r,d} ω_r p_rd f_rd(x_rd) + Σ_{i,k} ω_{r(i)} v_k pop_i u_ik + Σ_i ω_{r(i)} β pop_i h_i
+    − κ (Σ_{j: e_j=1} (1 − y_j) + Σ_{j: e_j=0} y_j)                                        (M€-equivalent/yr)
+
+κ (``site_change_cost``, € per site closed or opened, default 0) is the disruption of a change: pupils
+and patients move, staff go.  Without it, a closure that another payer's account cannot reuse is worth
+exactly nothing either way, and the optimum is one of many plans that close sites for no gain; a small κ
+keeps every site whose closure gains nothing.
 
 f_rd is piecewise linear and concave around the baseline b_rd (model.md):
 x_rd = b_rd + Σ_s gain_rds + excess_rd − cut_rd, gain_rds ∈ [0, w_s b_rd] with
@@ -75,5 +81,13 @@ def add_welfare(m: pyo.ConcreteModel, data: InstanceData) -> None:
         coefs.extend(w_live)
         variables.extend(live.keeps_basic[i] for i in live.point)
 
+    kappa = data.scenario.site_change_cost * EUR_TO_MEUR
+    constant = 0.0
+    if kappa > 0:
+        sites = data.sites
+        existing = sites["existing"].to_numpy(bool)
+        coefs.extend(np.where(existing, kappa, -kappa))
+        variables.extend(m.facilities.open[j] for j in sites.index)
+        constant = -kappa * float(existing.sum())
     b.W = pyo.Var()
-    b.definition = pyo.Constraint(expr=b.W - linear(coefs, variables) == 0)
+    b.definition = pyo.Constraint(expr=b.W - linear(coefs, variables) == constant)

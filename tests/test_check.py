@@ -38,8 +38,9 @@ def test_overspending_breaks_domain_balance_and_names_the_domain(solved):
     row = alloc.index[(alloc["domain_id"] == "housing")][0]
     alloc.loc[row, "plan"] += 50.0
     res = check(data, replace(sol, allocation=alloc))
-    assert "2 domain balance" in names(res)
-    assert any(v.constraint == "2 domain balance" and v.index == "housing" for v in res.violations)
+    label = "2 domain balance per payer (what it pays ≤ its streams + extra)"
+    assert label in names(res)
+    assert any(v.constraint == label and v.index == "municipality/housing" for v in res.violations)
     with pytest.raises(CheckFailed, match="domain balance"):
         res.raise_if_failed()
 

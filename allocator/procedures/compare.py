@@ -41,7 +41,8 @@ def compare(datas: list[InstanceData]) -> Comparison:
 
 
 def region_differences(datas: list[InstanceData], runs: list[Run]) -> pd.DataFrame:
-    """Per region and scenario: total spending (programme + sites) and coverage, and the change vs the first."""
+    """Per region and scenario: municipal total (programmes + the sites the municipal account pays, as
+    hold-harmless counts them) and coverage, and the change vs the first scenario."""
     base_data = datas[0]
     regions = base_data.regions
     out = pd.DataFrame({"name": regions["name"], "province": regions["province"] if "province" in regions else "",
@@ -51,9 +52,7 @@ def region_differences(datas: list[InstanceData], runs: list[Run]) -> pd.DataFra
         if r.solution is None:
             continue
         sol = r.solution
-        sites = d.sites
-        fac = (sites["unit_cost"] * sol.facilities.set_index("site_id")["open"].reindex(sites.index)).groupby(sites["region_id"]).sum()
-        total = sol.allocation.groupby("region_id")["plan"].sum().add(fac, fill_value=0.0)
+        total = sol.region_totals.set_index("region_id")["plan_municipal_meur"]
         cover = sol.region_coverage.groupby("region_id")["covered_share"].mean()
         name = d.scenario.name
         out[f"{name}: total_meur"] = total

@@ -114,7 +114,7 @@ def least_extra_budget(data: InstanceData, epsilon: float = 0.0) -> ExtraBudgetR
     q = measure_var(m, data.scenario)
     unit = measure_scale(data.scenario)  # ε, floor and target are reported in persons (or a share)
     q_lo, q_hi = hm.bounds(q)
-    extra = [m.budget.extra[d] for d in m.budget.domain]
+    extra = list(m.budget.extra.values())
     stages: list[tuple[str, SolveReport]] = []
     blocked = unservable(data)
 
