@@ -27,6 +27,7 @@ import pyomo.environ as pyo
 
 from allocator.data import InstanceData
 from formulations.assignment import add_assignment
+from formulations.facilities import open_columns
 from formulations.min_service import PERSONS_PER_UNIT
 from formulations.sparse import groups, linear, var_array
 
@@ -60,7 +61,7 @@ def add_capacity(m: pyo.ConcreteModel, data: InstanceData) -> None:
     capped = [g for g in used if g in grouped]
     m.capacity_open = pyo.Expression(capped, initialize={g: linear(cap[position[rows[g]]], y[position[rows[g]]])
                                                          for g in capped})
-    m.group_open = pyo.Expression(list(used), initialize={g: linear(np.ones(len(rows[g])), y[position[rows[g]]])
-                                                          for g in used})
+    keys, columns = open_columns(m, data, list(used))
+    link = dict(zip(used, columns))  # a group's count Σ_{j∈G} y_j, or a lone site's y_j
     add_assignment(m, "capacity", arcs, pd.Series(1.0, index=capped), m.capacity_open, served=m.coverage.covered,
-                   link_var=m.group_open)
+                   link_var=link)

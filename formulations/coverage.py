@@ -7,6 +7,9 @@ u_ik ∈ [0,1]                   ``covered[point,ftype]``  point i covered for t
 u_ik ≤ Σ_{j∈N_k(i)} y_j        ``reach[point,ftype]``    constraint 4, over the sparse N_k(i)
 =============================  ====================  ======================================
 
+Sites of a capacity group (co-located, same reach) enter as their group's count Σ_{j∈G} y_j, one
+column instead of every member (the same sum).
+
 Only pairs with a non-empty N_k(i) get a variable: a point no site can reach is
 uncovered by construction, and its people show up in the shortfall.  Points of a
 region with the same N_k(i) share one variable (``data.point_groups``).
@@ -14,10 +17,12 @@ region with the same N_k(i) share one variable (``data.point_groups``).
 
 from __future__ import annotations
 
+import pandas as pd
 import pyomo.environ as pyo
 
 from allocator.data import InstanceData
-from formulations.sparse import groups, linear, positions, var_array
+from formulations.facilities import open_columns
+from formulations.sparse import groups, linear, var_array
 
 
 def add_coverage(m: pyo.ConcreteModel, data: InstanceData) -> None:
@@ -28,8 +33,10 @@ def add_coverage(m: pyo.ConcreteModel, data: InstanceData) -> None:
     b.pair = pyo.Set(initialize=pairs, dimen=2, ordered=True)
     b.covered = pyo.Var(b.pair, bounds=(0, 1))
     u = var_array(b.covered, pairs)
-    y = var_array(m.facilities.open, data.sites.index.tolist())[positions(data.sites.index, reach["site_id"])]
-    arcs = groups(data.model_reach_pair)
+    keys, columns = open_columns(m, data, reach["site_id"].tolist())
+    first = ~pd.DataFrame({"pair": data.model_reach_pair, "key": keys}).duplicated().to_numpy()
+    y = columns[first]
+    arcs = groups(data.model_reach_pair[first])
 
     def row(_, i, k):
         n = b.pair.ord((i, k)) - 1

@@ -6,6 +6,7 @@ model.md               attribute                   meaning
 y_j ∈ {0,1}            ``open[site]``              site open in the plan
 c_j y_j + o_j(1-e_j)y_j ``cost_by_account[pool,d]`` what open sites cost their payer's account in their domain
 (same, per region)     ``cost_by_region[region]``  what the municipal account's open sites cost, by region
+Σ_{j∈G} y_j            ``group_open[group]``       open sites of a capacity group (co-located, same reach)
 last site rule         ``keep_last[region,ftype]`` Σ_{j∈J_rk} y_j ≥ 1 where the region has a site of k
 max closures           ``max_closures``            Σ_{j: e_j=1} (1 − y_j) ≤ M
 forced sites           bounds of ``open``          forced open: y_j = 1; forced closed: y_j = 0
@@ -14,11 +15,12 @@ forced sites           bounds of ``open``          forced open: y_j = 1; forced 
 
 from __future__ import annotations
 
+import numpy as np
 import pyomo.environ as pyo
 
 from allocator.data import InstanceData
 from allocator.instance import PROGRAMME_PAYER
-from formulations.sparse import grouped_sum
+from formulations.sparse import grouped_sum, linear
 
 
 def add_facilities(m: pyo.ConcreteModel, data: InstanceData) -> None:
@@ -43,6 +45,13 @@ def add_facilities(m: pyo.ConcreteModel, data: InstanceData) -> None:
     held = sites[sites["pool"] == PROGRAMME_PAYER]  # the sites hold-harmless counts (see formulations.hold_harmless)
     b.cost_by_region = pyo.Expression(regions, initialize=grouped_sum(held, "region_id", "unit_cost", b.open, regions))
 
+    multi = data.capacity_groups[data.capacity_groups.duplicated(keep=False)]
+    members = {g: list(ix) for g, ix in multi.groupby(multi.to_numpy()).groups.items()}
+    b.group = pyo.Set(initialize=sorted(members), ordered=True)
+    b.group_open = pyo.Var(b.group, bounds=(0, None))
+    b.group_count = pyo.Constraint(b.group, rule=lambda _, g: b.group_open[g] - linear(
+        [1.0] * len(members[g]), (b.open[j] for j in members[g])) == 0)
+
     if sc.keep_last_site:
         has_existing = sites[sites["existing"]].groupby(["region_id", "ftype_id"]).size().index
         members = sites.groupby(["region_id", "ftype_id"]).groups
@@ -51,3 +60,13 @@ def add_facilities(m: pyo.ConcreteModel, data: InstanceData) -> None:
     if sc.max_closures is not None:
         existing = sites.index[sites["existing"]].tolist()
         b.max_closures = pyo.Constraint(expr=sum(1 - b.open[j] for j in existing) <= sc.max_closures)
+
+
+def open_columns(m: pyo.ConcreteModel, data: InstanceData, site_ids) -> tuple[np.ndarray, np.ndarray]:
+    """(keys, variables) standing for the sites ``site_ids``: a site of a multi-site capacity group is
+    replaced by its group's ``group_open``, any other by its own ``open`` variable."""
+    b = m.facilities
+    in_group = data.capacity_groups[data.capacity_groups.isin(set(b.group))].to_dict()
+    keys = np.array([in_group.get(j, j) for j in site_ids], dtype=object)
+    grouped = set(b.group)
+    return keys, np.array([b.group_open[k] if k in grouped else b.open[k] for k in keys], dtype=object)

@@ -2,6 +2,8 @@
 
 * merge points: points of one region with the same reach set per type share one coverage variable
   (all types at once when the liveability value is positive).
+* drop dominated candidates.
+* pool co-located capacity: capacitated sites of one type with the same reach serve as one group.
 """
 
 from __future__ import annotations
@@ -123,3 +125,24 @@ def test_dominance_on_the_tiny_case_keeps_the_optimum():
     assert reduced.solution.objective == pytest.approx(full.solution.objective, abs=1e-9)
     opened = set(reduced.solution.facilities.query("open == 1")["site_id"])
     assert "gpB3" in opened and not opened & {"gpB", "gpB2"}
+
+
+def test_co_located_capacity_is_pooled_and_split_back_per_site():
+    """Two schools at one spot (same reach; capacity 600 and 400) and 900 people there: the model has one
+    capacity group serving ≤ 600 y1 + 400 y2, both must stay open (900 > 600), and the written assignment
+    splits the 900 in proportion to capacity: 540 and 360, each within its own capacity."""
+    t = tiny_tables()
+    t["demand_points"] = pd.DataFrame([{"point_id": "p", "region_id": "A", "name": "", "population": 900, "lat": 52.0, "lon": 5.0},
+                                       {"point_id": "q", "region_id": "B", "name": "", "population": 4000, "lat": 52.1, "lon": 5.2}])
+    t["regions"]["population"] = [900, 4000]
+    t["sites"] = pd.DataFrame([
+        {"site_id": s, "ftype_id": "gp", "region_id": r, "name": "", "lat": lat, "lon": lon, "existing": True,
+         "operating_cost": 0.5, "opening_cost": 0.0, "capacity": c}
+        for s, r, lat, lon, c in (("s1", "A", 52.0, 5.0, 600), ("s2", "A", 52.0, 5.0, 400), ("s3", "B", 52.1, 5.2, 5000))])
+    t["streams"]["amount"] = [11.5, 8.0]
+    data, run = _solve(instance(t), use_capacity=True, shortfall_price=1e6)
+    assert data.capacity_groups.to_dict() == {"s1": "s1", "s2": "s1", "s3": "s3"}
+    assert len(run.model.facilities.group) == 1
+    load = run.solution.assignment.set_index("site_id")["share"] * 900
+    assert load["s1"] == pytest.approx(540) and load["s2"] == pytest.approx(360)
+    assert run.solution.shortfall == pytest.approx(0.0, abs=1e-6)
