@@ -118,16 +118,20 @@ def check(data: InstanceData, sol, tol: float = 1e-6) -> CheckResult:
     c.leq("2 domain balance per payer (what it pays ≤ its streams + extra)", [f"{p}/{d}" for p, d in accounts],
           uses.to_numpy(), (income_pd + e_pd).to_numpy())
     c.leq("2 extra money Σ E ≤ E_max", "total", float(e_pd.sum()), sc.extra_budget)
-    income = flows.groupby("domain_id")["amount"].sum().reindex(domains, fill_value=0.0)
     if sc.extra_eligible_tags:
         inel = data.regions.index[~data.regions["eligible"]]
-        sp = alloc[alloc["region_id"].isin(inel)].groupby("domain_id")["plan"].sum().reindex(domains, fill_value=0.0)
-        fc = site_cost[sites["region_id"].isin(inel)].groupby(sites["domain_id"]).sum().reindex(domains, fill_value=0.0)
         elig = data.regions.index[data.regions["eligible"]]
+        out = sites["region_id"].isin(inel)
+        sp = alloc[alloc["region_id"].isin(inel)].groupby("domain_id")["plan"].sum()
+        sp.index = pd.MultiIndex.from_product([[PROGRAMME_PAYER], sp.index])
+        fc = site_cost[out].groupby([site_pool[out], sites["domain_id"][out]]).sum()
         base_t = data.baseline[data.baseline.index.get_level_values("region_id").isin(elig)].groupby(level="domain_id").sum()
-        sq = sites[sites["existing"] & sites["region_id"].isin(elig)].groupby("domain_id")["operating_cost"].sum()
-        base_t = base_t.reindex(domains, fill_value=0.0) + sq.reindex(domains, fill_value=0.0)
-        c.leq("2 extra money only for eligible regions (additionality)", domains, sp + fc + base_t, income)
+        base_t.index = pd.MultiIndex.from_product([[PROGRAMME_PAYER], base_t.index])
+        ex = sites["existing"] & sites["region_id"].isin(elig)
+        sq = sites.loc[ex, "operating_cost"].groupby([site_pool[ex], sites["domain_id"][ex]]).sum()
+        need = sum(v.reindex(accounts, fill_value=0.0) for v in (sp, fc, base_t, sq))
+        c.leq("2 extra money only for eligible regions (additionality, per payer account)",
+              [f"{p}/{d}" for p, d in accounts], need.to_numpy(), income_pd.to_numpy())
 
     # 3 hold-harmless
     check_hold_harmless(c, data, alloc.set_index(["region_id", "domain_id"])["plan"], site_cost)

@@ -150,6 +150,7 @@ def extract(m, hm: HighsModel, data: InstanceData, report: SolveReport, stages: 
     cov = data.coverable[["point_id", "ftype_id", "region_id", "population"]].copy()
     cov["covered"] = hm.values_of(m.coverage.covered[i, k] for i, k in zip(cov["point_id"], cov["ftype_id"]))
     cov = expand_groups(cov[["point_id", "ftype_id", "covered"]], data)
+    cov["population"] = data.persons(cov["region_id"], cov["ftype_id"], cov["population"])  # who needs the type
 
     ms = m.min_service
     sf = data.demand[["region_id", "ftype_id", "population", "required"]].copy()

@@ -11,8 +11,8 @@ E_pd ≥ 0                               ``extra[pool,domain]``        extra mon
 [p=M] Σ_r x_rd + cost_pd               ``domain_balance[pool,d]``    what a payer spends in a domain, its
   ≤ Σ_{s: p(s)=p} g_sd + E_pd                                          own streams (and extra money) must pay
 Σ_pd E_pd ≤ E_max                      ``extra_limit``               extra money is capped
-Σ_{r∉T} (x_rd + cost_rd)              ``extra_eligibility[domain]`` extra money only reaches eligible regions T
-  + Σ_{r∈T} (b_rd + cost⁰_rd) ≤ Σ_s g_sd
+Σ_{r∉T} (x_rd + cost_prd)             ``extra_eligibility[pool,d]`` extra money only reaches eligible regions T
+  + Σ_{r∈T} (b_rd + cost⁰_prd) ≤ Σ_{s∈p} g_sd                          (per payer account; x, b for M only)
 =====================================  ============================  ===========================================
 
 Payers (model.md): every stream and facility type has a payer p; the regions'
@@ -78,15 +78,17 @@ def add_budget(m: pyo.ConcreteModel, data: InstanceData) -> None:
         y = m.facilities.open
 
         eligible = data.regions.index[data.regions["eligible"]]
-        base_t = data.baseline[data.baseline.index.get_level_values("region_id").isin(eligible)].groupby(level="domain_id").sum()
+        base = data.baseline[data.baseline.index.get_level_values("region_id").isin(eligible)].groupby(level="domain_id").sum()
         sq = data.sites[data.sites["existing"] & data.sites["region_id"].isin(eligible)]
-        base_t = base_t.add(sq.groupby("domain_id")["operating_cost"].sum(), fill_value=0.0)
+        base_t = sq.groupby(["pool", "domain_id"])["operating_cost"].sum().to_dict()
+        for d, v in base.items():
+            base_t[(PROGRAMME_PAYER, d)] = base_t.get((PROGRAMME_PAYER, d), 0.0) + float(v)
 
-        def eligibility(_, d):
-            own_sites = sites.index[sites["domain_id"] == d]
-            spend = linear([1.0] * len(ineligible), (b.spend[r, d] for r in ineligible))
+        def eligibility(_, p, d):
+            own_sites = sites.index[(sites["domain_id"] == d) & (sites["pool"] == p)]
+            spend = linear([1.0] * len(ineligible), (b.spend[r, d] for r in ineligible)) if p == PROGRAMME_PAYER else 0.0
             fac = linear(unit[own_sites].to_numpy(), (y[j] for j in own_sites))
-            income = linear([1.0] * len(streams), (b.flow[s, d] for s in b.stream))
-            return spend + fac - income <= -float(base_t.get(d, 0.0))
+            income = linear([1.0] * len(members[p]), (b.flow[s, d] for s in members[p]))
+            return spend + fac - income <= -float(base_t.get((p, d), 0.0))
 
-        b.extra_eligibility = pyo.Constraint(b.domain, rule=eligibility)
+        b.extra_eligibility = pyo.Constraint(b.account, rule=eligibility)

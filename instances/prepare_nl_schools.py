@@ -4,13 +4,14 @@ Read by :mod:`instances.prepare_nl`; sources and assumptions in ``instances/nl/R
 
 * Every vestiging of DUO's "alle schoolvestigingen basisonderwijs" (file 02, 6,122 rows) is an existing
   site.  The file has addresses but no coordinates: a school sits at the CBS population centre (kern)
-  whose name matches its PLAATSNAAM within its municipality, else at the municipality's representative
-  point; :func:`place_schools` reports how many were placed each way.
+  whose name matches its PLAATSNAAM within its municipality (the full name, else a town named in it:
+  'Edam/Volendam' holds VOLENDAM), else at the municipality's representative point;
+  :func:`place_schools` reports how many were placed each way.
 * Pupils: DUO file 06, 2025 count by VESTIGINGSCODE (``<5`` read as 2; a school without a count gets the
   median).  Capacity = ``HEADROOM`` × pupils (at least ``MIN_CAPACITY``).
 * Cost (illustrative, the order of the OCW lump sum): c_j = ``FIXED_MEUR`` + ``PER_PUPIL_MEUR`` × pupils,
-  paid by the education ministry (payer ``ocw``).  Candidates at demand points without a school, sized
-  for the children living there.
+  paid by the education ministry (payer ``ocw``).  Candidates at demand points whose schools have fewer
+  places than the children living there (none, for most), sized for those children.
 """
 
 from __future__ import annotations
@@ -35,9 +36,13 @@ def normalise_place(name: pd.Series) -> pd.Series:
     return n.str.replace(r"\s(OV|GLD|NH|ZH|NB|LB|L|FR|GN|DR|UT|ZL|FL)$", "", regex=True)
 
 
-def place_stem(name: pd.Series) -> pd.Series:
-    """A centre's town: 'Almere-Stad/Almere-Buiten' → 'ALMERE', 'Leeuwarden (Ljouwert)' → 'LEEUWARDEN'."""
-    return normalise_place(name.astype(str).str.replace(r"^Groot\s*-\s*", "", regex=True).str.split(r"[-(/]").str[0])
+def place_stems(centres: pd.DataFrame) -> pd.DataFrame:
+    """Every town a centre's name holds, one row each (index = the centre's row):
+    'Edam/Volendam' → EDAM, VOLENDAM; 'Almere-Stad/Almere-Buiten' → ALMERE; 'Leeuwarden (Ljouwert)' → LEEUWARDEN."""
+    parts = centres["name"].astype(str).str.replace(r"^Groot\s*-\s*", "", regex=True).str.split("/").explode()
+    stems = normalise_place(parts.str.split(r"[-(]").str[0])
+    return pd.DataFrame({"region_id": centres.loc[stems.index, "region_id"].to_numpy(), "stem": stems.to_numpy()},
+                        index=stems.index)
 
 
 def read_schools(src: Path) -> pd.DataFrame:
@@ -63,8 +68,10 @@ def place_schools(schools: pd.DataFrame, points: pd.DataFrame, mun: pd.DataFrame
     centres = points[points["point_id"].str.startswith("K")].sort_values("population", ascending=False)
     wanted = schools["region_id"] + "|" + schools["place"]
     host = pd.Series(np.nan, index=schools.index)
-    for name in (normalise_place(centres["name"]), place_stem(centres["name"])):  # exact name, then the town
-        by_key = pd.Series(centres.index, index=centres["region_id"] + "|" + name)
+    stems = place_stems(centres)
+    for key, index in ((centres["region_id"] + "|" + normalise_place(centres["name"]), centres.index),  # exact name
+                       (stems["region_id"] + "|" + stems["stem"], stems.index)):                   # then a town in it
+        by_key = pd.Series(index, index=key.to_numpy())
         host = host.fillna(wanted.map(by_key[~by_key.index.duplicated()]))
     at_centre = host.notna()
     rest = points.set_index("point_id")
@@ -81,7 +88,7 @@ def place_schools(schools: pd.DataFrame, points: pd.DataFrame, mun: pd.DataFrame
 
 
 def school_sites(placed: pd.DataFrame, points: pd.DataFrame, children_share: pd.Series) -> pd.DataFrame:
-    """Existing DUO schools and candidates at points without one, with capacity and cost."""
+    """Existing DUO schools and candidates where the places fall short of the children, with capacity and cost."""
     existing = pd.DataFrame({
         "site_id": "primary_school-" + placed["code"], "ftype_id": "primary_school", "region_id": placed["region_id"],
         "name": placed["name"], "lat": placed["lat"], "lon": placed["lon"], "existing": True,
@@ -89,8 +96,11 @@ def school_sites(placed: pd.DataFrame, points: pd.DataFrame, children_share: pd.
         "opening_cost": OPENING_MEUR,
         "capacity": np.maximum(MIN_CAPACITY, np.ceil(HEADROOM * placed["pupils"])),
     })
-    free = points[~points["point_id"].isin(set(placed["host_point"].dropna()))]
-    kids = np.ceil(free["population"] * free["region_id"].map(children_share).to_numpy(float))
+    kids_at = np.ceil(points["population"] * points["region_id"].map(children_share).to_numpy(float))
+    cap_at = existing.groupby(placed["host_point"].to_numpy())["capacity"].sum().reindex(points["point_id"]).fillna(0.0)
+    short = kids_at.to_numpy() > cap_at.to_numpy()  # no school there, or fewer places than children
+    free = points[short]
+    kids = kids_at[short]
     candidates = pd.DataFrame({
         "site_id": "primary_school-" + free["point_id"], "ftype_id": "primary_school", "region_id": free["region_id"],
         "name": free["name"], "lat": free["lat"], "lon": free["lon"], "existing": False,

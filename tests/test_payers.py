@@ -123,3 +123,25 @@ def test_an_age_group_without_its_column_is_an_input_error():
     t["regions"] = t["regions"].drop(columns=["children_4_11"])
     with pytest.raises(InputError, match="demand 'children_4_11' needs a 'children_4_11' column"):
         instance(t)
+
+
+def test_extra_money_for_eligible_regions_is_additional_in_every_account():
+    """A (tagged 'prog', bw 1, ω 2/3) and B (bw 0.5, ω 4/3), 1,000 people each; municipal streams 20 pay both
+    baselines of 10; the insurers' 5 pay an emergency department in B worth nothing here (v = 0).  4 M€ of extra
+    money for 'prog' regions reaches A only ⇒ W = 4 · 2/3.  Closing B's hospital frees insurers' money, which
+    must not count as room for B's municipal programmes (it did when the additionality row summed all payers:
+    W = 4 · 4/3 with the hospital closed)."""
+    t = hospital_town()
+    t["regions"] = pd.DataFrame({"region_id": ["A", "B"], "name": ["Alpha", "Beta"], "population": [1000, 1000],
+                                 "bw_index": [1.0, 0.5], "province": ["P", "P"], "tags": ["prog", ""]})
+    t["streams"].loc[0, "amount"] = 20.0
+    t["baseline"] = pd.DataFrame([{"region_id": r, "domain_id": "care", "amount": 10.0} for r in ("A", "B")])
+    t["demand_points"] = pd.DataFrame([
+        {"point_id": "PA", "region_id": "A", "name": "A", "population": 1000, "lat": 52.0, "lon": 5.0},
+        {"point_id": "PB", "region_id": "B", "name": "B", "population": 1000, "lat": 52.1, "lon": 5.0}])
+    t["facility_types"].loc[0, "welfare_value"] = 0
+    t["sites"].loc[0, ["region_id", "lat"]] = ["B", 52.1]
+    r = run(t, welfare=LINEAR, extra_budget=4.0, extra_eligible_tags=["prog"])
+    assert r.solution.welfare == pytest.approx(8 / 3, **APPROX)
+    change = r.solution.allocation.set_index("region_id")["change"]
+    assert change["A"] == pytest.approx(4.0, **APPROX) and change["B"] == pytest.approx(0.0, **APPROX)

@@ -16,7 +16,7 @@ import pytest
 from allocator.api import load_instance, solve
 from instances.prepare_nl import build
 from instances.prepare_nl_money import OPTIMISED, parse_dutch_number, read_iv3, taakveld_domain
-from instances.prepare_nl_schools import normalise_place, place_stem
+from instances.prepare_nl_schools import normalise_place, place_stems
 
 # three municipalities are too few for a meaningful correlation in the calibration printout
 pytestmark = pytest.mark.filterwarnings("ignore:invalid value encountered in divide:RuntimeWarning")
@@ -83,7 +83,9 @@ def test_gemeentefonds_numbers_in_every_format(text, value):
 def test_place_names_match_across_duo_and_cbs():
     assert normalise_place(pd.Series(["ALTEVEER GEM NOORDENVELD", "HENGELO OV", "Groot - Groningen"])).tolist() == \
         ["ALTEVEER", "HENGELO", "GRONINGEN"]
-    assert place_stem(pd.Series(["Almere-Stad/Almere-Buiten", "Leeuwarden (Ljouwert)"])).tolist() == ["ALMERE", "LEEUWARDEN"]
+    centres = pd.DataFrame({"name": ["Almere-Stad/Almere-Buiten", "Leeuwarden (Ljouwert)", "Edam/Volendam"],
+                            "region_id": ["GM0034", "GM0080", "GM0385"]})
+    assert place_stems(centres)["stem"].tolist() == ["ALMERE", "ALMERE", "LEEUWARDEN", "EDAM", "VOLENDAM"]
 
 
 def test_an_unmapped_taakveld_is_refused():
