@@ -11,7 +11,8 @@ Read by :mod:`instances.prepare_nl`; sources and assumptions in ``instances/nl/R
   median).  Capacity = ``HEADROOM`` × pupils (at least ``MIN_CAPACITY``).
 * Cost (illustrative, the order of the OCW lump sum): c_j = ``FIXED_MEUR`` + ``PER_PUPIL_MEUR`` × pupils,
   paid by the education ministry (payer ``ocw``).  Candidates at demand points whose schools have fewer
-  places than the children living there (none, for most), sized for those children.
+  places than the children living there (none, for most), sized for the children without a place; one
+  candidate may stand for several schools (a town's schools all sit at its centre), and its name says so.
 """
 
 from __future__ import annotations
@@ -98,12 +99,16 @@ def school_sites(placed: pd.DataFrame, points: pd.DataFrame, children_share: pd.
     })
     kids_at = np.ceil(points["population"] * points["region_id"].map(children_share).to_numpy(float))
     cap_at = existing.groupby(placed["host_point"].to_numpy())["capacity"].sum().reindex(points["point_id"]).fillna(0.0)
-    short = kids_at.to_numpy() > cap_at.to_numpy()  # no school there, or fewer places than children
+    deficit = kids_at.to_numpy() - cap_at.to_numpy()  # children without a place at their own point
+    short = deficit > 0  # no school there, or fewer places than children
     free = points[short]
-    kids = kids_at[short]
+    kids = deficit[short]
+    typical = float(placed["pupils"].median())  # a candidate is one site; its name says how many schools it stands for
     candidates = pd.DataFrame({
         "site_id": "primary_school-" + free["point_id"], "ftype_id": "primary_school", "region_id": free["region_id"],
-        "name": free["name"], "lat": free["lat"], "lon": free["lon"], "existing": False,
+        "name": [f"{n}: new places for {k:,.0f} children (about {max(1, round(k / typical)):,} school(s))"
+                 for n, k in zip(free["name"], kids)],
+        "lat": free["lat"], "lon": free["lon"], "existing": False,
         "operating_cost": (FIXED_MEUR + PER_PUPIL_MEUR * kids).round(6), "opening_cost": OPENING_MEUR,
         "capacity": np.maximum(MIN_CAPACITY, np.ceil(HEADROOM * kids)),
     })
