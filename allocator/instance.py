@@ -87,6 +87,7 @@ class Instance:
             "population": int(self.regions["population"].sum()),
             "demand_population": int(self.demand_points["population"].sum()),
             "budget_meur": float(self.streams["amount"].sum()),
+            "budget_by_payer_meur": {str(k): float(v) for k, v in self.streams.groupby("payer")["amount"].sum().items()},
             "baseline_meur": float(self.baseline.sum()),
             "travel_given": self.travel is not None,
         }
@@ -172,6 +173,7 @@ def read_workbook(path: Path) -> Instance:
     except Exception as err:  # openpyxl raises many types for a damaged file
         raise InputError(InputIssue(str(path), f"cannot read as an Excel workbook: {err}")) from None
     frames, labels, issues = {}, {}, IssueCollector()
+    _uncalculated_formulas(path, [n for n in TABLE_ORDER if n in sheets], issues)
     for name in TABLE_ORDER:
         labels[name] = f"{path} [sheet {name}]"
         if name in sheets:
@@ -183,6 +185,29 @@ def read_workbook(path: Path) -> Instance:
         issues.add(f"{path} [sheet {name}]", f"unknown sheet; expected sheets {list(TABLE_ORDER)}")
     issues.raise_if_any()
     return from_frames(manifest, frames, labels, source=str(path), manifest_label=str(manifest_path))
+
+
+def _uncalculated_formulas(path: Path, names: list[str], issues: IssueCollector) -> None:
+    """A formula cell without a stored result (the workbook was written by a program that does not calculate,
+    e.g. a script) reads as empty; say what it is instead, naming sheet, row and column."""
+    from openpyxl import load_workbook
+
+    formulas = load_workbook(path, read_only=True, data_only=False)
+    values = load_workbook(path, read_only=True, data_only=True)
+    for name in names:
+        header = None
+        for n, (cells, cached) in enumerate(zip(formulas[name].iter_rows(values_only=True),
+                                                values[name].iter_rows(values_only=True)), start=1):
+            if header is None:
+                header = [str(c).strip() if c is not None else f"column {i + 1}" for i, c in enumerate(cells)]
+                continue
+            for i, (cell, value) in enumerate(zip(cells, cached)):
+                if isinstance(cell, str) and cell.startswith("=") and value is None:
+                    issues.add(f"{path} [sheet {name}]", f"the formula {cell[:40]} has no calculated value (the workbook "
+                               "was saved by a program that does not calculate formulas); open and save it in Excel or "
+                               "LibreOffice, or type the value", row=n, column=header[i] if i < len(header) else None)
+    formulas.close()
+    values.close()
 
 
 PROGRAMME_PAYER = "municipality"  # the payer whose money funds the regions' programmes x_rd

@@ -126,8 +126,20 @@ def build_report(folder: str | Path, instance: str | None = None) -> Report:
         scenario_text = _compare_scenarios(folder) or scenario_text
         headline = [(str(r.scenario), f"{r.status}; W {r.welfare:,.2f}; Q {r.shortfall:,.0f} persons")
                     for r in table.itertuples()]
+    if inst.manifest.sources:
+        sections.append(_sources(inst))
     title = f"regio {kind} — {inst.manifest.title}"
     return Report(kind, title, headline, sections, scenario_text, geo)
+
+
+def _sources(inst: Instance) -> Section:
+    """The instance's data sources, with what each is used for and what is estimated or approximated."""
+    frame = pd.DataFrame([{"data": s.name, "publisher": s.publisher, "year": s.year, "licence": s.licence,
+                           "note": s.note} for s in inst.manifest.sources])
+    return Section("sources", "Data and assumptions", None,
+                   "Where the instance's numbers come from; a note says where a split is estimated or a "
+                   "membership approximated. Welfare values and site costs are illustrative unless a source says otherwise.",
+                   frame)
 
 
 def _scenario_data(inst: Instance, path: Path, text: str) -> InstanceData:

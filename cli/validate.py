@@ -37,7 +37,8 @@ def validate(instance, scenario_file, as_json):
     click.echo(f"  regions {s['regions']:,}   domains {s['domains']}   streams {s['streams']}   facility types {s['facility_types']}")
     click.echo(f"  demand points {s['demand_points']:,} ({s['demand_population']:,} persons)   "
                f"sites {s['sites']:,} ({s['existing_sites']:,} existing, {s['candidate_sites']:,} candidates)")
-    click.echo(f"  population {s['population']:,}   budget {s['budget_meur']:,.1f} M€/yr   "
+    payers = ", ".join(f"{p} {v:,.1f}" for p, v in s["budget_by_payer_meur"].items())
+    click.echo(f"  population {s['population']:,}   budget {s['budget_meur']:,.1f} M€/yr ({payers})   "
                f"baseline programme spending {s['baseline_meur']:,.1f} M€/yr")
     click.echo(f"Reach under scenario '{data.scenario.name}' (share of population within the norm):")
     click.echo(f"  {'type':<18}{'norm':>12}{'σ':>6}{'sites':>8}{'existing':>10}{'any site':>10}{'unreachable pts':>17}")

@@ -163,6 +163,24 @@ def test_excel_error_names_sheet_row_column(tmp_path, tiny_dir):
     assert issue.file.endswith("plan.xlsx [sheet sites]") and (issue.row, issue.column) == (3, "region_id")
 
 
+def test_an_uncalculated_formula_is_named_not_called_empty(tmp_path, tiny_dir):
+    from openpyxl import load_workbook
+
+    book = tmp_path / "plan.xlsx"
+    with pd.ExcelWriter(book) as xl:
+        for name, frame in tiny_tables().items():
+            frame.to_excel(xl, sheet_name=name, index=False)
+    wb = load_workbook(book)
+    wb["regions"]["C3"] = "=1000+2000"  # population of Beta, as a formula openpyxl cannot calculate
+    wb.save(book)
+    (tmp_path / "plan.toml").write_text((tiny_dir / "instance.toml").read_text())
+    with pytest.raises(InputError) as err:
+        load_instance(book)
+    issue = only(err.value)
+    assert issue.file.endswith("plan.xlsx [sheet regions]") and (issue.row, issue.column) == (3, "population")
+    assert "formula =1000+2000 has no calculated value" in issue.message
+
+
 def test_an_excel_instance_makes_a_report_with_its_map_beside_the_workbook(tmp_path):
     from click.testing import CliRunner
 
