@@ -145,3 +145,18 @@ def test_extra_money_for_eligible_regions_is_additional_in_every_account():
     assert r.solution.welfare == pytest.approx(8 / 3, **APPROX)
     change = r.solution.allocation.set_index("region_id")["change"]
     assert change["A"] == pytest.approx(4.0, **APPROX) and change["B"] == pytest.approx(0.0, **APPROX)
+
+
+def test_a_regiotoets_flags_insurers_money_spent_on_programmes():
+    """evaluate's direct check of a plan: closing the ER and spending its 5 M€ on R's programme breaks the
+    municipality's care account (10 M€ of streams, 15 spent), whatever the insurers' account has left."""
+    from allocator.data import InstanceData
+    from allocator.procedures.evaluate import Plan, plan_violations, status_quo
+    from allocator.scenario import Scenario
+
+    data = InstanceData.prepare(instance(hospital_town()), Scenario(welfare=LINEAR))
+    assert plan_violations(data, status_quo(data)) == []
+    plan = Plan(data.baseline + 5.0, pd.Series({"ER1": 0}), "moved")
+    broken = {(v.constraint.split(" (")[0], v.index) for v in plan_violations(data, plan)}
+    assert ("2 domain balance per payer", "municipality/care") in broken
+    assert ("2 total budget per payer", "municipality") in broken

@@ -124,7 +124,7 @@ def test_broken_plan_is_reported_constraint_by_constraint(s_case, tmp_path):
     ev = evaluate(data, read_plan(tmp_path, data))
     names = {(v.constraint.split(" (")[0], v.index) for v in ev.violations}
     assert ("3 hold-harmless", "R0001") in names
-    assert ("2 domain balance", "housing") in names
+    assert ("2 domain balance per payer", "municipality/housing") in names
     assert any(c == "8 keep the last site of a type in a region" for c, _ in names)
     assert not ev.feasible and ev.solution is None
 

@@ -27,6 +27,7 @@ import pandas as pd
 
 from allocator.check import CheckResult, Violation, Checker, check_hold_harmless, check_policy_limits
 from allocator.data import InstanceData
+from allocator.instance import PROGRAMME_PAYER
 from allocator.errors import InputError, InputIssue, IssueCollector
 from allocator.export import unquote_cells
 from allocator.files import read_text
@@ -149,14 +150,22 @@ def plan_violations(data: InstanceData, plan: Plan) -> list[Violation]:
     sc, sites = data.scenario, data.sites
     y = plan.open.reindex(sites.index).to_numpy(float)
     site_cost = pd.Series(sites["unit_cost"].to_numpy() * y, index=sites.index)
+    accounts = pd.MultiIndex.from_product([data.pools, data.domains.index], names=["pool", "domain_id"])
     spend_d = plan.spend.groupby(level="domain_id").sum()
-    need = spend_d.add(site_cost.groupby(sites["domain_id"]).sum(), fill_value=0.0).reindex(data.domains.index, fill_value=0.0)
+    spend_d.index = pd.MultiIndex.from_product([[PROGRAMME_PAYER], spend_d.index])
+    need = spend_d.reindex(accounts, fill_value=0.0) + \
+        site_cost.groupby([sites["pool"], sites["domain_id"]]).sum().reindex(accounts, fill_value=0.0)
     st = data.streams
-    own = st.groupby("domain_id")["amount"].sum().reindex(need.index, fill_value=0.0)
-    inflow = pd.Series({d: float((st["theta"] * st["amount"])[st["domain_id"] != d].sum()) for d in need.index})
-    c.leq("2 domain balance (at most own streams + de-earmarkable money of others + extra)", need.index, need,
-          own + inflow + sc.extra_budget)
-    c.leq("2 total budget (all streams + extra)", "total", need.sum(), st["amount"].sum() + sc.extra_budget)
+    own = st.groupby(["pool", "domain_id"])["amount"].sum().reindex(accounts, fill_value=0.0)
+    movable = st["theta"] * st["amount"]
+    inflow = pd.Series([float(movable[(st["pool"] == p) & (st["domain_id"] != d)].sum()) for p, d in accounts],
+                       index=accounts)
+    labels = [f"{p}/{d}" for p, d in accounts]
+    c.leq("2 domain balance per payer (at most its own streams + its de-earmarkable money elsewhere + extra)", labels,
+          need.to_numpy(), (own + inflow + sc.extra_budget).to_numpy())
+    total = need.groupby(level="pool").sum()
+    c.leq("2 total budget per payer (its streams + extra)", list(total.index), total.to_numpy(),
+          (st.groupby("pool")["amount"].sum().reindex(total.index, fill_value=0.0) + sc.extra_budget).to_numpy())
     check_hold_harmless(c, data, plan.spend, site_cost)
     check_policy_limits(c, data, plan.open)
     return c.out
