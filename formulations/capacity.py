@@ -61,7 +61,7 @@ def add_capacity(m: pyo.ConcreteModel, data: InstanceData) -> None:
     capped = [g for g in used if g in grouped]
     m.capacity_open = pyo.Expression(capped, initialize={g: linear(cap[position[rows[g]]], y[position[rows[g]]])
                                                          for g in capped})
-    keys, columns = open_columns(m, data, list(used))
+    _, columns = open_columns(m, data, list(used))
     link = dict(zip(used, columns))  # a group's count Σ_{j∈G} y_j, or a lone site's y_j
     add_assignment(m, "capacity", arcs, pd.Series(1.0, index=capped), m.capacity_open, served=m.coverage.covered,
                    link_var=link)

@@ -264,24 +264,13 @@ def make_sites(points: pd.DataFrame, hospitals: pd.DataFrame, cbs: pd.DataFrame,
     hosp_km = nearest_km(points, h)
     cand = (points["population"] >= EMERGENCY_CANDIDATE_POP) & (hosp_km > 10.0)
     frames.append(_sites_at(points, cand, "emergency", existing=False))
-    target = cbs["dist_hospital_km"].reindex(points["region_id"].unique())
-    model = modelled_mean(points, hosp_km).reindex(target.index)
-    calib.append(pd.DataFrame({"region_id": target.index, "ftype_id": "emergency", "cbs_km": target.round(3).to_numpy(),
-                               "model_km": model.round(3).to_numpy()}))
-    fits["emergency (hospitals, not fitted)"] = {"threshold": 0, "access_km": 0.0, "mae_km": float((target - model).abs().mean()),
-                                                 "cbs_mean_km": float(target.mean()), "model_mean_km": float(model.mean()),
-                                                 "corr": float(np.corrcoef(target, model)[0, 1]), "sites": len(h)}
+    calib.append(_not_fitted(points, hosp_km, cbs["dist_hospital_km"], "emergency", len(h), fits,
+                             "emergency (hospitals, not fitted)"))
     # primary schools: DUO, placed by place name (not fitted; the CBS distance is shown beside the model's)
     kids = regions["children_4_11"] / regions["population"]
     duo = school_sites(schools, points, kids)
-    school_km = nearest_km(points, duo[duo["existing"]])
-    target = cbs["dist_primary_school_km"].reindex(points["region_id"].unique())
-    model = modelled_mean(points, school_km).reindex(target.index)
-    calib.append(pd.DataFrame({"region_id": target.index, "ftype_id": "primary_school", "cbs_km": target.round(3).to_numpy(),
-                               "model_km": model.round(3).to_numpy()}))
-    fits["primary_school (DUO, not fitted)"] = {"threshold": 0, "access_km": 0.0, "mae_km": float((target - model).abs().mean()),
-                                                "cbs_mean_km": float(target.mean()), "model_mean_km": float(model.mean()),
-                                                "corr": float(np.corrcoef(target, model)[0, 1]), "sites": int(duo["existing"].sum())}
+    calib.append(_not_fitted(points, nearest_km(points, duo[duo["existing"]]), cbs["dist_primary_school_km"],
+                             "primary_school", int(duo["existing"].sum()), fits, "primary_school (DUO, not fitted)"))
     # regional centres
     rc = points["population"] >= REGIONAL_CENTRE_MIN_POP
     frames.append(_sites_at(points, rc, "regional_centre", existing=True))
@@ -292,6 +281,18 @@ def make_sites(points: pd.DataFrame, hospitals: pd.DataFrame, cbs: pd.DataFrame,
     sites["capacity"] = capacities(points, sites)
     sites = pd.concat([sites, duo], ignore_index=True)
     return sites, pd.concat(calib, ignore_index=True), fits
+
+
+def _not_fitted(points: pd.DataFrame, km: np.ndarray, cbs_km: pd.Series, ftype: str, sites: int, fits: dict,
+                label: str) -> pd.DataFrame:
+    """Real (not fitted) locations: the modelled mean distance per municipality beside CBS's, recorded in ``fits``."""
+    target = cbs_km.reindex(points["region_id"].unique())
+    model = modelled_mean(points, km).reindex(target.index)
+    fits[label] = {"threshold": 0, "access_km": 0.0, "mae_km": float((target - model).abs().mean()),
+                   "cbs_mean_km": float(target.mean()), "model_mean_km": float(model.mean()),
+                   "corr": float(np.corrcoef(target, model)[0, 1]), "sites": sites}
+    return pd.DataFrame({"region_id": target.index, "ftype_id": ftype, "cbs_km": target.round(3).to_numpy(),
+                         "model_km": model.round(3).to_numpy()})
 
 
 def library_costs(sites: pd.DataFrame, iv3: pd.DataFrame) -> None:

@@ -18,7 +18,6 @@ Read by :mod:`instances.prepare_nl`; the sources and every choice are in ``insta
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
