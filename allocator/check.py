@@ -102,11 +102,8 @@ def check(data: InstanceData, sol, tol: float = 1e-6) -> CheckResult:
     unit = sites["operating_cost"] + sites["opening_cost"] * (~sites["existing"])
     site_cost = unit * y
     domains = data.domains.index
-    pooled = {PROGRAMME_PAYER, *sc.pooled_payers}
-    payer = sites["ftype_id"].map(data.instance.facility_types["payer"])
-    site_pool = payer.where(~payer.isin(pooled), PROGRAMME_PAYER)
-    spayer = flows["stream_id"].map(data.instance.streams["payer"])
-    flow_pool = spayer.where(~spayer.isin(pooled), PROGRAMME_PAYER)
+    site_pool = _account(sites["ftype_id"].map(data.instance.facility_types["payer"]), sc)
+    flow_pool = _account(flows["stream_id"].map(data.instance.streams["payer"]), sc)
     accounts = pd.MultiIndex.from_product([sorted(set(site_pool) | set(flow_pool) | {PROGRAMME_PAYER}), domains],
                                           names=["pool", "domain_id"])
     spend_d = alloc.groupby("domain_id")["plan"].sum()
@@ -199,10 +196,15 @@ def _people_short(data: InstanceData, coverage: pd.DataFrame) -> float:
     return float((data.points["population"] * (1.0 - worst)).sum())
 
 
+def _account(payer: pd.Series, sc) -> pd.Series:
+    """The account a payer's money is in, recomputed here from the instance's payers (not data.sites['pool']):
+    the payer's own, or the municipality's when the scenario pools it."""
+    return payer.where(~payer.isin([PROGRAMME_PAYER, *sc.pooled_payers]), PROGRAMME_PAYER)
+
+
 def municipal_account(data: InstanceData) -> pd.Series:
     """Per site: paid from the municipal account (the municipality, or a payer the scenario pools with it)."""
-    payer = data.sites["ftype_id"].map(data.instance.facility_types["payer"])
-    return payer.isin([PROGRAMME_PAYER, *data.scenario.pooled_payers])
+    return _account(data.sites["ftype_id"].map(data.instance.facility_types["payer"]), data.scenario) == PROGRAMME_PAYER
 
 
 def check_hold_harmless(c: Checker, data: InstanceData, spend: pd.Series, site_cost: pd.Series) -> None:
