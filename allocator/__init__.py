@@ -8,8 +8,8 @@
 Names are imported on first use, so ``import allocator.scenario`` stays light.
 """
 
-__all__ = ["load_instance", "scenario_for", "prepare", "solve", "extra_budget", "evaluate", "compare", "pareto", "SolveResult",
-           "Scenario"]
+__all__ = ["load_instance", "scenario_for", "prepare", "solve", "extra_budget", "evaluate", "compare", "pareto", "programme",
+           "monitor", "SolveResult", "Scenario"]
 
 
 def __getattr__(name):

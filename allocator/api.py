@@ -33,7 +33,8 @@ from allocator.output import run_record, write_atomically
 from allocator.procedures.pareto import Front, pareto_front
 from allocator.scenario import Scenario, deep_merge, resolve_scenario
 
-__all__ = ["load_instance", "scenario_for", "prepare", "solve", "extra_budget", "evaluate", "compare", "pareto", "SolveResult"]
+__all__ = ["load_instance", "scenario_for", "prepare", "solve", "extra_budget", "evaluate", "compare", "pareto", "programme",
+           "monitor", "SolveResult"]
 
 
 def scenario_for(instance: Instance, scenario: str | Path | Scenario | dict | None = None, **overrides) -> Scenario:
@@ -142,3 +143,22 @@ def pareto(instance: Instance | str | None = None, scenario=None, points: int = 
            **overrides) -> Front:
     """The W–Q front (AUGMECON2) with ``points`` grid values."""
     return pareto_front(prepare(instance, scenario, **overrides), points=points, workers=workers)
+
+
+def programme(instance: Instance | str | None = None, scenario=None, years="2026-2030", **overrides):
+    """A multi-year programme (model.md "Programme horizon") over calendar ``years`` ("2026-2035" or a pair).
+
+    >>> r = programme("gen:S:0", years="2026-2027", extra_budget=5)
+    >>> r.status, r.check, [y["year"] for y in r.summary()["years"]]
+    ('optimal', 'passed', [2026, 2027])
+    """
+    from allocator.multiyear.run import run_programme
+
+    return run_programme(prepare(instance, scenario, **overrides), years)
+
+
+def monitor(programme_folder: str | Path, realised_folder: str | Path, from_year: int):
+    """Monitoring: fix what was realised before ``from_year`` and re-plan the rest of a programme folder's horizon."""
+    from allocator.multiyear.monitor import monitor as _monitor
+
+    return _monitor(Path(programme_folder), Path(realised_folder), from_year)

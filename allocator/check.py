@@ -76,8 +76,14 @@ class Checker:
             self.out.append(Violation(name, str(idx[n]), f"{what}{lhs[n]:.6g} > {rhs[n]:.6g}", float(excess[n])))
 
 
-def check(data: InstanceData, sol, tol: float = 1e-6) -> CheckResult:
-    """Recompute model.md constraints 1-8 and W, Q from ``sol``; return every violation."""
+def check(data: InstanceData, sol, tol: float = 1e-6, outlays: pd.DataFrame | None = None) -> CheckResult:
+    """Recompute model.md constraints 1-8 and W, Q from ``sol``; return every violation.
+
+    ``outlays`` (a programme year's opening costs and agenda projects: region_id, pool, domain_id, amount,
+    recomputed by the programme's checker from its reported tables) are paid like the sites: from their
+    account, in their region and domain.
+    """
+    outlays = outlays if outlays is not None else pd.DataFrame(columns=["region_id", "pool", "domain_id", "amount"])
     c = Checker(tol)
     sc = data.scenario
     alloc, flows, extra, fac = sol.allocation, sol.flows, sol.extra, sol.facilities
@@ -109,7 +115,8 @@ def check(data: InstanceData, sol, tol: float = 1e-6) -> CheckResult:
     spend_d = alloc.groupby("domain_id")["plan"].sum()
     spend_d.index = pd.MultiIndex.from_product([[PROGRAMME_PAYER], spend_d.index])
     uses = spend_d.reindex(accounts, fill_value=0.0) + \
-        site_cost.groupby([site_pool, sites["domain_id"]]).sum().reindex(accounts, fill_value=0.0)
+        site_cost.groupby([site_pool, sites["domain_id"]]).sum().reindex(accounts, fill_value=0.0) + \
+        outlays.groupby(["pool", "domain_id"])["amount"].sum().reindex(accounts, fill_value=0.0)
     income_pd = flows["amount"].groupby([flow_pool, flows["domain_id"]]).sum().reindex(accounts, fill_value=0.0)
     e_pd = extra.set_index(["payer", "domain_id"])["extra"].reindex(accounts, fill_value=0.0)
     c.leq("2 domain balance per payer (what it pays ≤ its streams + extra)", [f"{p}/{d}" for p, d in accounts],
@@ -126,12 +133,13 @@ def check(data: InstanceData, sol, tol: float = 1e-6) -> CheckResult:
         base_t.index = pd.MultiIndex.from_product([[PROGRAMME_PAYER], base_t.index])
         ex = sites["existing"] & sites["region_id"].isin(elig)
         sq = sites.loc[ex, "operating_cost"].groupby([site_pool[ex], sites["domain_id"][ex]]).sum()
-        need = sum(v.reindex(accounts, fill_value=0.0) for v in (sp, fc, base_t, sq))
+        ol = outlays[outlays["region_id"].isin(inel)].groupby(["pool", "domain_id"])["amount"].sum()
+        need = sum(v.reindex(accounts, fill_value=0.0) for v in (sp, fc, base_t, sq, ol))
         c.leq("2 extra money only for eligible regions (additionality, per payer account)",
               [f"{p}/{d}" for p, d in accounts], need.to_numpy(), income_pd.to_numpy())
 
     # 3 hold-harmless
-    check_hold_harmless(c, data, alloc.set_index(["region_id", "domain_id"])["plan"], site_cost)
+    check_hold_harmless(c, data, alloc.set_index(["region_id", "domain_id"])["plan"], site_cost, outlays)
 
     # 4 coverage, recomputed from scratch against open sites
     cov = sol.coverage.merge(data.points[["region_id", "population"]], left_on="point_id", right_index=True)
@@ -207,17 +215,22 @@ def municipal_account(data: InstanceData) -> pd.Series:
     return _account(data.sites["ftype_id"].map(data.instance.facility_types["payer"]), data.scenario) == PROGRAMME_PAYER
 
 
-def check_hold_harmless(c: Checker, data: InstanceData, spend: pd.Series, site_cost: pd.Series) -> None:
+def check_hold_harmless(c: Checker, data: InstanceData, spend: pd.Series, site_cost: pd.Series,
+                        outlays: pd.DataFrame | None = None) -> None:
     """Model.md 3 for every mode: region totals T_r (programme + the region's municipal-account sites) against
     B_r; under ``region-domain`` also, per region and domain, programme money plus the sites that domain pays.
 
     ``spend`` is x_rd indexed by (region_id, domain_id); ``site_cost`` each site's cost in the plan
-    (c_j + o_j (1 − e_j)) · y_j, indexed by site.
+    (c_j + o_j (1 − e_j)) · y_j, indexed by site; ``outlays`` a programme year's other payments (:func:`check`).
     """
     sc = data.scenario
     regions = data.regions.index
     sites = data.sites[municipal_account(data)]
     fac = site_cost.reindex(sites.index, fill_value=0.0)
+    own = outlays[outlays["pool"] == PROGRAMME_PAYER] if outlays is not None else None
+    if own is not None and len(own):
+        spend = spend.add(own.groupby(["region_id", "domain_id"])["amount"].sum().rename_axis(spend.index.names),
+                          fill_value=0.0)
     plan_r = spend.groupby(level="region_id").sum().add(fac.groupby(sites["region_id"]).sum(), fill_value=0.0)
     plan_r = plan_r.reindex(regions, fill_value=0.0)
     base_r = data.baseline.groupby(level="region_id").sum().reindex(regions, fill_value=0.0)
@@ -263,9 +276,10 @@ def _open_in_reach(data: InstanceData, open_sites: pd.DataFrame, pairs: pd.DataF
     t = data.instance.manifest.travel
     points = data.points
     for k, rows in pairs.groupby("ftype_id").indices.items():
-        unit, norm = ftypes.loc[k, "norm_unit"], float(ftypes.loc[k, "norm"])
         cand = open_sites[open_sites["ftype_id"] == k]
         pts = pairs["point_id"].to_numpy()[rows]
+        unit = ftypes.loc[k, "norm_unit"]
+        norm = data.region_norms[k].reindex(points.loc[pts, "region_id"]).to_numpy(float)  # per point (tailoring)
         if cand.empty:
             continue
         if unit == "region":
@@ -273,7 +287,8 @@ def _open_in_reach(data: InstanceData, open_sites: pd.DataFrame, pairs: pd.DataF
             out[rows] = points.loc[pts, "region_id"].map(per_region).fillna(0).to_numpy()
         elif travel is not None:
             arcs = travel[travel["site_id"].isin(cand.index)]
-            arcs = arcs[(arcs["minutes"] if unit == "min" else arcs["km"]) <= norm + 1e-9]
+            limit = arcs["point_id"].map(pd.Series(norm, index=pts).groupby(level=0).first())
+            arcs = arcs[(arcs["minutes"] if unit == "min" else arcs["km"]) <= limit + 1e-9]
             out[rows] = pd.Series(pts).map(arcs.groupby("point_id").size()).fillna(0).to_numpy()
         else:
             limit_km = norm if unit == "km" else norm / 60.0 * t.speed_kmh
@@ -282,7 +297,7 @@ def _open_in_reach(data: InstanceData, open_sites: pd.DataFrame, pairs: pd.DataF
             for start in range(0, len(pts), 512):  # brute force in chunks, bounded memory
                 sl = slice(start, start + 512)
                 km = t.detour_factor * great_circle_km(plat[sl, None], plon[sl, None], slat[None, :], slon[None, :])
-                out[rows[sl]] = (km <= limit_km * (1 + 1e-9) + 1e-9).sum(axis=1)
+                out[rows[sl]] = (km <= limit_km[sl, None] * (1 + 1e-9) + 1e-9).sum(axis=1)
     return out
 
 
@@ -292,7 +307,8 @@ def _pair_within_norm(data: InstanceData, pairs: pd.DataFrame) -> np.ndarray:
     s = data.sites.loc[pairs["site_id"]]
     p = data.points.loc[pairs["point_id"]]
     unit = s["ftype_id"].map(data.ftypes["norm_unit"]).to_numpy()
-    norm = s["ftype_id"].map(data.ftypes["norm"]).to_numpy(float)
+    norms = data.region_norms  # per region (tailoring)
+    norm = norms.to_numpy()[norms.index.get_indexer(p["region_id"]), norms.columns.get_indexer(s["ftype_id"])]
     if data.instance.travel is not None:
         arcs = data.instance.travel.set_index(["point_id", "site_id"])
         key = pd.MultiIndex.from_arrays([pairs["point_id"], pairs["site_id"]])

@@ -45,7 +45,8 @@ class InstanceData:
         r["omega"] = raw / (raw @ pop / pop.sum())
         tags = r["tags"].fillna("") if "tags" in r else pd.Series("", index=r.index)
         wanted = set(self.scenario.extra_eligible_tags)
-        r["eligible"] = True if not wanted else tags.map(lambda t: bool(wanted & {x.strip() for x in str(t).split(";")}))
+        r["tag_set"] = tags.map(lambda t: frozenset(x.strip() for x in str(t).split(";") if x.strip()))
+        r["eligible"] = True if not wanted else r["tag_set"].map(lambda t: bool(wanted & t))
         return r
 
     # --- money -------------------------------------------------------------
@@ -102,6 +103,31 @@ class InstanceData:
             f["demand"] = "all"
         return f
 
+    def _tailored(self, field: str) -> pd.DataFrame:
+        """Region × type values of ``field`` (``norm`` or ``required_share``): the scenario's, overridden for the
+        regions carrying a tag of ``scenario.tailoring`` (the first tailored tag of a region wins)."""
+        f = self.ftypes
+        out = pd.DataFrame(np.tile(f[field].to_numpy(float), (len(self.regions), 1)), index=self.regions.index,
+                           columns=f.index)
+        key = "norms" if field == "norm" else "required_share"
+        done = pd.Series(False, index=self.regions.index)
+        for tag, t in self.scenario.tailoring.items():
+            rows = self.regions["tag_set"].map(lambda tags, tag=tag: tag in tags) & ~done
+            for k, v in getattr(t, key).items():
+                out.loc[rows, k] = float(v)
+            done |= rows
+        return out
+
+    @cached_property
+    def region_norms(self) -> pd.DataFrame:
+        """τ per region × facility type: the scenario's norm, or the tailored one of the region's tag."""
+        return self._tailored("norm")
+
+    @cached_property
+    def region_shares(self) -> pd.DataFrame:
+        """σ per region × facility type: the scenario's required share, or the tailored one of the region's tag."""
+        return self._tailored("required_share")
+
     @cached_property
     def demand_share(self) -> pd.DataFrame:
         """Region × type: the share of the residents who need the type (1, or e.g. children_4_11 / population)."""
@@ -141,7 +167,9 @@ class InstanceData:
         """Candidate sites no optimum needs: the reduction "drop dominated candidates" (forced closed).
 
         Candidate j is dominated by a site j' of the same type and region (an existing one, or a candidate
-        that is not itself forced) with cost c' ≤ c and reach N(j') ⊇ N(j), when the type has no capacity
+        that is not itself forced) with running cost c' ≤ c, opening cost o'(1 − e') ≤ o and reach N(j') ⊇ N(j)
+        (costs compared one by one, so the argument holds in every year of a programme too, where the
+        opening cost falls in one year and the running cost in every year), when the type has no capacity
         in the scenario: any plan opening j can open j' instead (or keep j' open) and give the saving to
         the region's programmes, covering at least as many people at no less welfare.  Among equals, the
         site listed first stays.  A site another payer pays (not pooled) saves that payer's money, which
@@ -155,7 +183,8 @@ class InstanceData:
         usable = usable[usable.groupby(["region_id", "ftype_id"], sort=False)["ftype_id"].transform("size") > 1]
         if usable.empty:
             return []
-        cost = usable["unit_cost"].to_numpy(float)
+        cost = usable["operating_cost"].to_numpy(float)
+        opening = (usable["opening_cost"] * ~usable["existing"]).to_numpy(float)
         # incidence of usable sites and (group, point) columns, so that C = A Aᵀ is block-diagonal by group:
         # C_ab = |N(a) ∩ N(b)| for a, b of one (region, type);  N(b) ⊇ N(a) ⇔ C_ab = |N(a)|
         group = usable.groupby(["region_id", "ftype_id"], sort=False).ngroup().to_numpy()
@@ -177,8 +206,8 @@ class InstanceData:
         keep = a != b
         a, b, inter = a[keep], b[keep], inter[keep]
         covers = inter == size[a]
-        strictly = (cost[b] < cost[a]) | (size[b] > size[a])
-        dominated = covers & (cost[b] <= cost[a]) & (strictly | (b < a))
+        strictly = (cost[b] < cost[a]) | (opening[b] < opening[a]) | (size[b] > size[a])
+        dominated = covers & (cost[b] <= cost[a]) & (opening[b] <= opening[a]) & (strictly | (b < a))
         candidate = ~usable["existing"].to_numpy() & forced.reindex(usable.index).isna().to_numpy()
         hit = np.unique(a[dominated])
         return usable.index[hit[candidate[hit]]].tolist()
@@ -191,8 +220,18 @@ class InstanceData:
     def reach(self) -> pd.DataFrame:
         """Sparse N_k(i): one row per (point_id, ftype_id, site_id) within the norm, with km and minutes."""
         t = self.instance.manifest.travel
-        return reach_table(self.points, self.instance.sites, self.ftypes, self.ftypes["norm"],
-                           self.instance.travel, t.detour_factor, t.speed_kmh)
+        norms = self.region_norms
+        reach = reach_table(self.points, self.instance.sites, self.ftypes, norms.max(axis=0),
+                            self.instance.travel, t.detour_factor, t.speed_kmh)
+        if not self.scenario.tailoring or reach.empty:
+            return reach
+        # tailored norms: reach was found with each type's widest norm; keep the pairs within the point's own
+        unit = reach["ftype_id"].map(self.ftypes["norm_unit"]).to_numpy()
+        own = norms.to_numpy()[norms.index.get_indexer(reach["point_id"].map(self.points["region_id"])),
+                               norms.columns.get_indexer(reach["ftype_id"])]
+        length = np.where(unit == "km", reach["km"].to_numpy(float), reach["minutes"].to_numpy(float))
+        keep = (unit == "region") | (length <= own * (1 + 1e-9) + 1e-9)
+        return reach[keep].reset_index(drop=True)
 
     @cached_property
     def point_groups(self) -> pd.DataFrame:
@@ -278,12 +317,14 @@ class InstanceData:
     @cached_property
     def demand(self) -> pd.DataFrame:
         """(region_id, ftype_id) rows of the minimum service: population, and the required persons σ_k·pop."""
-        served = self.ftypes.index[self.ftypes["required_share"] > 0]
+        served = self.region_shares.columns[(self.region_shares > 0).any(axis=0).to_numpy()]
         pop = self.points.groupby("region_id")["population"].sum()
         rk = pd.MultiIndex.from_product([pop.index, served], names=["region_id", "ftype_id"]).to_frame(index=False)
         rk["population"] = self.persons(rk["region_id"], rk["ftype_id"], rk["region_id"].map(pop))
         rk = rk[rk["population"] > 0].reset_index(drop=True)  # an age group nobody in the region belongs to
-        rk["required"] = rk["ftype_id"].map(self.ftypes["required_share"]) * rk["population"]
+        share = self.region_shares
+        rk["required"] = share.to_numpy()[share.index.get_indexer(rk["region_id"]), share.columns.get_indexer(rk["ftype_id"])] \
+            * rk["population"]
         return rk
 
     @cached_property

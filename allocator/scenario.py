@@ -67,6 +67,47 @@ class SolverOptions(Strict):
     verbose: bool = False
 
 
+class ProgrammeSettings(Strict):
+    """The multi-year programme (model.md "Programme horizon"); the one-year commands ignore it.
+
+    Money is in constant (real) euros of the instance's year: growth rates are real growth.
+    """
+
+    discount_rate: float = Field(0.0225, ge=0, le=1, description="real discount rate r per year, δ = 1/(1 + r): W = Σ_t δ^(t−1) W_t "
+                                 "(2.25 %: the Dutch standard for social cost-benefit analysis, Werkgroep discontovoet 2020)")
+    stream_growth: dict[str, float] = Field(default={}, description="real yearly growth of stream amounts, A_s,t = A_s (1 + g)^(t−1): "
+                                            "stream id or pattern ('gemeentefonds_*', '*' for all) → g")
+    deearmark_path: list[float] = Field(default=[1.0], description="de-earmarking phase-in: θ_s,t = θ_s × path[t] (the last "
+                                        "value holds for later years)")
+    extra_envelope: float | None = Field(None, ge=0, description="E_total: extra money over the whole horizon, M€ (None: only the "
+                                         "yearly cap extra_budget)")
+    phase_in: float | None = Field(None, ge=0, description="φ: a region's programme spending per domain changes by at most φ × "
+                                   "its baseline from one year to the next (None: no limit)")
+    min_open_years: dict[str, int] = Field(default={}, description="L_k per facility type: an opened site stays open at least this "
+                                           "many years (default: to the end of the horizon)")
+    lead_time: dict[str, int] = Field(default={}, description="years per facility type between the opening decision (and its cost) "
+                                      "and the first year a new site serves anyone (default 0)")
+    opening_cost_factor: float = Field(1.0, ge=0, description="the opening year pays this × o_j (o_j is the instance's annualised "
+                                       "opening cost; 1 charges it once, as the one-year model does)")
+
+    @model_validator(mode="after")
+    def _sane(self) -> "ProgrammeSettings":
+        if not self.deearmark_path or any(not 0 <= v <= 1 for v in self.deearmark_path):
+            raise ValueError("deearmark_path: shares of θ in [0, 1], at least one")
+        if any(v <= -1 or v > 1 for v in self.stream_growth.values()):
+            raise ValueError("stream_growth: yearly rates between −1 and 1")
+        if any(v < 1 for v in self.min_open_years.values()) or any(v < 0 for v in self.lead_time.values()):
+            raise ValueError("min_open_years at least 1, lead_time at least 0")
+        return self
+
+
+class Tailoring(Strict):
+    """Regional tailoring (iedere regio het zijne): norms and required shares for the regions with one tag."""
+
+    norms: dict[str, float] = Field(default={}, description="τ_k per facility type id for these regions")
+    required_share: dict[str, float] = Field(default={}, description="σ_k per facility type id for these regions")
+
+
 class Scenario(Strict):
     """Every setting of one run.  Defaults are the model's; instances and files override them."""
 
@@ -100,6 +141,11 @@ class Scenario(Strict):
     merge_points: bool = Field(True, description="merge points of a region with the same reach set (exact reduction)")
     drop_dominated_sites: bool = Field(True, description="close candidates dominated in cost and reach (exact reduction)")
     lexicographic_tolerance: float = Field(0.0, ge=0, description="relative slack on Q* in the second stage")
+    tailoring: dict[str, Tailoring] = Field(default={}, description="per region tag: its own norms and required shares "
+                                            "(a region with several tailored tags takes the first in this table)")
+    agendas: list[str] = Field(default=[], description="kansenagenda workbooks (projects, priorities) for a programme, "
+                               "relative to the folder of the scenario file that names them")
+    programme: ProgrammeSettings = ProgrammeSettings()
     welfare: WelfareCurve = WelfareCurve()
     solver: SolverOptions = SolverOptions()
 
@@ -111,6 +157,12 @@ class Scenario(Strict):
         bad = {k: v for k, v in {**self.deearmark, **self.required_share}.items() if not 0 <= v <= 1}
         if bad:
             raise ValueError(f"shares must lie in [0, 1]: {bad}")
+        for tag, t in self.tailoring.items():
+            bad = {k: v for k, v in t.required_share.items() if not 0 <= v <= 1}
+            if bad:
+                raise ValueError(f"tailoring.{tag}.required_share: shares must lie in [0, 1]: {bad}")
+            if any(v < 0 or v > MAX_NORM for v in t.norms.values()):
+                raise ValueError(f"tailoring.{tag}.norms must lie between 0 and {MAX_NORM:g}")
         if any(v < 0 or v > MAX_NORM for v in self.norms.values()):
             raise ValueError(f"norms must lie between 0 and {MAX_NORM:g} (minutes or km; a larger norm puts every site "
                              "in reach of every place and only inflates the model)")
@@ -147,6 +199,9 @@ def read_scenario_file(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise InputError(InputIssue(str(path), f"not valid TOML: {err}")) from None
+    if isinstance(data.get("agendas"), list):  # relative to this file's folder, as a user reads it
+        data["agendas"] = [a if not isinstance(a, str) or Path(a).is_absolute() else str(path.parent / a)
+                           for a in data["agendas"]]
     parent = data.pop("extends", None)
     if parent is None:
         return data
@@ -246,4 +301,11 @@ def check_against(sc: Scenario, instance, label: str = "scenario") -> None:
     for tag in sc.extra_eligible_tags:
         if tag not in tags:
             issues.add(label, f"extra_eligible_tags: no region carries the tag '{tag}'")
+    for tag, t in sc.tailoring.items():
+        if tag not in tags:
+            issues.add(label, f"tailoring: no region carries the tag '{tag}'")
+        for key, names in (("norms", t.norms), ("required_share", t.required_share)):
+            for name in names:
+                if name not in ftypes:
+                    issues.add(label, f"tailoring.{tag}.{key}: unknown facility type '{name}'")
     issues.raise_if_any()

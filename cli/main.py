@@ -15,6 +15,7 @@ from allocator.status import EXIT_USAGE
 
 from cli.orlib import orlib
 from cli.pareto import pareto
+from cli.programme import monitor, programme, template
 from cli.report import report
 from cli.solve import solve
 from cli.sweep import sweep
@@ -60,3 +61,6 @@ cli.add_command(evaluate)
 cli.add_command(pareto)
 cli.add_command(sweep)
 cli.add_command(report)
+cli.add_command(programme)
+cli.add_command(monitor)
+cli.add_command(template)

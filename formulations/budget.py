@@ -39,6 +39,7 @@ import pyomo.environ as pyo
 
 from allocator.data import InstanceData
 from allocator.instance import PROGRAMME_PAYER
+from formulations.outlays import outlays_by
 from formulations.sparse import linear
 
 
@@ -61,12 +62,13 @@ def add_budget(m: pyo.ConcreteModel, data: InstanceData) -> None:
     b.deearmark = pyo.Constraint(b.stream, rule=lambda _, s: linear(
         [1.0] * (len(domains) - 1), (b.flow[s, d] for d in domains if d != own[s])) <= theta[s] * amount[s])
     cost = m.facilities.cost_by_account
+    outlays = outlays_by(m, ["pool", "domain_id"])  # a programme year's openings and projects (formulations.outlays)
     members = {p: streams.index[streams["pool"] == p].tolist() for p in data.pools}
 
     def balance(_, p, d):
         spend = linear([1.0] * len(regions), (b.spend[r, d] for r in regions)) if p == PROGRAMME_PAYER else 0.0
         income = linear([1.0] * len(members[p]), (b.flow[s, d] for s in members[p]))
-        return spend + cost[p, d] - income - b.extra[p, d] <= 0
+        return spend + cost[p, d] + outlays.get((p, d), 0.0) - income - b.extra[p, d] <= 0
 
     b.domain_balance = pyo.Constraint(b.account, rule=balance)
     b.extra_limit = pyo.Constraint(expr=linear([1.0] * len(accounts), (b.extra[a] for a in accounts)) <= data.scenario.extra_budget)
@@ -76,6 +78,7 @@ def add_budget(m: pyo.ConcreteModel, data: InstanceData) -> None:
         sites = data.sites[data.sites["region_id"].isin(ineligible)]
         unit = sites["unit_cost"]
         y = m.facilities.open
+        out_ineligible = outlays_by(m, ["pool", "domain_id"], rows=lambda t: t["region_id"].isin(ineligible))
 
         eligible = data.regions.index[data.regions["eligible"]]
         base = data.baseline[data.baseline.index.get_level_values("region_id").isin(eligible)].groupby(level="domain_id").sum()
@@ -89,6 +92,6 @@ def add_budget(m: pyo.ConcreteModel, data: InstanceData) -> None:
             spend = linear([1.0] * len(ineligible), (b.spend[r, d] for r in ineligible)) if p == PROGRAMME_PAYER else 0.0
             fac = linear(unit[own_sites].to_numpy(), (y[j] for j in own_sites))
             income = linear([1.0] * len(members[p]), (b.flow[s, d] for s in members[p]))
-            return spend + fac - income <= -float(base_t.get((p, d), 0.0))
+            return spend + fac + out_ineligible.get((p, d), 0.0) - income <= -float(base_t.get((p, d), 0.0))
 
         b.extra_eligibility = pyo.Constraint(b.account, rule=eligibility)

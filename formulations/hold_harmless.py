@@ -35,6 +35,7 @@ import pyomo.environ as pyo
 from allocator.data import InstanceData
 from allocator.instance import PROGRAMME_PAYER
 from allocator.units import EUR_TO_MEUR
+from formulations.outlays import outlays_by
 from formulations.sparse import groups, linear, var_array
 
 
@@ -48,9 +49,10 @@ def add_hold_harmless(m: pyo.ConcreteModel, data: InstanceData) -> None:
     regions = data.regions.index.tolist()
     base_total = baseline_totals(data)
     cost = m.facilities.cost_by_region
+    outlays = outlays_by(m, ["region_id"], rows=_municipal)  # a programme year's openings and projects
 
     def total(r):
-        return linear([1.0] * len(domains), (x[r, d] for d in domains)) + cost[r]
+        return linear([1.0] * len(domains), (x[r, d] for d in domains)) + cost[r] + outlays.get(r, 0.0)
 
     if mode in ("region", "region-domain"):
         b.region_floor = pyo.Constraint(regions, rule=lambda _, r: total(r) >= float(base_total[r]))
@@ -64,8 +66,14 @@ def add_hold_harmless(m: pyo.ConcreteModel, data: InstanceData) -> None:
     if mode == "region-domain":
         floor = baseline_domain_totals(data)
         fac = _cost_by_region_domain(m, data)
+        out_rd = outlays_by(m, ["region_id", "domain_id"], rows=_municipal)
         b.domain_floor = pyo.Constraint(list(floor.index), rule=lambda _, r, d: x[r, d] + fac.get((r, d), 0.0)
-                                        >= float(floor[(r, d)]))
+                                        + out_rd.get((r, d), 0.0) >= float(floor[(r, d)]))
+
+
+def _municipal(terms):
+    """The outlay terms paid from the municipal account (formulations.outlays)."""
+    return terms["pool"] == PROGRAMME_PAYER
 
 
 def _cost_by_region_domain(m: pyo.ConcreteModel, data: InstanceData) -> dict:
