@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from allocator import report_charts as rc
+from allocator import report_programme as rp
 from allocator.data import InstanceData
 from allocator.errors import InputError, InputIssue
 from allocator.export import fixed_point, plain
@@ -35,8 +36,9 @@ from allocator.instance import Instance, load_instance
 from allocator.scenario import Scenario
 from allocator.units import EUR_PER_MEUR, EUR_TO_MEUR
 
-KINDS = {"extra-budget": "region_effects.csv", "pareto": "points.csv", "compare": "comparison.csv",
-         "solve": "summary.json"}  # in this order: an extra-budget folder has a summary.json too
+KINDS = {"monitor": "plan_vs_realised.csv", "programme": "allocation_by_year.csv", "extra-budget": "region_effects.csv",
+         "pareto": "points.csv", "compare": "comparison.csv",
+         "solve": "summary.json"}  # in this order: a monitor folder is a programme folder, and all have a summary.json
 
 
 @dataclass
@@ -99,6 +101,9 @@ def build_report(folder: str | Path, instance: str | None = None) -> Report:
         if kind == "extra-budget" and (folder / "region_effects.csv").exists():
             sections.insert(0, _redistribution(inst, _read_csv(folder / "region_effects.csv"), key,
                                                summary.get("redistribution", {})))
+    elif kind in ("programme", "monitor"):
+        summary = _read_json(folder / "summary.json")
+        headline, sections = _programme_headline(summary), _programme(inst, folder, key, summary)
     elif kind == "pareto":
         points = _read_csv(folder / "points.csv")
         columns = [c for c in ("k", "welfare", "shortfall", "people_short", "price_of_fairness", "gini_welfare",
@@ -301,6 +306,82 @@ def _gainers_losers(totals: pd.DataFrame, n: int = 10) -> Section:
     return Section("gainers-losers", "Gainers and losers", None,
                    "Per municipality, total spending incl. facilities against its baseline; programme and facility "
                    f"money apart. The {n} largest changes; region_totals.csv has every municipality.", top[columns])
+
+
+def _programme(inst: Instance, folder: Path, key: str | None, summary: dict) -> list[Section]:
+    """Years, money per year, the agenda projects, maps per year, and for monitoring plan versus realised."""
+    years = pd.DataFrame(summary.get("years", []))
+    totals = _read_csv(folder / "region_totals_by_year.csv")
+    money = _read_csv(folder / "money_by_year.csv")
+    projects = _read_csv(folder / "projects.csv")
+    last = int(summary.get("last_year", years["year"].max() if len(years) else 0))
+    out = []
+    if len(years):
+        out.append(Section("years", "Year by year", rp.year_charts(years).to_dict(),
+                           "W_t undiscounted (the headline W is their discounted sum); the shortfall counts "
+                           "person-services (a person short of two types counts twice), people short count persons.",
+                           years))
+    out.append(Section("money", "Money per year", rp.money_chart(money).to_dict(),
+                       "Programmes, running costs of sites (every payer), opening costs in the opening year, agenda "
+                       "projects while they run; constant euros.", money))
+    started = projects.dropna(subset=["start_year"])
+    out.append(Section("projects", "Kansenagenda projects", rp.project_timeline(projects, last).to_dict()
+                       if len(started) else None,
+                       f"{len(started)} of {len(projects)} agenda projects start within the programme; welfare counts "
+                       "from the year after a project's last running year to the end of the horizon.",
+                       projects[[c for c in ("project_id", "name", "region", "domain_id", "cost_per_year", "duration",
+                                             "earliest_start", "welfare_per_year", "start_year") if c in projects]]))
+    pop = inst.regions["population"].astype(float)
+    frames = {int(y): _regions_frame(inst, g.set_index("region_id")["municipal_change_meur"] * EUR_PER_MEUR / pop)
+              for y, g in totals.groupby("year")}
+    out.append(Section("maps-years", "Change in municipal money per inhabitant, year by year",
+                       rp.maps_per_year(frames, key).to_dict(),
+                       "Programmes, municipal sites, openings and projects against the baseline; blue more, red less."))
+    if (folder / "plan_vs_realised.csv").exists():
+        pvr = _read_csv(folder / "plan_vs_realised.csv")
+        out.insert(0, Section("plan-vs-realised", "Plan versus realised", rp.plan_vs_realised_chart(pvr).to_dict(),
+                              "Per municipality and year: the programme's plan against what was realised (years before "
+                              f"{summary.get('from_year')}) or is now re-planned. Deviations: "
+                              + ("; ".join(summary.get("deviations", [])[:10]) or "none") + "."))
+    series = _indicator_series(inst)
+    if series is not None:
+        names = inst.regions["name"].to_dict()
+        moved = totals.groupby("region_id")["municipal_change_meur"].apply(lambda s: s.abs().sum()).idxmax()
+        out.append(Section("indicators", "Broad welfare beside the plan", rp.indicator_selector(
+            series, totals[["region_id", "year", "baseline_municipal_meur", "plan_municipal_meur"]], names, moved).to_dict(),
+            "Choose a municipality: the CBS broad-welfare indicators of the instance, year by year, beside its "
+            "municipal money in the programme."))
+    return out
+
+
+def _indicator_series(inst: Instance) -> pd.DataFrame | None:
+    name = inst.manifest.indicator_series
+    if not name or inst.folder is None:
+        return None
+    from io import StringIO
+
+    text = read_text(inst.folder / name, "indicator series (instance.toml indicator_series)", within=inst.folder)
+    return pd.read_csv(StringIO(text), dtype={"region_id": str})
+
+
+def _programme_headline(s: dict) -> list[tuple[str, str]]:
+    def num(key, fmt):
+        v = s.get(key)
+        return "—" if v is None else format(v, fmt)
+
+    rows = [("status", f"{s.get('status')} (HiGHS: {s.get('highs_status', '—')})"),
+            ("MIP gap (whole programme)", num("mip_gap", ".4%")), ("time limit", f"{num('time_limit', 'g')} s"),
+            ("years", f"{s.get('first_year')}–{s.get('last_year')} (discount rate {num('discount_rate', '.2%')})"),
+            ("broad welfare W", f"{num('welfare', ',.2f')} M€-eq, discounted sum"),
+            ("shortfall Q", f"{num('shortfall', ',.0f')} person-service-years"),
+            ("people short", f"{num('people_short', ',.0f')} person-years"),
+            ("seconds (build / solve)", f"{num('build_seconds', '.1f')} / {num('solve_seconds', '.1f')}")]
+    if "from_year" in s:
+        rows[1:1] = [("re-planned from", str(s["from_year"])),
+                     ("effect of the deviation on W", f"{num('effect_on_welfare', '+,.2f')} M€-eq"),
+                     ("effect on Q", f"{num('effect_on_shortfall', '+,.0f')} person-service-years"),
+                     ("deviations in realised years", str(len(s.get("deviations", []))))]
+    return rows
 
 
 def _differences(inst: Instance, regions: pd.DataFrame, key: str | None) -> list[Section]:

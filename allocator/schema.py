@@ -65,6 +65,9 @@ class Manifest(Strict):
     boundaries: str | None = Field(None, description="GeoJSON file of the regions' boundaries (for report maps)")
     boundaries_key: str = Field("region_id", description="feature property holding the region_id")
     defaults: dict[str, Any] = Field(default_factory=dict, description="scenario defaults for this instance")
+    indicator_series: str | None = Field(None, description="CSV of yearly broad-welfare indicators per region "
+                                         "(region_id, indicator, year, value) in the instance folder, shown beside a "
+                                         "programme's plan")
     agendas: list[str] = Field(default=[], description="kansenagenda workbooks of this instance (projects, priorities), "
                                "relative to the instance folder; a programme reads them")
 

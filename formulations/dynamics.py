@@ -31,6 +31,7 @@ one-year model: y_j1 = s_j1, openings cost o_j, changes = κ's count.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
@@ -56,13 +57,15 @@ def add_programme_decisions(m: pyo.ConcreteModel, h) -> None:
 
 def outlay_frame(m: pyo.ConcreteModel, h, t: int) -> pd.DataFrame:
     """Year t's outlays (formulations.outlays): opening costs decided in t, and the projects running in t."""
-    sites = h.data.sites
+    sites = h.data.sites.loc[m.candidate]
     factor = h.data.scenario.programme.opening_cost_factor
+    here = [(j, t) in m.opening for j in sites.index]
+    paid = sites[np.array(here, dtype=bool) & (sites["opening_cost"].to_numpy(float) > 0)]
+    frame = pd.DataFrame({"region_id": paid["region_id"].to_numpy(), "pool": paid["pool"].to_numpy(),
+                          "domain_id": paid["domain_id"].to_numpy(),
+                          "coef": factor * paid["opening_cost"].to_numpy(float),
+                          "var": np.array([m.opening[j, t] for j in paid.index], dtype=object)})
     rows = []
-    for j in m.candidate:
-        if (j, t) in m.opening and sites.at[j, "opening_cost"] > 0:
-            rows.append((sites.at[j, "region_id"], sites.at[j, "pool"], sites.at[j, "domain_id"],
-                         factor * float(sites.at[j, "opening_cost"]), m.opening[j, t]))
     pr = h.project_regions
     for _, p in h.projects.iterrows():
         pid, dur = p["project_id"], int(p["duration"])
@@ -70,7 +73,7 @@ def outlay_frame(m: pyo.ConcreteModel, h, t: int) -> pd.DataFrame:
         for _, r in pr[pr["project_id"] == pid].iterrows():
             for z in running:
                 rows.append((r["region_id"], PROGRAMME_PAYER, p["domain_id"], float(p["cost_per_year"]) * r["share"], z))
-    return pd.DataFrame(rows, columns=COLUMNS)
+    return pd.concat([frame, pd.DataFrame(rows, columns=COLUMNS)], ignore_index=True) if rows else frame
 
 
 def add_programme_links(m: pyo.ConcreteModel, h) -> None:

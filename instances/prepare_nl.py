@@ -108,7 +108,8 @@ def build(src: Path, out: Path, iv3_year: str = IV3_YEAR) -> None:
     iv3 = read_iv3(src, iv3_year, crosswalk)
     taakvelden = taakveld_table(iv3)
     need = need_by_domain(iv3, taakvelden)
-    regions = make_regions(mun, pd.read_csv(src / "brede_welvaart_municipalities.csv"))
+    bw_long = pd.read_csv(src / "brede_welvaart_municipalities.csv")
+    regions = make_regions(mun, bw_long)
     points = make_points(mun, pd.read_csv(src / "population_centres_2021.csv"))
     cbs = cbs_distances(pd.read_csv(src / "facility_distance_2022.csv"))
     schools, placed = place_schools(read_schools(src), points, mun)
@@ -129,6 +130,7 @@ def build(src: Path, out: Path, iv3_year: str = IV3_YEAR) -> None:
                         ("facility_types", ftypes), ("demand_points", points), ("sites", sites),
                         ("calibration", calibration), ("taakvelden", taakvelden), ("municipal_budget_2024", budget)):
         frame.to_csv(out / f"{name}.csv", index=False, float_format="%.10g" if name != "baseline" else "%.6f")
+    bw_series(bw_long).to_csv(out / "bw_series.csv", index=False, float_format="%.10g")
     shutil.copyfile(src / "municipalities_2024.geojson", out / "municipalities_2024.geojson")
     print(f"regions {len(regions)}, population {regions['population'].sum():,}, points {len(points)} "
           f"(population {points['population'].sum():,}), sites {len(sites)} ({int(sites['existing'].sum())} existing)")
@@ -154,6 +156,13 @@ def make_regions(mun: pd.DataFrame, bw_long: pd.DataFrame) -> pd.DataFrame:
         "tags": tags, "lat": mun["lat"], "lon": mun["lon"],
         "children_4_11": children_4_11(mun).reindex(mun["municipality_code"]).to_numpy(),
     })
+
+
+def bw_series(bw_long: pd.DataFrame) -> pd.DataFrame:
+    """The yearly values of the composite's indicators per municipality (region_id, indicator, year, value):
+    what monitoring shows beside a programme's plan."""
+    data = bw_long[bw_long["indicator"].isin(BW_INDICATORS)].rename(columns={"municipality_code": "region_id"})
+    return data[["region_id", "indicator", "year", "value"]].sort_values(["region_id", "indicator", "year"])
 
 
 def bw_index(mun: pd.DataFrame, bw_long: pd.DataFrame) -> np.ndarray:

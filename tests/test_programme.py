@@ -220,3 +220,41 @@ def _monitor(programme, realised, year, tables):
     record["instance"] = str(inst_dir)
     (programme / "run.json").write_text(json.dumps(record))
     return allocator.monitor(programme, realised, year)
+
+
+def test_the_commands_write_the_specified_json_and_folder(tmp_path):
+    """regio programme --json: the specified keys, one entry per year; the folder's files; regio monitor reproduces
+    the objective; regio template kansenagenda writes the workbook."""
+    import json
+
+    from click.testing import CliRunner
+
+    from cli.main import cli
+
+    runner = CliRunner()
+    out = tmp_path / "P"
+    res = runner.invoke(cli, ["programme", "gen:S:0", "--years", "2026-2027", "--set", "site_change_cost=5000",
+                              "--out", str(out), "--json", "--report"])
+    assert res.exit_code == 0, res.output
+    s = json.loads(res.output)
+    for key in ("status", "mip_gap", "objective", "welfare", "shortfall", "people_short", "check", "build_seconds",
+                "solve_seconds", "rows", "columns", "binaries", "years"):
+        assert key in s
+    assert [y["year"] for y in s["years"]] == [2026, 2027] and s["check"] == "passed"
+    assert set(s["years"][0]) >= {"year", "welfare", "shortfall", "people_short", "extra_money", "spending"}
+    for name, columns in (("allocation_by_year", ["region_id", "name", "domain_id", "year", "baseline", "plan"]),
+                          ("facilities_by_year", ["site_id", "ftype_id", "region_id", "name", "year", "open"]),
+                          ("projects", ["project_id", "name", "region", "domain_id", "start_year"])):
+        assert set(columns) <= set(pd.read_csv(out / f"{name}.csv", nrows=1).columns)
+    for name in ("region_totals_by_year.csv", "scenario.toml", "summary.json", "report.html"):
+        assert (out / name).exists()
+    mon = runner.invoke(cli, ["monitor", "--programme", str(out), "--realised", str(out), "--from-year", "2027", "--json"])
+    assert mon.exit_code == 0, mon.output
+    m = json.loads(mon.output)
+    assert m["objective"] == pytest.approx(s["objective"], rel=5e-3)
+    assert m["check"] == "passed"
+    book = tmp_path / "agenda.xlsx"
+    assert runner.invoke(cli, ["template", "kansenagenda", "gen:S:0", "--out", str(book)]).exit_code == 0
+    assert book.exists()
+    bad = runner.invoke(cli, ["programme", "gen:S:0", "--years", "2030-2026"])
+    assert bad.exit_code == 1 and "the last year comes before the first" in bad.output

@@ -162,14 +162,17 @@ def write_template(path: Path, instance) -> Path:
     lists.title = "lijsten"
     regions = instance.regions.sort_values("name")
     domains = list(instance.domains.index)
-    lists.append(["domain_id", "domain name", "municipality code", "municipality", "region tag"])
+    lists.append(["domain_id", "domain name", "municipality code", "municipality", "region tag",
+                  "region (code or tag)"])
     tags = sorted(_tags(instance.regions))
-    for n in range(max(len(domains), len(regions), len(tags))):
+    either = [*regions.index, *tags]
+    for n in range(max(len(domains), len(either))):
         lists.append([domains[n] if n < len(domains) else None,
                       instance.domains["name"].iloc[n] if n < len(domains) else None,
                       regions.index[n] if n < len(regions) else None,
                       regions["name"].iloc[n] if n < len(regions) else None,
-                      tags[n] if n < len(tags) else None])
+                      tags[n] if n < len(tags) else None,
+                      either[n] if n < len(either) else None])
     bold, example = Font(bold=True), PatternFill("solid", fgColor="FFF2CC")
 
     def sheet(title, table, example_row, lists_for):
@@ -191,11 +194,11 @@ def write_template(path: Path, instance) -> Path:
                 dv.add(f"{chr(65 + n)}2:{chr(65 + n)}500")
         return ws
 
-    n_dom, n_reg = len(domains) + 1, len(regions) + 1
+    n_dom, n_reg, n_either = len(domains) + 1, len(regions) + 1, len(either) + 1
     first = regions.index[0]
     sheet("projects", PROJECTS, [f"{EXAMPLE_ID}-1", "Voorbeeld: regionale zorghub (vervang of verwijder deze rij)", first,
                                  domains[0], 1.5, 3, instance.manifest.year + 2, 0.8],
-          {"domain_id": f"lijsten!$A$2:$A${n_dom}"})
+          {"domain_id": f"lijsten!$A$2:$A${n_dom}", "region": f"lijsten!$F$2:$F${n_either}"})
     sheet("priorities", TABLES["priorities"], [first, domains[0], 1.2],
           {"region_id": f"lijsten!$C$2:$C${n_reg}", "domain_id": f"lijsten!$A$2:$A${n_dom}"})
     help_ = wb.create_sheet("uitleg", 0)
@@ -217,5 +220,7 @@ def write_template(path: Path, instance) -> Path:
     help_.column_dimensions["A"].width = 14
     help_.column_dimensions["B"].width = 120
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    partial = path.with_name(f".{path.name}.partial")
+    wb.save(partial)
+    partial.replace(path)  # nothing half-written at ``path``
     return path

@@ -55,7 +55,12 @@ class Horizon:
         if last - first + 1 > 50:
             raise InputError(InputIssue("--years", f"{first}-{last}: at most 50 years"))
         if projects is None:
-            projects = read_projects(data)
+            projects, priorities = read_projects(data)
+            if priorities is not None:  # the agendas' domain priorities override the instance's, pair by pair
+                merged = data.priorities.copy()
+                merged.loc[priorities.index] = priorities.to_numpy(float)
+                data = InstanceData(data.instance, data.scenario)
+                data.__dict__["priorities"] = merged
         return cls(data, tuple(range(first, last + 1)), projects, fixed)
 
     @property
@@ -140,14 +145,13 @@ class Horizon:
         return int(self.data.scenario.programme.lead_time.get(ftype, 0))
 
 
-def read_projects(data: InstanceData) -> pd.DataFrame:
-    """The projects of the instance's agendas (relative to the instance folder) and the scenario's."""
+def read_projects(data: InstanceData) -> tuple[pd.DataFrame, pd.Series | None]:
+    """(projects, priorities) of the instance's agendas (relative to the instance folder) and the scenario's."""
     paths = []
     if data.instance.manifest.agendas:
         paths += agenda_paths(data.instance.manifest.agendas, data.instance.folder)
     if data.scenario.agendas:
         paths += agenda_paths(data.scenario.agendas)
     if not paths:
-        return pd.DataFrame(columns=[*PROJECT_COLUMNS, "agenda"])
-    projects, _ = read_agendas(paths, data.instance)
-    return projects
+        return pd.DataFrame(columns=[*PROJECT_COLUMNS, "agenda"]), None
+    return read_agendas(paths, data.instance)

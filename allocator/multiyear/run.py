@@ -88,9 +88,10 @@ class ProgrammeResult:
         """Hook for monitoring's comparison tables."""
 
     def report(self, path: str | Path, force: bool = False) -> Path:
-        from allocator.multiyear.report import write_programme_report
+        """Write the result folder ``path`` with its self-contained ``report.html``; return the HTML's path."""
+        from allocator.report import write_report
 
-        return write_programme_report(self.to_folder(path, force=force), self)
+        return write_report(self.to_folder(path, force=force))
 
 
 def run_programme(data: InstanceData, years, projects=None, fixed: Fixed | None = None,
