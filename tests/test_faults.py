@@ -21,6 +21,7 @@ COMMANDS = {
     "compare": ["compare", "{inst}", "-s", "{scen}", "--time-limit", "10"],
     "evaluate": ["evaluate", "{inst}", "--plan", "status-quo", "--time-limit", "10"],
     "pareto": ["pareto", "{inst}", "--points", "2", "--time-limit", "10"],
+    "programme": ["programme", "{inst}", "--years", "2026-2027", "--time-limit", "10"],
 }
 
 
@@ -220,3 +221,39 @@ def test_an_instance_without_sites_is_a_budget_only_instance(tmp_path):
     t["sites"] = t["sites"].iloc[0:0]
     t["streams"]["amount"] = [10.0, 8.0]  # the status quo no longer pays gpA
     assert run("solve", write_instance(tmp_path / "inst", t)).exit_code == 0
+
+
+@pytest.mark.parametrize("fault", ["no-folder", "tampered-summary", "missing-table", "incomplete-year", "bad-number",
+                                   "year-outside"])
+def test_monitor_refuses_broken_programme_or_realised_folders(case, fault):
+    """Every broken input of regio monitor is an input error naming the file, and nothing is written."""
+    tmp, inst, scen = case
+    prog = tmp / "P"
+    assert run("programme", inst, "--years", "2026-2027", "--out", prog).exit_code == 0
+    real = tmp / "R"
+    real.mkdir()
+    for name in ("allocation_by_year.csv", "facilities_by_year.csv"):
+        (real / name).write_text((prog / name).read_text())
+    year, named = "2027", None
+    if fault == "no-folder":
+        prog, named = tmp / "nowhere", "nowhere"
+    elif fault == "tampered-summary":
+        (prog / "summary.json").write_text("{not json", encoding="utf-8")
+        named = "summary.json"
+    elif fault == "missing-table":
+        (real / "facilities_by_year.csv").unlink()
+        named = "facilities_by_year.csv"
+    elif fault == "incomplete-year":
+        text = (real / "allocation_by_year.csv").read_text().splitlines()
+        (real / "allocation_by_year.csv").write_text("\n".join(text[:2]) + "\n")
+        named = "allocation_by_year.csv"
+    elif fault == "bad-number":
+        text = (real / "allocation_by_year.csv").read_text().replace(",2026,", ",twintig,", 1)
+        (real / "allocation_by_year.csv").write_text(text)
+        named = "allocation_by_year.csv"
+    else:
+        year, named = "2031", "--from-year"
+    out = tmp / "M"
+    res = run("monitor", "--programme", prog, "--realised", real, "--from-year", year, "--out", out)
+    assert res.exit_code == EXIT_INPUT and named in res.output
+    assert not out.exists()
