@@ -258,3 +258,18 @@ def test_the_commands_write_the_specified_json_and_folder(tmp_path):
     assert book.exists()
     bad = runner.invoke(cli, ["programme", "gen:S:0", "--years", "2030-2026"])
     assert bad.exit_code == 1 and "the last year comes before the first" in bad.output
+
+
+def test_monitoring_takes_updated_stream_amounts(tmp_path):
+    """Realised = planned, but streams_by_year.csv says the fund brings 14 in 2027 instead of 12: the re-plan
+    spends the 2 M€ more in 2027 (f linear: +2 M€-eq)."""
+    tables = library_town(stream=12.0)
+    tables["sites"] = tables["sites"].iloc[0:0]
+    r = plan(tables, "2026-2027")
+    folder = r.to_folder(tmp_path / "P")
+    pd.DataFrame({"stream_id": ["gf"], "year": [2027], "amount": [14.0]}).to_csv(folder / "streams_by_year.csv",
+                                                                                 index=False)
+    m = _monitor(folder, folder, 2027, tables)
+    assert m.check == "passed"
+    assert m.summary()["effect_on_objective"] == pytest.approx(2.0, abs=1e-6)
+    assert m.money_by_year.set_index("year").loc[2027, "streams_meur"] == pytest.approx(14.0)

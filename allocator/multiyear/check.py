@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from allocator.check import Checker, CheckResult, check
-from allocator.multiyear.results import ProgrammeSolution, programme_outlays
+from allocator.multiyear.results import ProgrammeSolution, opening_years, programme_outlays
 from allocator.units import EUR_TO_MEUR
 
 
@@ -55,7 +55,8 @@ def check_programme(h, sol: ProgrammeSolution, tol: float = 1e-6) -> tuple[Check
     c.leq("project starts within the horizon", late["project_id"], np.ones(len(late)), 0.0)
 
     W_years = _welfare_by_year(h, sol, welfare_years)
-    W = float(np.dot(h.discount, W_years))
+    kappa = h.data.scenario.site_change_cost * EUR_TO_MEUR
+    W = float(np.dot(h.discount, W_years)) - kappa * site_changes(h, sol.facilities_by_year)
     c.leq("programme W recomputed equals reported W", "W", abs(W - sol.welfare), 1e-6 * max(1.0, abs(W)))
     for yr, w, reported in zip(h.years, W_years, sol.welfare_by_year):
         c.leq("W_t recomputed equals reported", str(yr), abs(w - reported), 1e-6 * max(1.0, abs(w)))
@@ -112,23 +113,21 @@ def _check_phase_in(c: Checker, h, alloc: pd.DataFrame, fixed_until: int) -> Non
 
 
 def _welfare_by_year(h, sol: ProgrammeSolution, block_welfare: list[float]) -> list[float]:
-    """W_t = the year's one-year W (recomputed) + finished projects' welfare − κ · site changes in the year."""
-    kappa = h.data.scenario.site_change_cost * EUR_TO_MEUR
+    """W_t = the year's one-year W (recomputed, κ aside) + the welfare of the projects finished before t."""
+    started = sol.projects.dropna(subset=["start_year"])
+    out = []
+    for yr, w in zip(h.years, block_welfare):
+        done = started[started["start_year"].astype(int) + started["duration"].astype(int) <= yr]
+        out.append(w + float((done["project_id"].map(h.project_omega) * done["welfare_per_year"]).sum()))
+    return out
+
+
+def site_changes(h, fac: pd.DataFrame) -> float:
+    """Every change over the horizon, each counted once: closures (of existing or opened sites) and openings."""
     sites = h.data.sites
-    fac = sol.facilities_by_year
     y = fac.pivot_table(index="site_id", columns="year", values="open", aggfunc="first").reindex(
         index=sites.index, columns=list(h.years)).fillna(0).to_numpy(float)
     existing = sites["existing"].to_numpy(bool)
     prev = np.column_stack([existing.astype(float), y[:, :-1]])
-    closures = np.clip(prev - y, 0, None)
-    from allocator.multiyear.results import opening_years
-
-    opened = opening_years(h, fac)
-    started = sol.projects.dropna(subset=["start_year"])
-    out = []
-    for n, (yr, w) in enumerate(zip(h.years, block_welfare)):
-        openings = int((opened == yr).sum())
-        done = started[started["start_year"].astype(int) + started["duration"].astype(int) <= yr]
-        proj = float((done["project_id"].map(h.project_omega) * done["welfare_per_year"]).sum())
-        out.append(w + proj - kappa * (openings + float(closures[:, n].sum())))
-    return out
+    closures = float(np.clip(prev - y, 0, None).sum())
+    return closures + float(len(opening_years(h, fac)))

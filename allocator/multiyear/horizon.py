@@ -34,6 +34,7 @@ class Fixed:
     sites: pd.DataFrame  # site_id, year, open
     project_starts: dict = field(default_factory=dict)  # project_id → start year (or None: not started by then)
     streams: pd.DataFrame | None = None  # stream_id, year, amount: realised stream amounts (optional)
+    planned_sites: pd.DataFrame | None = None  # site_id, year, open: the programme's plan, the re-plan's start
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,8 @@
 The build puts year t's one-year model on ``m.year[t]`` (:data:`formulations.BLOCKS`, each on the year's
 data, the year's outlays attached first) and links the years (:mod:`formulations.dynamics`).  The
 start offered to HiGHS is the one-year greedy plan (:func:`allocator.greedy.greedy_sites`) kept in every
-year (new sites serve once their lead time has passed), or, when monitoring, the realised past; HiGHS
-completes it by an LP.  The reported gap is HiGHS's proven gap of the whole programme model.
+year (new sites serve once their lead time has passed), or, when monitoring, the realised past and the
+programme's own plan for the years after it; HiGHS completes it by an LP.  The reported gap is HiGHS's proven gap of the whole programme model.
 """
 
 from __future__ import annotations
@@ -75,12 +75,17 @@ def _offer_start(m, h: Horizon, hm: HighsModel) -> None:
     existing = sites["existing"].to_numpy(bool)
     variables, values = [], []
     past = _past_sites(h)
+    planned = None
+    if h.fixed is not None and h.fixed.planned_sites is not None:
+        planned = {yr: g.set_index("site_id")["open"] for yr, g in h.fixed.planned_sites.groupby("year")}
     for t in range(1, h.T + 1):
         y = greedy.to_numpy(float) * (existing | (t > lead))
         if past is not None and h.years[t - 1] < h.fixed.from_year:
             y = _realised_open(past, h.years[t - 1], sites.index)
-        elif past is not None:  # after the realised past: keep what is open at its end, no closure undone
-            last = _realised_open(past, h.fixed.from_year - 1, sites.index)
+        elif past is not None:  # after the realised past: the programme's plan (else the greedy plan), with
+            last = _realised_open(past, h.fixed.from_year - 1, sites.index)  # every realised closure kept
+            if planned is not None:
+                y = _realised_open(planned, h.years[t - 1], sites.index)
             y = np.where(existing, np.minimum(y, last), np.maximum(y * (t > lead), last))
         variables.extend(m.year[t].facilities.open[j] for j in sites.index)
         values.extend(y)

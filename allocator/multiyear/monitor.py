@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import tomllib
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -91,6 +92,7 @@ def monitor(programme: Path, realised: Path, from_year: int, solver: dict | None
         ("region_totals_by_year", ["year", "region_id", "plan_municipal_meur"]))}
     projects = planned["projects"].drop(columns=["start_year"])
     fixed = read_realised(realised, data, planned["projects"], first, from_year)
+    fixed = replace(fixed, planned_sites=_csv(programme / "facilities_by_year.csv", ["site_id", "year", "open"]))
     result = run_programme(data, (first, last), projects=projects, fixed=fixed, result_class=MonitorResult)
     result.kind = "monitor"
     result.planned = summary

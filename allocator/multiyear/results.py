@@ -28,11 +28,13 @@ from allocator.instance import PROGRAMME_PAYER
 from allocator.multiyear.model import ProgrammeRun
 from allocator.results import Solution, extract
 from allocator.status import SolveReport
+from allocator.units import EUR_TO_MEUR
 
 UNITS = {"welfare": "M€-equivalent, discounted sum over the years (δ = 1/(1 + discount_rate))",
          "shortfall": "person-services below the minimum, summed over the years (person-service-years)",
          "people_short": "people short of at least one basic-package service, summed over the years (person-years)",
-         "years.welfare": "M€-equivalent in that year, undiscounted", "years.shortfall": "person-services",
+         "years.welfare": "M€-equivalent in that year, undiscounted, before the disruption cost of site changes "
+                          "(W counts κ once per change: site_change_cost_meur)", "years.shortfall": "person-services",
          "years.people_short": "persons", "years.extra_money": "M€", "years.spending": "M€: programmes, sites of every "
          "payer, opening costs and agenda projects", "money": "constant euros of the instance's year"}
 
@@ -51,6 +53,7 @@ class ProgrammeSolution:
     region_totals_by_year: pd.DataFrame
     money_by_year: pd.DataFrame
     calendar: tuple[int, ...] = ()
+    changes: dict = field(default_factory=dict)  # site_changes (count) and site_change_cost_meur (κ × count)
     extra: dict = field(default_factory=dict)
 
     TABLES = ("allocation_by_year", "facilities_by_year", "projects", "region_totals_by_year", "money_by_year")
@@ -69,7 +72,7 @@ class ProgrammeSolution:
 
     def headline(self) -> dict:
         return {**self.report.as_dict(), "objective": self.objective, "welfare": self.welfare,
-                "shortfall": self.shortfall, "people_short": self.people_short,
+                "shortfall": self.shortfall, "people_short": self.people_short, **self.changes,
                 "years": self.year_rows(), "units": UNITS, **self.extra}
 
     def write(self, folder: Path, scenario_toml: str, summary: dict) -> None:
@@ -106,11 +109,18 @@ def extract_programme(run: ProgrammeRun) -> ProgrammeSolution:
         totals.append(rt)
     money = money_by_year(h, years, outlays, projects)
     welfare_by_year = [hm.value(m.welfare_year[t]) for t in range(1, h.T + 1)]
+    opened = opening_years(h, fac)
+    y = fac.pivot_table(index="site_id", columns="year", values="open", aggfunc="first").reindex(
+        index=h.data.sites.index, columns=list(cal)).fillna(0)
+    count = int((h.data.sites["existing"] & (y[cal[-1]] < 0.5)).sum() + 2 * len(opened)
+                - (~h.data.sites["existing"] & (y[cal[-1]] > 0.5)).sum())
+    changes = {"site_changes": count,
+               "site_change_cost_meur": count * h.data.scenario.site_change_cost * EUR_TO_MEUR}
     return ProgrammeSolution(report=report, welfare=hm.value(m.W), shortfall=float(sum(s.shortfall for s in years)),
                              objective=report.objective if report.objective is not None else float("nan"),
                              years=years, welfare_by_year=welfare_by_year, allocation_by_year=alloc,
                              facilities_by_year=fac, projects=projects, region_totals_by_year=pd.concat(totals, ignore_index=True),
-                             money_by_year=money, calendar=cal)
+                             money_by_year=money, calendar=cal, changes=changes)
 
 
 def opening_years(h, facilities_by_year: pd.DataFrame) -> pd.Series:
