@@ -329,8 +329,9 @@ def _programme(inst: Instance, folder: Path, key: str | None, summary: dict) -> 
                        if len(started) else None,
                        f"{len(started)} of {len(projects)} agenda projects start within the programme; welfare counts "
                        "from the year after a project's last running year to the end of the horizon.",
-                       projects[[c for c in ("project_id", "name", "region", "domain_id", "cost_per_year", "duration",
-                                             "earliest_start", "welfare_per_year", "start_year") if c in projects]]))
+                       _years_as_text(projects[[c for c in ("project_id", "name", "region", "domain_id", "cost_per_year",
+                                                            "duration", "earliest_start", "welfare_per_year", "start_year")
+                                                if c in projects]], ["earliest_start", "start_year"])))
     pop = inst.regions["population"].astype(float)
     frames = {int(y): _regions_frame(inst, g.set_index("region_id")["municipal_change_meur"] * EUR_PER_MEUR / pop)
               for y, g in totals.groupby("year")}
@@ -348,9 +349,18 @@ def _programme(inst: Instance, folder: Path, key: str | None, summary: dict) -> 
         names = inst.regions["name"].to_dict()
         moved = totals.groupby("region_id")["municipal_change_meur"].apply(lambda s: s.abs().sum()).idxmax()
         out.append(Section("indicators", "Broad welfare beside the plan", rp.indicator_selector(
-            series, totals[["region_id", "year", "baseline_municipal_meur", "plan_municipal_meur"]], names, moved).to_dict(),
+            series, totals[["region_id", "year", "baseline_municipal_meur", "plan_municipal_meur"]], names, moved),
             "Choose a municipality: the CBS broad-welfare indicators of the instance, year by year, beside its "
             "municipal money in the programme."))
+    return out
+
+
+def _years_as_text(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Calendar years as plain text (2026, not 2,026.00; empty where there is none)."""
+    out = frame.copy()
+    for c in columns:
+        if c in out:
+            out[c] = pd.to_numeric(out[c], errors="coerce").map(lambda v: "" if v != v else str(int(v)))
     return out
 
 

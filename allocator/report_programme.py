@@ -99,27 +99,31 @@ def indicator_series(series: pd.DataFrame, regions: list[str], names: dict) -> a
     ).properties(width=200, height=130).facet(facet=alt.Facet("indicator:N", title=None), columns=4).resolve_scale(y="independent")
 
 
-def indicator_selector(series: pd.DataFrame, plan: pd.DataFrame, names: dict, first: str) -> alt.HConcatChart:
+def indicator_selector(series: pd.DataFrame, plan: pd.DataFrame, names: dict, first: str) -> dict:
     """Pick a municipality: its broad-welfare indicator series (the instance's yearly data) beside its plan per year.
 
-    ``plan`` has region_id, year, baseline_municipal_meur and plan_municipal_meur.
+    ``plan`` has region_id, year, baseline_municipal_meur and plan_municipal_meur.  Both frames go in wide
+    (one row per municipality and year) and are folded to long form in the browser: 342 municipalities ×
+    11 years of 8 indicators stay a few thousand rows.  Returns the Vega-Lite spec.
     """
     options = sorted(names.values())
     pick = alt.param(name="gemeente", value=names.get(first, options[0]),
                      bind=alt.binding_select(options=options, name="Municipality "))
-    s = series.assign(name=series["region_id"].map(names))
-    ind = alt.Chart(s).mark_line(point=True).encode(
+    wide = series.pivot_table(index=["region_id", "year"], columns="indicator", values="value").reset_index()
+    wide["name"] = wide["region_id"].map(names)
+    indicators = [c for c in wide.columns if c not in ("region_id", "year", "name")]
+    ind = alt.Chart(wide.drop(columns="region_id")).transform_filter(alt.datum.name == pick).transform_fold(
+        indicators, as_=["indicator", "value"]).mark_line(point=True).encode(
         x=alt.X("year:O", title=None), y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False)),
         tooltip=["name:N", "indicator:N", "year:O", alt.Tooltip("value:Q", format=",.1f")],
-    ).transform_filter(alt.datum.name == pick).properties(width=170, height=110).facet(
-        facet=alt.Facet("indicator:N", title=None), columns=4).resolve_scale(y="independent").properties(
-        title="Broad-welfare indicators (CBS, yearly)")
-    long = plan.melt(id_vars=["region_id", "year"], value_vars=["baseline_municipal_meur", "plan_municipal_meur"],
-                     var_name="series", value_name="meur")
-    long["series"] = long["series"].map({"baseline_municipal_meur": "baseline", "plan_municipal_meur": "plan"})
-    long["name"] = long["region_id"].map(names)
-    money = alt.Chart(long).mark_line(point=True).encode(
+    ).properties(width=170, height=110).facet(facet=alt.Facet("indicator:N", title=None), columns=4).resolve_scale(
+        y="independent").properties(title="Broad-welfare indicators (CBS, yearly)")
+    money_frame = plan.rename(columns={"baseline_municipal_meur": "baseline", "plan_municipal_meur": "plan"}).assign(
+        name=lambda f: f["region_id"].map(names)).drop(columns="region_id")
+    money = alt.Chart(money_frame).transform_filter(alt.datum.name == pick).transform_fold(
+        ["baseline", "plan"], as_=["series", "meur"]).mark_line(point=True).encode(
         x=alt.X("year:O", title=None), y=alt.Y("meur:Q", title="municipal money (M€)", scale=alt.Scale(zero=False)),
         color=alt.Color("series:N", title=None), tooltip=["name:N", "year:O", "series:N", alt.Tooltip("meur:Q", format=",.2f")],
-    ).transform_filter(alt.datum.name == pick).properties(width=220, height=240, title="The municipality's plan")
-    return alt.hconcat(money, ind).add_params(pick)
+    ).properties(width=220, height=240, title="The municipality's plan")
+    with alt.data_transformers.enable("default", max_rows=50_000):  # a 20-year programme has 6,840 plan rows
+        return alt.hconcat(money.add_params(pick), ind).to_dict()  # the picker on the plain chart (a facet cannot hold it)

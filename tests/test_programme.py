@@ -273,3 +273,21 @@ def test_monitoring_takes_updated_stream_amounts(tmp_path):
     assert m.check == "passed"
     assert m.summary()["effect_on_objective"] == pytest.approx(2.0, abs=1e-6)
     assert m.money_by_year.set_index("year").loc[2027, "streams_meur"] == pytest.approx(14.0)
+
+
+def test_the_report_shows_the_indicator_series_beside_the_plan(tmp_path):
+    """An instance with yearly broad-welfare indicators: the programme's report has the municipality picker."""
+    from click.testing import CliRunner
+
+    from cli.main import cli
+    from tests.conftest import TINY_MANIFEST, tiny_tables, write_instance
+
+    folder = write_instance(tmp_path / "inst", tiny_tables(), {**TINY_MANIFEST, "indicator_series": "bw.csv"})
+    rows = [(r, ind, y, v + y - 2013) for r in ("A", "B") for ind, v in (("income", 30.0), ("health", 70.0))
+            for y in range(2013, 2024)]
+    pd.DataFrame(rows, columns=["region_id", "indicator", "year", "value"]).to_csv(folder / "bw.csv", index=False)
+    res = CliRunner().invoke(cli, ["programme", str(folder), "--years", "2026-2028", "--out", str(tmp_path / "P"),
+                                   "--report"])
+    assert res.exit_code == 0, res.output
+    page = (tmp_path / "P" / "report.html").read_text(encoding="utf-8")
+    assert "Broad welfare beside the plan" in page and '"gemeente"' in page and "Alpha" in page
