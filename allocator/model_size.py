@@ -49,14 +49,17 @@ def estimate(data: InstanceData) -> SizeEstimate:
     return SizeEstimate(arcs, BASE_MB + KB_PER_ARC * arcs / 1024.0)
 
 
-def check_size(data: InstanceData) -> SizeEstimate:
-    """The estimate, or an input error when it exceeds ``[solver] memory_limit_mb``."""
-    size = estimate(data)
+def check_size(data: InstanceData, copies: int = 1) -> SizeEstimate:
+    """The estimate (of ``copies`` one-year models, a programme's years), or an input error when it exceeds
+    ``[solver] memory_limit_mb``."""
+    one = estimate(data)
+    size = SizeEstimate(one.arcs * copies, BASE_MB + KB_PER_ARC * one.arcs * copies / 1024.0)
     limit = data.scenario.solver.memory_limit_mb
     if size.memory_mb > limit:
         raise InputError(InputIssue(
             "[solver] memory_limit_mb", f"the model would need about {size.memory_mb:,.0f} MB ({size.arcs:,} reach arcs "
-            f"between places and sites) against a budget of {limit:,.0f} MB; check the norms (a norm that puts "
+            f"between places and sites{f', over {copies} years' if copies > 1 else ''}) against a budget of "
+            f"{limit:,.0f} MB; check the norms (a norm that puts "
             "every site in reach of every place builds a huge model), or raise solver.memory_limit_mb"))
     return size
 

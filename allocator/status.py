@@ -74,3 +74,31 @@ class SolveReport:
         d = asdict(self)
         d["status"] = self.status.value
         return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in d.items()}
+
+
+class BuildTimeLimit(Exception):
+    """The build of a model took longer than the solve's time limit: time limits bound the build as well, so the
+    command stops with ``time_limit_no_solution`` (exit 3) before handing anything to HiGHS."""
+
+    status = Status.TIME_LIMIT_NO_SOLUTION
+
+    def __init__(self, what: str, seconds: float, limit: float):
+        self.seconds, self.limit = seconds, limit
+        super().__init__(f"the build ({what}) took {seconds:.1f} s, more than the time limit of {limit:g} s; no model was "
+                         "solved. Raise --time-limit (solver.time_limit) or make the model smaller (fewer years, "
+                         "narrower norms, a smaller instance)")
+
+
+class Deadline:
+    """The moment a build must be done by: ``check`` raises :class:`BuildTimeLimit` once it has passed."""
+
+    def __init__(self, limit: float | None):
+        import time
+
+        self.limit, self.start = limit, time.perf_counter()
+
+    def check(self, what: str) -> None:
+        import time
+
+        if self.limit is not None and (spent := time.perf_counter() - self.start) > self.limit:
+            raise BuildTimeLimit(what, spent, self.limit)

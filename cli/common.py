@@ -16,7 +16,7 @@ import click
 from allocator.errors import InputError
 from allocator.scenario import parse_set
 
-from allocator.status import EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_IO
+from allocator.status import EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_IO, BuildTimeLimit
 
 instance_argument = click.argument("instance", required=False, default=None, metavar="[INSTANCE]")
 class ScenarioChoice(NamedTuple):
@@ -86,6 +86,8 @@ def handle_input_errors(fn):
                 click.echo(f"Input error ({len(err.issues)} problem{'s' if len(err.issues) != 1 else ''}):", err=True)
                 click.echo(str(err), err=True)
             sys.exit(EXIT_INPUT)
+        except BuildTimeLimit as err:
+            _fail(kwargs, err.status.value, str(err), err.status.exit_code)
         except OSError as err:
             _fail(kwargs, "io_error", f"{err.filename or ''}: {err.strerror or err}".lstrip(": "), EXIT_IO)
         except (SystemExit, click.exceptions.Exit, click.ClickException):

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from allocator.status import (EXIT_CHECK_FAILED, EXIT_CODES, EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_IO,
-                              EXIT_USAGE)
+                              EXIT_USAGE, Status)
 from cli.main import cli
 from tests.conftest import TINY_MANIFEST, tiny_tables, write_instance
 
@@ -256,4 +256,17 @@ def test_monitor_refuses_broken_programme_or_realised_folders(case, fault):
     out = tmp / "M"
     res = run("monitor", "--programme", prog, "--realised", real, "--from-year", year, "--out", out)
     assert res.exit_code == EXIT_INPUT and named in res.output
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("args", [["solve", "gen:M:0", "--time-limit", "0.05"],
+                                  ["programme", "gen:S:0", "--years", "2026-2035", "--time-limit", "0.2"],
+                                  ["pareto", "gen:M:0", "--points", "2", "--time-limit", "0.05"]])
+def test_the_time_limit_bounds_the_build_as_well(tmp_path, args):
+    """A build that outlasts the time limit stops with time_limit_no_solution (exit 3), says so, writes nothing."""
+    out = tmp_path / "out"
+    res = run(*args, "--out", out, "--json")
+    assert res.exit_code == EXIT_CODES[Status.TIME_LIMIT_NO_SOLUTION]
+    j = json.loads(res.output)
+    assert j["status"] == "time_limit_no_solution" and "the build" in j["errors"][0]["message"]
     assert not out.exists()

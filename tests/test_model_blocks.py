@@ -244,10 +244,14 @@ def test_time_limited_run_keeps_its_incumbent_and_gap():
     """A 1 ms limit on M: HiGHS stops at once; whatever it has is reported with status and gap, never dropped."""
     from allocator.instance import load_instance
 
-    data = InstanceData.prepare(load_instance("gen:M:0"), Scenario(solver={"time_limit": 0.001}))
+    from dataclasses import replace
+
     from allocator.procedures.modes import build, solve
 
-    r = solve(build(data))
+    data = InstanceData.prepare(load_instance("gen:M:0"), Scenario())
+    run = build(data)  # a 1 ms limit would stop the build itself (BuildTimeLimit): the solve alone gets it
+    run.data = replace(data, scenario=data.scenario.with_changes(solver={"time_limit": 0.001}))
+    r = solve(run)
     assert r.report.status in (Status.TIME_LIMIT_FEASIBLE, Status.TIME_LIMIT_NO_SOLUTION, Status.OPTIMAL)
     if r.report.status == Status.TIME_LIMIT_FEASIBLE:
         assert r.solution is not None and r.report.mip_gap is not None and r.check.passed

@@ -20,7 +20,7 @@ from allocator.greedy import greedy_sites
 from allocator.model_size import check_size
 from allocator.multiyear.horizon import Horizon
 from allocator.solver.highs import HighsModel
-from allocator.status import SolveReport
+from allocator.status import Deadline, SolveReport
 from formulations import BLOCKS
 from formulations.dynamics import add_programme_decisions, add_programme_links, outlay_frame
 
@@ -39,8 +39,9 @@ class ProgrammeRun:
 
 def build_programme(h: Horizon) -> ProgrammeRun:
     """The programme model of ``h`` on a persistent HiGHS model, with a start and the realised past fixed."""
-    check_size(h.data)  # one year's estimate: a programme is T of them
+    check_size(h.data, copies=h.T)  # a programme is T one-year models
     t0 = time.perf_counter()
+    deadline = Deadline(h.data.scenario.solver.time_limit)
     m = pyo.ConcreteModel(name=f"regio-programme:{h.data.instance.name}:{h.data.scenario.name}")
     with PauseGC():
         add_programme_decisions(m, h)
@@ -51,10 +52,12 @@ def build_programme(h: Horizon) -> ProgrammeRun:
             for _, add in BLOCKS:
                 add(yb, data)
             yb.objective.deactivate()
+            deadline.check(f"year {h.years[t - 1]}")
         add_programme_links(m, h)
         if h.fixed is not None:
             fix_past(m, h)
     hm = HighsModel(m, verbose=h.data.scenario.solver.verbose)
+    deadline.check("handing the model to HiGHS")
     seconds = time.perf_counter() - t0
     _offer_start(m, h, hm)
     return ProgrammeRun(h, m, hm, seconds)

@@ -24,7 +24,7 @@ from allocator.model_size import check_size
 from allocator.indicators import inequality
 from allocator.results import Solution, extract
 from allocator.solver.highs import INF, HighsModel
-from allocator.status import SEVERITY, SolveReport, Status
+from allocator.status import SEVERITY, Deadline, SolveReport, Status
 from formulations.min_service import measure_scale, measure_var
 from formulations.objective import shortfall_cost
 
@@ -58,8 +58,10 @@ def build(data: InstanceData) -> Run:
     """
     check_size(data)  # before any reach set or Pyomo object exists
     t0 = time.perf_counter()
-    m, _ = build_model(data)
+    deadline = Deadline(data.scenario.solver.time_limit)
+    m, _ = build_model(data, deadline)
     hm = HighsModel(m, verbose=data.scenario.solver.verbose)
+    deadline.check("handing the model to HiGHS")
     seconds = time.perf_counter() - t0
     hm.start_from([m.facilities.open[j] for j in data.sites.index], greedy_sites(data).to_numpy())
     lo, hi = hm.coefficient_range()
