@@ -6,10 +6,9 @@ import re
 
 import pandas as pd
 
-from allocator.data import InstanceData
+import allocator
 from allocator.instance import from_frames
-from allocator.procedures.modes import Run, build, solve
-from allocator.scenario import Scenario
+from allocator.procedures.modes import Run
 from tests.conftest import TINY_MANIFEST, tiny_tables
 
 LINEAR = {"breakpoints": [1.0], "slopes": [1.0], "loss_aversion": 1.0}  # f(x) = mw·(x − b) up to 2b
@@ -41,10 +40,9 @@ def instance(tables: dict):
 
 
 def run(tables: dict | None = None, mode: str | None = None, **scenario) -> Run:
-    """Build, solve and check; the checker must pass on every solution a test produces."""
-    inst = instance(tables if tables is not None else tiny_tables())
-    data = InstanceData.prepare(inst, Scenario(**scenario))
-    result = solve(build(data), mode)
+    """Solve through the public API (:func:`allocator.solve`) and return its run; the checker must pass on every
+    solution a test produces."""
+    result = allocator.solve(instance(tables if tables is not None else tiny_tables()), mode=mode, **scenario).run
     if result.check is not None:
         result.check.raise_if_failed()
     return result
