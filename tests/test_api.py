@@ -10,12 +10,13 @@ from click.testing import CliRunner
 
 import allocator
 import allocator.api
+import allocator.multiyear.run
 from allocator.errors import InputError
 from cli.main import cli
 
 
 def test_the_docstring_examples_run():
-    for module in (allocator, allocator.api):
+    for module in (allocator, allocator.api, allocator.multiyear.run):
         result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
         assert result.attempted > 0 and result.failed == 0
 

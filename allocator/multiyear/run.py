@@ -17,7 +17,11 @@ from allocator.multiyear.results import ProgrammeSolution, extract_programme
 
 
 def parse_years(text: str | tuple | list) -> tuple[int, int]:
-    """``"2026-2035"`` (or ``"2026"``, or a pair) → (first, last)."""
+    """``"2026-2035"`` (or ``"2026"``, or a pair) → (first, last).
+
+    >>> parse_years("2026-2035"), parse_years("2030"), parse_years((2026, 2028))
+    ((2026, 2035), (2030, 2030), (2026, 2028))
+    """
     if isinstance(text, (tuple, list)):
         return int(text[0]), int(text[-1])
     m = re.fullmatch(r"\s*(\d{4})\s*(?:[-–]\s*(\d{4}))?\s*", str(text))
