@@ -121,3 +121,39 @@ def test_special_files_are_refused_not_read(tmp_path, kind):
         resolve_scenario(DEFAULTS, path)
     with pytest.raises(InputError):
         read_grid(path)
+
+
+agenda_cell = st.one_of(st.none(), st.integers(-10**6, 10**6), st.floats(allow_nan=True, allow_infinity=True),
+                        st.text(alphabet=string.ascii_letters + string.digits + string.punctuation + " €θ", max_size=20),
+                        st.sampled_from(["A", "B", "prog", "care", "edu", "VOORBEELD-1", "=1+1", "2027", "1,5"]))
+
+
+@settings(FUZZ, max_examples=max(5, FUZZ.max_examples // 4))  # a workbook written and read per example
+@given(rows=st.lists(st.lists(agenda_cell, min_size=0, max_size=10), max_size=6),
+       header=st.sampled_from(["template", "shuffled", "none"]), raw=st.binary(max_size=200))
+def test_agenda_workbooks(tmp_path_factory, rows, header, raw):
+    """Any filled-in agenda sheet (or any bytes named .xlsx) reads as projects or an InputError naming the workbook."""
+    from openpyxl import Workbook
+
+    from allocator.multiyear.agenda import PROJECT_COLUMNS, read_agendas
+    from tests.helpers import instance
+
+    folder = tmp_path_factory.mktemp("agenda")
+    inst = instance(tiny_tables())
+    books = [folder / "raw.xlsx"]
+    books[0].write_bytes(raw)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "projects"
+    if header != "none":
+        ws.append(PROJECT_COLUMNS if header == "template" else list(reversed(PROJECT_COLUMNS)))
+    for row in rows:
+        ws.append([c if not isinstance(c, float) or c == c else None for c in row])
+    wb.save(folder / "filled.xlsx")
+    books.append(folder / "filled.xlsx")
+    for book in books:
+        try:
+            projects, _ = read_agendas([book], inst)
+            assert set(PROJECT_COLUMNS) <= set(projects.columns)
+        except InputError as err:
+            assert all(str(book) in i.file for i in err.issues)
