@@ -59,9 +59,37 @@ class InstanceData:
             theta[:] = self.scenario.deearmark_share
         for sid, share in self.scenario.deearmark.items():
             theta[sid] = share
-        s["theta"] = theta
+        s["theta"] = self._tailored_theta(s, theta)
         s["pool"] = self.pool_of(s["payer"])
         return s
+
+    def _tailored_theta(self, streams: pd.DataFrame, theta: pd.Series) -> pd.Series:
+        """θ_s,eff = Σ_r θ_r,s b_r,d(s) / Σ_r b_r,d(s) for municipal streams when a tag has its own θ
+        (:class:`~allocator.scenario.Tailoring`); the streams' θ otherwise."""
+        tailored = {tag: t for tag, t in self.scenario.tailoring.items() if t.deearmark_share is not None or t.deearmark}
+        if not tailored:
+            return theta
+        regions = self.regions
+        per_region = pd.DataFrame(np.tile(theta.to_numpy(float), (len(regions), 1)), index=regions.index,
+                                  columns=streams.index)
+        done = pd.Series(False, index=regions.index)
+        for tag, t in self.scenario.tailoring.items():
+            rows = regions["tag_set"].map(lambda tags, tag=tag: tag in tags) & ~done
+            if tag in tailored:
+                if t.deearmark_share is not None:
+                    per_region.loc[rows, :] = t.deearmark_share
+                for sid, share in t.deearmark.items():
+                    per_region.loc[rows, sid] = share
+            done |= rows
+        base = self.baseline.unstack("domain_id").reindex(index=regions.index).fillna(0.0)
+        out = theta.copy()
+        municipal = streams["payer"].isin([PROGRAMME_PAYER])
+        for sid in streams.index[municipal]:
+            d = streams.at[sid, "domain_id"]
+            weight = base[d] if d in base else pd.Series(0.0, index=regions.index)
+            if weight.sum() > 0:
+                out[sid] = float((per_region[sid] * weight).sum() / weight.sum())
+        return out
 
     def pool_of(self, payer: pd.Series) -> pd.Series:
         """The account a payer's money sits in: its own, or the municipality's when the scenario pools it."""

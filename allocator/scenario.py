@@ -102,10 +102,18 @@ class ProgrammeSettings(Strict):
 
 
 class Tailoring(Strict):
-    """Regional tailoring (iedere regio het zijne): norms and required shares for the regions with one tag."""
+    """Regional tailoring (iedere regio het zijne): norms, required shares and de-earmarking for the regions with
+    one tag.
+
+    De-earmarking is national money in the model (a stream pays its domain wherever it is spent), so a tag's θ
+    acts on the tag's part of each municipal stream, its share of the stream's domain baseline:
+    θ_s,eff = Σ_r θ_r,s b_r,d(s) / Σ_r b_r,d(s).  The money so freed moves between domains nationally.
+    """
 
     norms: dict[str, float] = Field(default={}, description="τ_k per facility type id for these regions")
     required_share: dict[str, float] = Field(default={}, description="σ_k per facility type id for these regions")
+    deearmark_share: float | None = Field(None, ge=0, le=1, description="θ for these regions' part of every municipal stream")
+    deearmark: dict[str, float] = Field(default={}, description="θ per stream id for these regions' part of it")
 
 
 class Scenario(Strict):
@@ -158,9 +166,9 @@ class Scenario(Strict):
         if bad:
             raise ValueError(f"shares must lie in [0, 1]: {bad}")
         for tag, t in self.tailoring.items():
-            bad = {k: v for k, v in t.required_share.items() if not 0 <= v <= 1}
+            bad = {k: v for k, v in {**t.required_share, **t.deearmark}.items() if not 0 <= v <= 1}
             if bad:
-                raise ValueError(f"tailoring.{tag}.required_share: shares must lie in [0, 1]: {bad}")
+                raise ValueError(f"tailoring.{tag}: shares must lie in [0, 1]: {bad}")
             if any(v < 0 or v > MAX_NORM for v in t.norms.values()):
                 raise ValueError(f"tailoring.{tag}.norms must lie between 0 and {MAX_NORM:g}")
         if any(v < 0 or v > MAX_NORM for v in self.norms.values()):
@@ -308,4 +316,7 @@ def check_against(sc: Scenario, instance, label: str = "scenario") -> None:
             for name in names:
                 if name not in ftypes:
                     issues.add(label, f"tailoring.{tag}.{key}: unknown facility type '{name}'")
+        for name in t.deearmark:
+            if name not in streams:
+                issues.add(label, f"tailoring.{tag}.deearmark: unknown stream '{name}'")
     issues.raise_if_any()

@@ -54,3 +54,19 @@ def test_tailoring_an_unknown_tag_or_type_is_an_input_error():
         InstanceData.prepare(instance(tables_with_tags()), Scenario(tailoring={"nowhere": {"norms": {"gp": 5}}}))
     with pytest.raises(InputError, match="tailoring.prog.norms: unknown facility type 'dentist'"):
         InstanceData.prepare(instance(tables_with_tags()), Scenario(tailoring={"prog": {"norms": {"dentist": 5}}}))
+
+
+def test_a_tag_de_earmarks_its_part_of_each_municipal_stream():
+    """A (tag 'prog') holds 2 of the 10 M€ care baseline and 2 of the 8 M€ education baseline.  θ = 1 for A's part
+    of s_care (national θ 0): θ_eff = (1·2 + 0·8)/10 = 0.2; θ = 1 for all of A's streams: s_edu (national 0.5)
+    becomes (1·2 + 0.5·6)/8 = 0.625."""
+    one = InstanceData.prepare(instance(tables_with_tags()), Scenario(tailoring={"prog": {"deearmark": {"s_care": 1.0}}}))
+    assert one.streams.loc["s_care", "theta"] == pytest.approx(0.2)
+    assert one.streams.loc["s_edu", "theta"] == pytest.approx(0.5)
+    every = InstanceData.prepare(instance(tables_with_tags()), Scenario(tailoring={"prog": {"deearmark_share": 1.0}}))
+    assert every.streams.loc["s_edu", "theta"] == pytest.approx(0.625)
+    r = run(tables_with_tags(), tailoring={"prog": {"deearmark_share": 1.0}})  # the checker re-checks the flows
+    moved = r.solution.flows[r.solution.flows["deearmarked"]].groupby("stream_id")["amount"].sum()
+    assert moved.get("s_care", 0.0) <= 0.2 * 10.5 + 1e-6
+    with pytest.raises(InputError, match="tailoring.prog.deearmark: unknown stream 'nope'"):
+        InstanceData.prepare(instance(tables_with_tags()), Scenario(tailoring={"prog": {"deearmark": {"nope": 1.0}}}))
