@@ -23,6 +23,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import shortest_path
 
+from allocator.files import TEXT_LIMIT
 from allocator.errors import InputError, InputIssue
 
 
@@ -64,7 +65,10 @@ def _tokens(path: Path, replace: dict[str, str] | None = None) -> list[str]:
         raise InputError(InputIssue(str(path), "missing file"))
     if not path.is_file():
         raise InputError(InputIssue(str(path), "not a regular file"))
-    words = path.read_bytes().decode("latin-1").split()
+    if path.stat().st_size > TEXT_LIMIT:
+        raise InputError(InputIssue(str(path), f"{path.stat().st_size:,} bytes; an OR-Library file is read up to "
+                                    f"{TEXT_LIMIT:,}"))
+    words = path.read_bytes()[:TEXT_LIMIT].decode("latin-1").split()
     if replace:
         words = [replace.get(w, w) for w in words]
     return words
@@ -74,7 +78,10 @@ def _numbers(path: Path, words: list[str], what: str) -> np.ndarray:
     """Every token as a finite number; an input error names the first that is not."""
     bad = next((n for n, w in enumerate(words) if not _is_number(w) or not np.isfinite(float(w))), None)
     if bad is not None:
-        raise InputError(InputIssue(str(path), f"token {bad + 1} ('{words[bad]}') is not a finite number; expected {what}"))
+        word = words[bad]  # echoed only when it looks like a number (nan, 1e999): never a file's other contents
+        shown = f"'{word}'" if len(word) <= 16 and set(word) <= set("0123456789.+-eEinfaINFA") else \
+            f"a word of {len(word)} characters"
+        raise InputError(InputIssue(str(path), f"token {bad + 1} ({shown}) is not a finite number; expected {what}"))
     return np.array([float(w) for w in words], dtype=float)
 
 

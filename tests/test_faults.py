@@ -270,3 +270,57 @@ def test_the_time_limit_bounds_the_build_as_well(tmp_path, args):
     j = json.loads(res.output)
     assert j["status"] == "time_limit_no_solution" and "the build" in j["errors"][0]["message"]
     assert not out.exists()
+
+
+GRID = 'kind = "product"\n[values]\nshortfall_price = [0, 5000]\n'
+# every command that reads a file or folder the user names: (arguments, the input to fault); {in} is faulted
+READERS = {
+    "validate": (["validate", "{in}"], "instance"),
+    "scenario": (["scenario", "{inst}", "-s", "{in}"], "scenario"),
+    "solve": (["solve", "{inst}", "-s", "{in}", "--time-limit", "10"], "scenario"),
+    "programme": (["programme", "{inst}", "-s", "{in}", "--years", "2026-2027", "--time-limit", "10"], "scenario"),
+    "report": (["report", "{in}"], "result"),
+    "orlib": (["orlib", "pmed", "{in}"], "pmed"),
+    "sweep": (["sweep", "{inst}", "--grid", "{in}", "--out", "{out}"], "grid"),
+    "evaluate": (["evaluate", "{inst}", "--plan", "{in}", "--time-limit", "10"], "result"),
+    "template": (["template", "kansenagenda", "{in}", "--out", "{out}.xlsx"], "instance"),
+}
+
+
+def _faulted(tmp, kind, fault):
+    """A file or folder of ``kind`` broken by ``fault``: missing, empty, garbage (bytes no reader accepts), or a
+    symlink to a place it must not read."""
+    path = tmp / f"faulted-{kind}"
+    folder = kind in ("instance", "result")
+    if fault == "missing":
+        return path
+    if fault == "symlink":
+        os.symlink("/etc" if folder else "/etc/passwd", path)
+        return path
+    if folder:
+        path.mkdir()
+        if fault == "garbage":
+            for name in ("instance.toml", "summary.json", "run.json", "regions.csv", "allocation.csv", "facilities.csv"):
+                (path / name).write_bytes(b"\x00\xff garbage \xfe;;\n")
+        return path
+    path.write_bytes(b"" if fault == "empty" else b"\x00\xff garbage = = [[\n\xfe")
+    return path
+
+
+@pytest.mark.parametrize("command", sorted(READERS))
+@pytest.mark.parametrize("fault", ["missing", "empty", "garbage", "symlink"])
+def test_every_reader_gives_a_documented_exit_and_a_message_for_a_broken_input(case, command, fault):
+    """The fault matrix over every command that reads a user's file: never a traceback, always a documented exit
+    code, the faulted path named (an empty scenario is a valid one: it means the defaults), nothing written."""
+    tmp, inst, scen = case
+    args, kind = READERS[command]
+    bad = _faulted(tmp, kind, fault)
+    out = tmp / "out"
+    res = run(*[a.format(inst=inst, scen=scen, out=out, **{"in": bad}) for a in args])
+    if fault == "empty" and kind == "scenario":
+        assert res.exit_code in (0, EXIT_CODES[Status.OPTIMAL])
+        return
+    assert res.exit_code in (EXIT_INPUT, EXIT_IO), res.output
+    assert str(bad.name) in res.output or "faulted" in res.output, res.output
+    assert "root:" not in res.output  # nothing of /etc/passwd echoed
+    assert not out.exists() and not (tmp / "out.xlsx").exists()
