@@ -324,3 +324,35 @@ def test_every_reader_gives_a_documented_exit_and_a_message_for_a_broken_input(c
     assert str(bad.name) in res.output or "faulted" in res.output, res.output
     assert "root:" not in res.output  # nothing of /etc/passwd echoed
     assert not out.exists() and not (tmp / "out.xlsx").exists()
+
+
+@pytest.mark.parametrize("command", ["sweep", "template", "report", "orlib"])
+@pytest.mark.parametrize("fault", ["unwritable", "symlink", "file"])
+def test_the_other_writers_refuse_an_output_they_cannot_write(case, command, fault):
+    """sweep, template kansenagenda, report and orlib --json: an output they cannot (or must not) write ends with a
+    documented code naming it, and the target is left as it was."""
+    tmp, inst, scen = case
+    target = {"unwritable": "/proc/regio-test/out", "file": str(scen)}.get(fault)
+    if fault == "symlink":
+        (tmp / "real").mkdir()
+        os.symlink(tmp / "real", tmp / "link")
+        target = str(tmp / "link")
+    grid = tmp / "grid.toml"
+    grid.write_text(GRID, encoding="utf-8")
+    result = tmp / "res"
+    assert run("solve", inst, "--out", result, "--time-limit", "10").exit_code == 0
+    pmed = tmp / "p.txt"
+    pmed.write_text("4 4 2\n1 2 5\n2 3 3\n3 4 2\n4 1 7\n")
+    args = {"sweep": ["sweep", inst, "--grid", grid, "--out", target],
+            "template": ["template", "kansenagenda", inst, "--out", target],
+            "report": ["report", result, "--out", target],
+            "orlib": ["orlib", "pmed", pmed, "--json"]}[command]
+    if command == "orlib":  # writes nothing: its JSON goes to standard output whatever the fault
+        assert run(*args).exit_code == 0
+        return
+    before = scen.read_text()
+    res = run(*args)
+    assert res.exit_code in (EXIT_INPUT, EXIT_IO, EXIT_USAGE) and (target in res.output or "regio-test" in res.output), \
+        res.output
+    assert scen.read_text() == before
+    assert not (fault == "symlink" and any((tmp / "real").iterdir()))
