@@ -207,9 +207,8 @@ def read_scenario_file(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise InputError(InputIssue(str(path), f"not valid TOML: {err}")) from None
-    if isinstance(data.get("agendas"), list):  # relative to this file's folder, as a user reads it
-        data["agendas"] = [a if not isinstance(a, str) or Path(a).is_absolute() else str(path.parent / a)
-                           for a in data["agendas"]]
+    if isinstance(data.get("agendas"), list):  # relative to this file's folder, and inside the first file's folder
+        data["agendas"] = [_agenda_pattern(a, path, home or path.parent) for a in data["agendas"]]
     parent = data.pop("extends", None)
     if parent is None:
         return data
@@ -217,6 +216,22 @@ def read_scenario_file(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict:
         raise InputError(InputIssue(str(path), "'extends' must be a file name"))
     base = read_scenario_file(path.parent / parent, (*_seen, path.resolve()))
     return deep_merge(base, data)
+
+
+def _agenda_pattern(pattern, path: Path, home: Path):
+    """An agenda pattern of the scenario file ``path``, relative to its folder; it must stay inside ``home`` (the
+    folder of the scenario the user named), as ``extends`` must."""
+    if not isinstance(pattern, str):
+        return pattern  # the type error is reported with the rest of the scenario
+    full = Path(pattern) if Path(pattern).is_absolute() else path.parent / pattern
+    parts = full.parts
+    first_glob = next((n for n, part in enumerate(parts) if any(ch in part for ch in "*?[")), len(parts) - 1)
+    fixed = Path(*parts[:first_glob]) if first_glob > 0 else Path(".")  # the folder the pattern reads from
+    inside, root = fixed.resolve(), home.resolve()
+    if inside != root and root not in inside.parents:
+        raise InputError(InputIssue(str(path), f"agendas: '{pattern}' lies outside {root}; kansenagenda workbooks are "
+                                    "read from the scenario's folder (or below it)"))
+    return str(full)
 
 
 MAX_NORM = 1e4

@@ -1,6 +1,6 @@
 """Illustrative kansenagenda workbooks for the 11 NPVR programme regions of ``instances/nl``.
 
-    python -m instances.prepare_nl_agendas      # writes instances/nl/agendas/<region>.xlsx
+    python -m instances.prepare_nl_agendas      # writes instances/nl/scenarios/agendas/<region>.xlsx
 
 Every workbook is the regio template (:func:`allocator.multiyear.agenda.write_template`) filled with
 three projects of the programme region (its tag ``npvr:<region>``), all labelled *illustratief*:
@@ -22,7 +22,7 @@ from allocator.instance import load_instance
 from allocator.multiyear.agenda import write_template
 
 HERE = Path(__file__).resolve().parent
-OUT = HERE / "nl" / "agendas"
+OUT = HERE / "nl" / "scenarios" / "agendas"  # beside the scenarios that name them (agendas stay in their folder)
 PROJECTS = [  # (suffix, name, domain, cost per 100k inhabitants, years, earliest, welfare per 100k)
     ("zorg", "Regionale zorghub", "care", 2.0, 3, 2026, 1.6),
     ("mobiliteit", "Mobiliteitsknooppunt", "accessibility", 3.0, 2, 2026, 2.4),

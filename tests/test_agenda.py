@@ -95,3 +95,15 @@ def test_a_scenario_names_agendas_relative_to_its_folder(tmp_path):
     assert r.check == "passed"
     assert r.projects.set_index("project_id").loc["P", "start_year"] == 2026
     assert r.run.horizon.data.priorities[("A", "edu")] == pytest.approx(2.0)
+
+
+@pytest.mark.parametrize("pattern", ["../elsewhere/*.xlsx", "/etc/*.xlsx", "../../agenda.xlsx", "sub/../../a.xlsx"])
+def test_agendas_stay_inside_the_scenario_folder(tmp_path, pattern):
+    """As 'extends': a scenario reads kansenagenda workbooks from its own folder (or below), nowhere else."""
+    from allocator.instance import load_instance
+
+    folder = write_instance(tmp_path / "inst", tiny_tables())
+    (tmp_path / "scen").mkdir()
+    (tmp_path / "scen" / "s.toml").write_text(f'agendas = ["{pattern}"]\n')
+    with pytest.raises(InputError, match="lies outside"):
+        resolve_scenario(load_instance(folder), tmp_path / "scen" / "s.toml")

@@ -150,7 +150,14 @@ def read_projects(data: InstanceData) -> tuple[pd.DataFrame, pd.Series | None]:
     """(projects, priorities) of the instance's agendas (relative to the instance folder) and the scenario's."""
     paths = []
     if data.instance.manifest.agendas:
-        paths += agenda_paths(data.instance.manifest.agendas, data.instance.folder)
+        home = data.instance.folder
+        if home is None:
+            raise InputError(InputIssue("instance.toml", "agendas need an instance folder to be read from"))
+        paths += agenda_paths(data.instance.manifest.agendas, home)
+        outside = [p for p in paths if home.resolve() not in p.resolve().parents]
+        if outside:
+            raise InputError(InputIssue(str(outside[0]), f"kansenagenda workbooks of an instance must lie in its folder "
+                                        f"{home}"))
     if data.scenario.agendas:
         paths += agenda_paths(data.scenario.agendas)
     if not paths:
