@@ -356,3 +356,34 @@ def test_the_other_writers_refuse_an_output_they_cannot_write(case, command, fau
         res.output
     assert scen.read_text() == before
     assert not (fault == "symlink" and any((tmp / "real").iterdir()))
+
+
+@pytest.mark.parametrize("edge", ["2 3 -3", "2 3 nan", "2 3 1e999"])
+def test_a_p_median_file_with_a_negative_or_infinite_edge_is_refused_at_once(tmp_path, edge):
+    """A negative edge made the shortest-path step loop forever; now the file is refused, naming the edge."""
+    path = tmp_path / "p.txt"
+    path.write_text(f"4 4 2\n1 2 5\n{edge}\n3 4 2\n4 1 7\n")
+    res = run("orlib", "pmed", path)
+    assert res.exit_code == EXIT_INPUT and str(path) in res.output
+
+
+def test_a_thread_count_beyond_the_machine_is_capped(case):
+    """[solver] threads = 100000 aborted HiGHS after 97 s; it is capped to the cores there are."""
+    tmp, inst, scen = case
+    scen.write_text("[solver]\nthreads = 100000\n", encoding="utf-8")
+    res = run("solve", inst, "-s", scen, "--json")
+    assert res.exit_code == 0 and json.loads(res.output)["status"] == "optimal"
+
+
+def test_an_excel_instance_makes_reports(tmp_path):
+    """The report looked for the map inside the workbook's path; a workbook instance now reports like a folder."""
+    import pandas as pd
+    import tomli_w
+
+    book = tmp_path / "book.xlsx"
+    with pd.ExcelWriter(book) as w:
+        for name, frame in tiny_tables().items():
+            frame.to_excel(w, sheet_name=name, index=False)
+    (tmp_path / "book.toml").write_text(tomli_w.dumps(TINY_MANIFEST), encoding="utf-8")
+    res = run("solve", book, "--out", tmp_path / "X", "--report")
+    assert res.exit_code == 0 and (tmp_path / "X" / "report.html").exists()
