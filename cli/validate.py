@@ -6,6 +6,7 @@ import click
 
 from allocator.api import prepare
 from allocator.data import InstanceData
+from allocator.multiyear.horizon import read_projects
 from allocator.scenario import deep_merge
 from cli.common import ScenarioChoice, emit_json, handle_input_errors, instance_argument, json_option, scenario_option
 
@@ -23,13 +24,17 @@ def load(instance: str | None, scenario: ScenarioChoice | str | None, overrides:
 @json_option
 @handle_input_errors
 def validate(instance, scenario_file, as_json):
-    """Check an instance (and scenario): counts, totals, reach per facility type, or every error."""
+    """Check an instance (and scenario, with its kansenagenda workbooks): counts, totals, reach per facility type,
+    or every error."""
     data = load(instance, scenario_file)
     s = data.instance.summary()
     stats = data.reach_stats()
     warnings = list(data.instance.warnings) + data.unreachable_warnings()
+    projects, priorities = read_projects(data)  # the kansenagenda workbooks, checked cell by cell
+    agendas = {"agendas": int(projects["agenda"].nunique()) if len(projects) else 0, "projects": len(projects),
+               "agenda_priorities": 0 if priorities is None else len(priorities)}
     if as_json:
-        emit_json({"valid": True, **s, "scenario": data.scenario.name,
+        emit_json({"valid": True, **s, "scenario": data.scenario.name, **agendas,
                    "reach": stats.reset_index().to_dict("records"), "warnings": warnings})
         return
     click.echo(f"Instance {s['name']}  ({s['source']})")
@@ -45,6 +50,9 @@ def validate(instance, scenario_file, as_json):
     for k, r in stats.iterrows():
         click.echo(f"  {k:<18}{r['norm']:>12}{r['required_share']:>6.2f}{r['sites']:>8,}"
                    f"{r['pop_share_existing']:>10.1%}{r['pop_share_any_site']:>10.1%}{r['points_unreachable']:>17,}")
+    if agendas["agendas"]:
+        click.echo(f"Kansenagenda's: {agendas['agendas']} workbook(s), {agendas['projects']} project(s), "
+                   f"{agendas['agenda_priorities']} domain priorities (read by regio programme)")
     for w in warnings:
         click.echo(f"warning: {w}")
     click.echo("valid")

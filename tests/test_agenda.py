@@ -107,3 +107,22 @@ def test_agendas_stay_inside_the_scenario_folder(tmp_path, pattern):
     (tmp_path / "scen" / "s.toml").write_text(f'agendas = ["{pattern}"]\n')
     with pytest.raises(InputError, match="lies outside"):
         resolve_scenario(load_instance(folder), tmp_path / "scen" / "s.toml")
+
+
+def test_validate_checks_a_scenarios_agendas(tmp_path):
+    """regio validate -s reads the scenario's kansenagenda workbooks: counts when they are good, the cell when not."""
+    from click.testing import CliRunner
+
+    from cli.main import cli
+
+    folder = write_instance(tmp_path / "inst", tiny_tables())
+    inst = instance(tiny_tables())
+    (tmp_path / "scen" / "agendas").mkdir(parents=True)
+    book = fill(write_template(tmp_path / "scen" / "agendas" / "a.xlsx", inst),
+                [("P", "Zorghub", "A", "care", 1.0, 2, 2027, 0.5)])
+    (tmp_path / "scen" / "s.toml").write_text('agendas = ["agendas/*.xlsx"]\n')
+    good = CliRunner().invoke(cli, ["validate", str(folder), "-s", str(tmp_path / "scen" / "s.toml")])
+    assert good.exit_code == 0 and "1 workbook(s), 1 project(s)" in good.output
+    fill(book, [("P", "Zorghub", "Z", "care", 1.0, 2, 2027, 0.5)])
+    bad = CliRunner().invoke(cli, ["validate", str(folder), "-s", str(tmp_path / "scen" / "s.toml")])
+    assert bad.exit_code == 1 and "a.xlsx [sheet projects], row 2, column 'region'" in bad.output
