@@ -123,3 +123,6 @@ def _main_thread() -> bool:
 csv_option = click.option("--csv", "csv_dialect", type=click.Choice(["plain", "nl"]), default="plain", show_default=True,
                           help="CSV dialect of --out tables: plain (comma, decimal point; what regio reads back) or nl "
                                "(semicolon, decimal comma: Excel with Dutch settings).")
+force_option = click.option("--force", is_flag=True, help="Replace --out if it exists.")
+time_option = click.option("--time-limit", type=float, help="Seconds per solve (HiGHS); the build counts against it too.")
+gap_option = click.option("--mip-gap", type=float, help="Relative MIP gap at which HiGHS stops.")

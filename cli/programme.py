@@ -10,7 +10,8 @@ import click
 from allocator.multiyear.run import ProgrammeResult, run_programme
 from allocator.output import check_target
 from allocator.status import EXIT_CHECK_FAILED
-from cli.common import emit_json, handle_input_errors, instance_argument, json_option, scenario_option
+from cli.common import (emit_json, force_option, gap_option, handle_input_errors, instance_argument, json_option,
+                        scenario_option, time_option)
 from cli.report import report_option, require_out
 from cli.validate import load
 
@@ -20,9 +21,9 @@ from cli.validate import load
 @scenario_option
 @click.option("--years", default="2026-2030", show_default=True, help="Calendar years of the programme, FIRST-LAST.")
 @click.option("--out", type=click.Path(file_okay=False), help="Write the programme's tables to this new folder.")
-@click.option("--force", is_flag=True, help="Replace --out if it exists.")
-@click.option("--time-limit", type=float, help="Seconds for the solve (HiGHS).")
-@click.option("--mip-gap", type=float, help="Relative MIP gap at which HiGHS stops.")
+@force_option
+@time_option
+@gap_option
 @report_option
 @json_option
 @handle_input_errors
@@ -105,8 +106,8 @@ def _print(result: ProgrammeResult) -> None:
                    "optional projects.csv and streams_by_year.csv).")
 @click.option("--from-year", type=int, required=True, help="First year to re-plan; the years before it are fixed.")
 @click.option("--out", type=click.Path(file_okay=False), help="Write the re-plan and the comparison to this new folder.")
-@click.option("--force", is_flag=True, help="Replace --out if it exists.")
-@click.option("--time-limit", type=float, help="Seconds for the solve (HiGHS).")
+@force_option
+@time_option
 @report_option
 @json_option
 @handle_input_errors
@@ -133,7 +134,7 @@ def template() -> None:
 @template.command("kansenagenda")
 @instance_argument
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="The Excel workbook to write (.xlsx).")
-@click.option("--force", is_flag=True, help="Replace --out if it exists.")
+@force_option
 @handle_input_errors
 def kansenagenda(instance, out, force):
     """An opportunity-agenda workbook (projects, priorities) with the instance's domains and municipalities."""

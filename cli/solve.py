@@ -12,7 +12,8 @@ from allocator.output import check_target, run_record, write_atomically
 from allocator.procedures.diagnose import explain_infeasible
 from allocator.status import EXIT_CHECK_FAILED, Status
 from allocator.units import EUR_PER_MEUR
-from cli.common import csv_option, emit_json, handle_input_errors, instance_argument, json_option, scenario_option
+from cli.common import (csv_option, emit_json, force_option, gap_option, handle_input_errors, instance_argument,
+                        json_option, scenario_option, time_option)
 from allocator.report import write_report
 from cli.report import report_option, require_out
 from cli.validate import load
@@ -23,10 +24,10 @@ from cli.validate import load
 @scenario_option
 @click.option("--mode", type=click.Choice(["weighted", "lexicographic"]), help="Override the scenario's mode.")
 @click.option("--out", type=click.Path(file_okay=False), help="Write result tables (CSV) to this new folder.")
-@click.option("--force", is_flag=True, help="Replace --out if it exists.")
+@force_option
 @click.option("--excel", is_flag=True, help="Also write result.xlsx (plain-word headers) into --out.")
-@click.option("--time-limit", type=float, help="Seconds per solve (HiGHS).")
-@click.option("--mip-gap", type=float, help="Relative MIP gap at which HiGHS stops.")
+@time_option
+@gap_option
 @csv_option
 @report_option
 @json_option

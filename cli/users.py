@@ -17,15 +17,13 @@ from allocator.procedures.extra_budget import least_extra_budget
 from allocator.output import check_target, run_record, write_atomically
 from allocator.status import EXIT_INFEASIBLE, EXIT_NO_SOLUTION, Status
 from cli.common import (ScenarioChoice, csv_option, emit_json, handle_input_errors, instance_argument,
-                        json_option, scenario_option, set_option)
+                        force_option, json_option, scenario_option, set_option, time_option)
 from allocator.report import write_report
 from cli.report import report_option, require_out
 from cli.validate import load
 
 out_option = click.option("--out", type=click.Path(file_okay=False), help="Write the tables (CSV) to this new folder.")
-force_option = click.option("--force", is_flag=True, help="Replace --out if it exists.")
 excel_option = click.option("--excel", is_flag=True, help="Also write one Excel workbook (plain-word headers).")
-time_option = click.option("--time-limit", type=float, help="Seconds per solve (HiGHS).")
 
 
 def run_options(fn):
