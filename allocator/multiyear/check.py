@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from allocator.check import Checker, CheckResult, check
+from allocator.check import Checker, CheckResult, Violation, check
 from allocator.multiyear.results import ProgrammeSolution, opening_years, programme_outlays
 from allocator.units import EUR_TO_MEUR
 
@@ -92,8 +92,6 @@ def _check_sites(c: Checker, h, fac: pd.DataFrame) -> None:
 
 
 def _v(name, index, detail):
-    from allocator.check import Violation
-
     return Violation(name, str(index), detail, 1.0)
 
 

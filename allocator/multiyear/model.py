@@ -92,12 +92,10 @@ def _offer_start(m, h: Horizon, hm: HighsModel) -> None:
             y = np.where(existing, np.minimum(y, last), np.maximum(y * (t > lead), last))
         variables.extend(m.year[t].facilities.open[j] for j in sites.index)
         values.extend(y)
-    variables.extend(m.project_start.values())
-    values.extend([0.0] * len(m.project_start))
-    if past is not None:
-        for (pid, t), v in m.project_start.items():
-            if h.fixed.project_starts.get(pid) == h.years[t - 1]:
-                values[len(values) - len(m.project_start) + list(m.project_start.keys()).index((pid, t))] = 1.0
+    starts = h.fixed.project_starts if h.fixed is not None else {}  # the realised starts; none when planning
+    for (pid, t), z in m.project_start.items():
+        variables.append(z)
+        values.append(1.0 if starts.get(pid) == h.years[t - 1] else 0.0)
     hm.start_from(variables, np.asarray(values, dtype=float))
 
 
