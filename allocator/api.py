@@ -31,10 +31,11 @@ from allocator.procedures.modes import Run, build
 from allocator.procedures.modes import solve as _run_mode
 from allocator.output import run_record, write_atomically
 from allocator.procedures.pareto import Front, pareto_front
+from allocator.procedures.whatif import WhatIf
 from allocator.scenario import Scenario, deep_merge, resolve_scenario
 
 __all__ = ["load_instance", "scenario_for", "prepare", "solve", "extra_budget", "evaluate", "compare", "pareto", "programme",
-           "monitor", "SolveResult"]
+           "monitor", "SolveResult", "WarmModel"]
 
 
 def scenario_for(instance: Instance, scenario: str | Path | Scenario | dict | None = None, **overrides) -> Scenario:
@@ -118,6 +119,32 @@ def solve(instance: Instance | str | None = None, scenario=None, mode: str | Non
     """
     data = prepare(instance, scenario, **overrides)
     return SolveResult(_run_mode(build(data), mode))
+
+
+class WarmModel:
+    """What-ifs on one instance with the model kept built between them (see :mod:`allocator.procedures.whatif`).
+
+    A change of λ (``shortfall_price``), the mode or the solver's limits re-solves the model already built,
+    starting from the last plan; any other change rebuilds it.  ``rebuilt`` tells which happened.
+
+    >>> warm = WarmModel("gen:S:0")
+    >>> first = warm.solve(shortfall_price=2000)
+    >>> second = warm.solve(shortfall_price=8000)
+    >>> warm.rebuilt, second.shortfall <= first.shortfall
+    (False, True)
+    """
+
+    def __init__(self, instance: Instance | str | None = None):
+        self.instance = instance if isinstance(instance, Instance) else load_instance(instance)
+        self._whatif = WhatIf()
+
+    @property
+    def rebuilt(self) -> bool:
+        return self._whatif.rebuilt
+
+    def solve(self, scenario=None, mode: str | None = None, **overrides) -> SolveResult:
+        """Solve ``scenario`` with ``overrides`` (resolved as :func:`solve` does) on the warm model."""
+        return SolveResult(self._whatif.solve(prepare(self.instance, scenario, **overrides), mode))
 
 
 def extra_budget(instance: Instance | str | None = None, scenario=None, epsilon: float = 0.0,

@@ -64,3 +64,7 @@ class IssueCollector:
     def raise_if_any(self) -> None:
         if self.issues:
             raise InputError(self.issues)
+
+
+class Cancelled(Exception):
+    """The work was stopped on request (a web job cancelled by its user); ``str`` says what was under way."""

@@ -100,8 +100,8 @@ def _dress(ws, frame: pd.DataFrame) -> None:
     ws.freeze_panes = "A2"
     for n, col in enumerate(frame.columns, start=1):
         letter = get_column_letter(n)
-        values = frame[col].head(200).astype(str)
-        width = max([len(plain(col))] + [len(v) for v in values]) if len(values) else len(plain(col))
+        values = [str(v) for v in frame[col].head(200).tolist()]  # str() of every cell, missing ones included
+        width = max([len(plain(col))] + [len(v) for v in values])
         ws.column_dimensions[letter].width = min(max(width + 2, 8), 60)
         if pd.api.types.is_float_dtype(frame[col]):
             fmt = "0.0%" if col.endswith("_share") or col in ("mip_gap", "price_of_fairness") else "#,##0.00"

@@ -4,18 +4,62 @@ Shown only when stderr is a terminal and the command was not asked for ``--json`
 switches it on with :func:`enable`.  Library callers (tests, notebooks) see nothing unless they
 ask.  A single solve shows elapsed seconds against its time limit once it has run
 :data:`SOLVE_DELAY` seconds, so quick solves stay quiet.
+
+A program that runs regio for someone else (the web app's workers) follows the same events with
+:func:`watch`: a ``listener`` receives each event as a dict (``{"phase": "solving", "seconds": 12.4,
+"time_limit": 60}``, ``{"done": 3, "total": 9}``), and a ``stop`` callable, asked every 0.2 s during a
+solve and at every point, ends the work with :class:`~allocator.errors.Cancelled`.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from tqdm import tqdm
 
+from allocator.errors import Cancelled
 from allocator.status import SEVERITY, Status
 
 SOLVE_DELAY = 3.0
 _enabled = False
+_listener: Callable[[dict], None] | None = None
+_stop: Callable[[], bool] | None = None
+
+
+@contextmanager
+def watch(listener: Callable[[dict], None] | None = None, stop: Callable[[], bool] | None = None) -> Iterator[None]:
+    """Send progress events to ``listener`` and honour ``stop`` while the block runs (one watcher at a time)."""
+    global _listener, _stop
+    saved = _listener, _stop
+    _listener, _stop = listener, stop
+    try:
+        yield
+    finally:
+        _listener, _stop = saved
+
+
+def report(**event) -> None:
+    """Tell the watcher (if any) where the work stands: a phase, seconds, points done."""
+    if _listener is not None:
+        _listener(event)
+
+
+def watched() -> bool:
+    """Whether a watcher with a stop request is installed (then solves listen for it)."""
+    return _stop is not None
+
+
+def stop_requested() -> bool:
+    """Whether the watcher asks the work to stop."""
+    return _stop is not None and bool(_stop())
+
+
+def stop_if_requested(what: str) -> None:
+    """Raise :class:`~allocator.errors.Cancelled` (naming ``what`` was under way) if a stop was asked for."""
+    if stop_requested():
+        raise Cancelled(what)
 
 
 def enable(on: bool) -> None:
@@ -36,6 +80,8 @@ class Points:
         self.statuses: list[Status] = []
 
     def done(self, status: Status | None, n: int = 1) -> None:
+        report(done=int(self.bar.n + n), total=int(self.bar.total or 0))
+        stop_if_requested("the points")
         if status is not None:
             self.statuses.append(status)
             best = min(self.statuses, key=SEVERITY.index)
@@ -61,6 +107,7 @@ class SolveTicker:
         self.bar = None
 
     def tick(self, elapsed: float) -> None:
+        report(phase="solving", seconds=round(elapsed, 1), time_limit=self.total)
         if not _enabled or elapsed < SOLVE_DELAY:
             return
         if self.bar is None:

@@ -344,7 +344,7 @@ def _programme(inst: Instance, folder: Path, key: str | None, summary: dict) -> 
                               "Per municipality and year: the programme's plan against what was realised (years before "
                               f"{summary.get('from_year')}) or is now re-planned. Deviations: "
                               + ("; ".join(summary.get("deviations", [])[:10]) or "none") + "."))
-    series = _indicator_series(inst)
+    series = indicator_series_table(inst)
     if series is not None:
         names = inst.regions["name"].to_dict()
         moved = totals.groupby("region_id")["municipal_change_meur"].apply(lambda s: s.abs().sum()).idxmax()
@@ -364,7 +364,7 @@ def _years_as_text(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return out
 
 
-def _indicator_series(inst: Instance) -> pd.DataFrame | None:
+def indicator_series_table(inst: Instance) -> pd.DataFrame | None:
     name = inst.manifest.indicator_series
     if not name or inst.folder is None:
         return None
@@ -520,7 +520,7 @@ def _read_json(path: Path) -> dict:
 
 # --- output -------------------------------------------------------------------------------------------
 @lru_cache(maxsize=1)
-def _javascript() -> str:
+def vega_javascript() -> str:
     import vl_convert as vlc
 
     return vlc.javascript_bundle(vl_version=_vl_version())
@@ -558,7 +558,7 @@ table.data th, table.data td {{ border-bottom: 1px solid #ddd; padding: 2px 8px;
 <table class="headline">{rows}</table>
 {blocks}
 <section><h2>Resolved scenario</h2><pre>{html.escape(report.scenario_text) or "(not recorded)"}</pre></section>
-<script>{_javascript()}</script>
+<script>{vega_javascript()}</script>
 <script>
 const BOUNDARIES = {geo};
 const SPECS = {specs};

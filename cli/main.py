@@ -17,6 +17,7 @@ from cli.orlib import orlib
 from cli.pareto import pareto
 from cli.programme import monitor, programme, template
 from cli.report import report
+from cli.serve import serve
 from cli.solve import solve
 from cli.sweep import sweep
 from cli.users import compare, evaluate, extra_budget
@@ -64,3 +65,4 @@ cli.add_command(report)
 cli.add_command(programme)
 cli.add_command(monitor)
 cli.add_command(template)
+cli.add_command(serve)

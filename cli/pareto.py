@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import click
 
-from allocator.output import check_target, run_record
+from allocator.output import check_target
 from allocator.procedures.pareto import pareto_front
 from allocator.progress import Points, enable
 from cli.common import emit_json, handle_input_errors, instance_argument, scenario_option
-from cli.users import write_folder, run_options
+from allocator.result_folders import write_pareto
+from cli.users import run_options
 from cli.report import report_option, require_out
 from cli.validate import load
 
@@ -49,11 +49,7 @@ def pareto(instance, scenario_file, points, workers, scheduler, mip_gap, with_re
     else:
         _print_front(data, front)
     if out:
-        tables = {"points": front.table(), "point_sites": front.point_sites(),
-                  "payoff_table": front.payoff.drop(columns=["site_changes"], errors="ignore"), "grid": front.grid}
-        write_folder(out, force, excel, tables, {"scenario.toml": data.scenario.to_toml(), "run.json": run_record("pareto", data),
-                                           "pareto.json": json.dumps(front.as_dict(), indent=2, default=str)}, with_report,
-               csv_dialect=csv_dialect)
+        write_pareto(out, data, front, force, excel, with_report, csv_dialect)
         if not as_json:
             click.echo(f"tables written to {out}/")
     sys.exit(front.status.exit_code)

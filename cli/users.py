@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from pathlib import Path
@@ -12,13 +11,13 @@ import click
 from allocator.procedures.compare import compare as run_compare
 from allocator.procedures.evaluate import evaluate as run_evaluate
 from allocator.procedures.evaluate import read_plan, status_quo
-from allocator.export import fixed_point, write_csv, write_excel
+from allocator.export import fixed_point
 from allocator.procedures.extra_budget import least_extra_budget
-from allocator.output import check_target, run_record, write_atomically
+from allocator.output import check_target, run_record
+from allocator.result_folders import write_extra_budget, write_folder
 from allocator.status import EXIT_INFEASIBLE, EXIT_NO_SOLUTION, Status
 from cli.common import (ScenarioChoice, csv_option, emit_json, handle_input_errors, instance_argument,
                         force_option, json_option, scenario_option, set_option, time_option)
-from allocator.report import write_report
 from cli.report import report_option, require_out
 from cli.validate import load
 
@@ -31,31 +30,6 @@ def run_options(fn):
     for option in (json_option, csv_option, excel_option, force_option, out_option, time_option):
         fn = option(fn)
     return fn
-
-
-def write_folder(out, force, excel, tables: dict, extra_files: dict | None = None, with_report: bool = False,
-           subfolders: dict | None = None, csv_dialect: str = "plain") -> None:
-    """Tables (CSV, optional Excel) and extra files into ``out`` atomically, ``subfolders`` ({name: tables})
-    beside them; then the report if asked."""
-    def write_tables(folder: Path, frames: dict) -> None:
-        for name, frame in frames.items():
-            if frame is not None:
-                write_csv(frame, folder / f"{name}.csv", csv_dialect)
-        if excel:
-            write_excel(frames, folder / "tables.xlsx")
-
-    def writer(folder: Path) -> None:
-        write_tables(folder, tables)
-        for sub, frames in (subfolders or {}).items():
-            (folder / sub).mkdir()
-            write_tables(folder / sub, frames)
-        for name, text in (extra_files or {}).items():
-            (folder / name).parent.mkdir(parents=True, exist_ok=True)
-            (folder / name).write_text(text, encoding="utf-8")
-
-    write_atomically(Path(out), force, writer)
-    if with_report:
-        write_report(Path(out))
 
 
 @click.command("extra-budget")
@@ -78,12 +52,7 @@ def extra_budget(instance, scenario_file, epsilon, with_report, time_limit, out,
     else:
         _print_extra(data, res)
     if out and res.plan is not None:
-        tables = {**res.plan.tables(), "region_effects": res.region_effects, "blocked": res.blocked}
-        record = run_record("extra-budget", data, summary=res.as_dict(), extra_budget=res.extra_budget)
-        files = {"scenario.toml": data.scenario.to_toml(), "run.json": record,
-                 "summary.json": json.dumps(res.as_dict(), indent=2, default=float)}
-        subfolders = {"redistribution": res.contrast.tables()} if res.contrast is not None else {}
-        write_folder(out, force, excel, tables, files, with_report, subfolders, csv_dialect)
+        write_extra_budget(out, data, res, force, excel, with_report, csv_dialect)
     if res.extra_budget is None:
         sys.exit(EXIT_INFEASIBLE if res.status == Status.INFEASIBLE else EXIT_NO_SOLUTION)
 

@@ -71,9 +71,15 @@ def executor(workers: int = 1, scheduler: str | None = None) -> Iterator[Executo
         finally:
             client.close()
     elif min(workers, os.cpu_count() or 1) > 1:
-        workers = min(workers, os.cpu_count() or 1)  # more processes than cores only cost memory
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            pool.slots = workers
+        with process_pool(workers) as pool:
             yield pool
     else:
         yield InlineExecutor()
+
+
+def process_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of ``workers`` spawned processes (at most one per core: more only cost memory)."""
+    workers = max(1, min(workers, os.cpu_count() or 1))
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    pool.slots = workers
+    return pool

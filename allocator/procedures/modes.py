@@ -93,6 +93,8 @@ def compute_indicators(run: Run, sol: Solution) -> dict:
     out = inequality(run.data, sol)
     if run.w_max is None:
         run.w_max = max_welfare(run, sol)
+    elif run.w_max is not None:  # a warm what-if's plan may beat W_max found to 0.1 % earlier
+        run.w_max = max(run.w_max, sol.welfare)
     out["welfare_max"] = run.w_max
     out["welfare_max_gap"] = run.w_max_gap
     out["price_of_fairness"] = (run.w_max - sol.welfare) / abs(run.w_max) if run.w_max else None
@@ -113,10 +115,12 @@ def max_welfare(run: Run, sol: Solution) -> float | None:
     hm.set_objective([(m.welfare.W, 1.0)], maximize=True)
     hm.start_from_current_integers()
     o = run.data.scenario.solver
-    rep = hm.solve(time_limit=o.time_limit, mip_gap=max(o.mip_gap, WMAX_GAP), threads=o.threads, seed=o.seed)
+    try:
+        rep = hm.solve(time_limit=o.time_limit, mip_gap=max(o.mip_gap, WMAX_GAP), threads=o.threads, seed=o.seed)
+    finally:  # also when stopped: the next what-if finds the scenario's bounds
+        hm.set_col_bounds(q_cols, lo, hi)
     run.w_max_gap = rep.mip_gap
     w = hm.value(m.welfare.W) if rep.status.has_solution else None
-    hm.set_col_bounds(q_cols, lo, hi)
     return max(w, sol.welfare) if w is not None else None
 
 
@@ -131,11 +135,12 @@ def marginal_welfare(run: Run, sol: Solution) -> float | None:
     hm.set_col_bounds(cols, fixed, fixed)
     hm.relax_integers(True)
     _set_weighted_objective(run)
-    rep = hm.solve(time_limit=run.data.scenario.solver.time_limit)
-    dual = hm.row_duals(m.budget.extra_limit) if rep.status == Status.OPTIMAL else None
-    hm.relax_integers(False)
-    hm.set_col_bounds(cols, lo, hi)
-    return dual
+    try:
+        rep = hm.solve(time_limit=run.data.scenario.solver.time_limit)
+        return hm.row_duals(m.budget.extra_limit) if rep.status == Status.OPTIMAL else None
+    finally:
+        hm.relax_integers(False)
+        hm.set_col_bounds(cols, lo, hi)
 
 
 def solve_stage(run: Run, options: dict | None = None) -> SolveReport:
@@ -211,8 +216,10 @@ def _two_stages(run: Run, first: tuple, second: tuple, stage_bounds) -> list[tup
     hm.set_bounds(x, lo if new_lo is None else new_lo, hi if new_hi is None else new_hi)
     hm.set_objective(objective, maximize=y_max)
     hm.start_from_current_integers()  # stage 1's sites are feasible for stage 2
-    two = solve_stage(run)
-    hm.set_bounds(x, lo, hi)
+    try:
+        two = solve_stage(run)
+    finally:  # also when stopped: the model stays the scenario's model for the next what-if
+        hm.set_bounds(x, lo, hi)
     return [(x_label, one), (y_label, two)]
 
 

@@ -38,6 +38,8 @@ import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
+from allocator import progress
+from allocator.errors import Cancelled
 from allocator.progress import SolveTicker
 from allocator.status import SolveReport, Status
 
@@ -310,9 +312,18 @@ def _run_interruptibly(h, ticker: SolveTicker) -> None:
     """``h.run()`` in a worker thread (highspy releases the GIL) while this thread waits in 0.2 s steps,
     so Ctrl-C / SIGTERM reach Python within 0.2 s instead of after the solve, and the terminal shows the
     elapsed seconds of a long solve.  On an interrupt the exception propagates; the CLI then ends the
-    process, and the solver with it."""
+    process, and the solver with it.
+
+    A stop asked for through :func:`allocator.progress.watch` is passed to HiGHS by its MIP interrupt
+    callback (HiGHS stops at its next node or cut round, leaving the model usable for the next solve),
+    then raises :class:`~allocator.errors.Cancelled`."""
     done = threading.Event()
+    stop = threading.Event()
     t0 = time.perf_counter()
+
+    def interrupt(event):
+        if stop.is_set():
+            event.interrupt()
 
     def work():
         try:
@@ -320,12 +331,21 @@ def _run_interruptibly(h, ticker: SolveTicker) -> None:
         finally:
             done.set()
 
+    watched = progress.watched()
+    if watched:
+        h.cbMipInterrupt += interrupt
     threading.Thread(target=work, daemon=True, name="highs").start()
     try:
         while not done.wait(0.2):
             ticker.tick(time.perf_counter() - t0)
+            if watched and progress.stop_requested():
+                stop.set()
     finally:
         ticker.close()
+    if watched:
+        h.cbMipInterrupt -= interrupt
+    if stop.is_set():
+        raise Cancelled("solving")
 
 
 def _finite(x):

@@ -1,0 +1,115 @@
+"""What a worker process does with a job: solve, ask the VNG question, draw a front, plan a programme.
+
+Runs in the job board's worker processes (spawned, see :mod:`allocator.procedures.executors`).  Each
+worker keeps its instance and a warm model (:class:`allocator.api.WarmModel`) in the executors'
+worker cache, so a what-if that changes only λ, the mode or the solver's limits re-solves the model
+already built.  Progress goes to ``progress.json`` at most twice a second; a ``cancel`` file in the
+job folder stops the work at the next check (every 0.2 s while HiGHS runs).  The outcome is written to
+``job.json``: done with the result's summary, cancelled, or failed with a one-line error (never a
+traceback).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from allocator import progress
+from allocator.api import WarmModel, prepare
+from allocator.errors import Cancelled, InputError
+from allocator.procedures.executors import cached
+from allocator.procedures.extra_budget import least_extra_budget
+from allocator.procedures.pareto import pareto_front
+from allocator.result_folders import write_extra_budget, write_pareto
+from allocator.web.store import cancel_requested, now, update_job, write_json
+
+PROGRESS_EVERY = 0.5  # seconds between two progress.json writes
+
+
+class ProgressFile:
+    """Receives the engine's progress events; keeps the latest of each kind and writes them now and then."""
+
+    def __init__(self, folder: Path):
+        self.path, self.state, self.written = folder / "progress.json", {}, 0.0
+
+    def __call__(self, event: dict) -> None:
+        new_phase = "phase" in event and event["phase"] != self.state.get("phase")
+        self.state.update(event)
+        now = time.monotonic()
+        if new_phase or now - self.written >= PROGRESS_EVERY:
+            self.written = now
+            write_json(self.path, self.state)
+
+
+def run_job(folder: str, instance_ref: str, kind: str, scenario: dict, params: dict) -> str:
+    """Run one job whose folder is ``folder``; return its final status (also written to ``job.json``)."""
+    folder = Path(folder)
+    if cancel_requested(folder):
+        update_job(folder, status="cancelled", finished=now())
+        return "cancelled"
+    update_job(folder, status="running", started=now(), worker=os.getpid())
+    t0 = time.perf_counter()
+    try:
+        with progress.watch(ProgressFile(folder), stop=lambda: cancel_requested(folder)):
+            warm = cached(f"warm:{instance_ref}", lambda: WarmModel(instance_ref))
+            summary = JOBS[kind](warm, scenario, params, folder / "result")
+        status, extra = "done", {"result": summary}
+    except Cancelled as err:
+        status, extra = "cancelled", {"error": f"cancelled while {err}"}
+    except InputError as err:
+        status, extra = "failed", {"error": str(err)}
+    except MemoryError:
+        status, extra = "failed", {"error": "out of memory: the model is too large for this server"}
+    except Exception as err:  # noqa: BLE001 - a job fails with its message; the server keeps running
+        status, extra = "failed", {"error": f"{type(err).__name__}: {err}"}
+    update_job(folder, status=status, finished=now(), seconds=round(time.perf_counter() - t0, 2), **extra)
+    return status
+
+
+def solve_job(warm: WarmModel, scenario: dict, params: dict, out: Path) -> dict:
+    """One scenario on the warm model; its result folder (CSV: the workbook is made when it is downloaded)."""
+    result = warm.solve(scenario, mode=params.get("mode"))
+    progress.report(phase="writing")
+    summary = {**result.summary(), "rebuilt": warm.rebuilt}
+    if result.run.solution is not None:
+        result.to_folder(out)
+    return summary
+
+
+def extra_budget_job(warm: WarmModel, scenario: dict, params: dict, out: Path) -> dict:
+    """The VNG question: the least extra money for Q ≤ ε with the scenario's hold-harmless."""
+    data = prepare(warm.instance, scenario)
+    progress.report(phase="solving", seconds=0.0, time_limit=data.scenario.solver.time_limit)
+    res = least_extra_budget(data, float(params.get("epsilon", 0.0)))
+    progress.report(phase="writing")
+    if res.plan is not None:
+        write_extra_budget(out, data, res)
+    return res.as_dict()
+
+
+def pareto_job(warm: WarmModel, scenario: dict, params: dict, out: Path) -> dict:
+    """The W–Q front with ``points`` points, solved one after another in this worker."""
+    data = prepare(warm.instance, scenario)
+    points = int(params.get("points", 5))
+    progress.report(phase="solving", done=0, total=points)
+    with progress.Points(points, "pareto") as bar:
+        front = pareto_front(data, points=points, workers=1, on_progress=bar)
+    progress.report(phase="writing")
+    write_pareto(out, data, front)
+    return front.as_dict()
+
+
+def programme_job(warm: WarmModel, scenario: dict, params: dict, out: Path) -> dict:
+    """A multi-year programme over ``years`` (e.g. "2026-2030")."""
+    from allocator.api import programme
+
+    progress.report(phase="building")
+    result = programme(warm.instance, scenario, years=str(params.get("years", "2026-2030")))
+    progress.report(phase="writing")
+    if result.solution is not None:
+        result.to_folder(out)
+    return result.summary()
+
+
+JOBS = {"solve": solve_job, "extra-budget": extra_budget_job, "pareto": pareto_job, "programme": programme_job}
