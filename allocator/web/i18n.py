@@ -60,6 +60,10 @@ PHRASES_NL = {
         "Inwoners die ten minste één voorziening uit het basispakket missen (ieder één keer geteld).",
     "ω_r = bw_r^−α normalised to mean 1: a euro counts more where broad welfare is lower.":
         "ω_r = bw_r^−α, genormeerd op gemiddeld 1: een euro telt zwaarder waar de brede welvaart lager is.",
+    "Per municipality, total spending incl. facilities against its baseline; programme and facility money apart. "
+    "The 10 largest changes; region_totals.csv has every municipality.":
+        "Per gemeente: de totale uitgaven inclusief voorzieningen tegenover de huidige situatie, programma's en "
+        "voorzieningen apart. De 10 grootste veranderingen; region_totals.csv bevat elke gemeente.",
     # chart texts (allocator.report_charts)
     "Change in spending": "Verandering in uitgaven", "€ per inhabitant per year": "€ per inwoner per jaar",
     "% of people within the norm": "% inwoners binnen de norm", "Shortfall Q": "Tekort Q",

@@ -126,7 +126,7 @@ def _region_map(data: InstanceData, region_id: str, lang: str) -> dict:
                  alt.Tooltip("state:N", title="site"), alt.Tooltip("site_id:N", title="site id")])
     layers = [outline, points] if outline is not None else [points]
     spec = alt.layer(*layers).resolve_scale(color="independent").project("mercator").properties(
-        width=460, height=380, title=r["name"]).to_dict()
+        width=440, height=360, title=r["name"]).configure_legend(orient="bottom", columns=2).to_dict()
     return spec
 
 

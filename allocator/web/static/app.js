@@ -27,6 +27,7 @@ const WORDS = {
     services: "Voorzieningen nu", indicators: "Brede welvaart (CBS)", open: "open", closed: "dicht", remove: "weghalen",
     when: "Wanneer", kind: "Soort", label: "Naam", delta: "Verschil met getoonde run", none: "Nog geen runs.",
     full: "De wachtrij is vol; probeer het zo opnieuw.", badinput: "Ongeldige invoer", persons: "personen",
+    personservices: "persoonsvoorzieningen",
     meq: "M€-eq/jaar", meur: "M€/jaar", extraneeded: "Minste extra geld", losers: "Gemeenten die bij herverdeling verliezen",
     solve: "doorrekening", "extra-budget": "extra budget", pareto: "paretofront", programme: "programma", show: "tonen",
     notfound: "Geen gemeente met die naam.", minutes: "min", km: "km", statusquo: "ten opzichte van de huidige situatie",
@@ -52,6 +53,7 @@ const WORDS = {
     services: "Facilities today", indicators: "Broad welfare (CBS)", open: "open", closed: "closed", remove: "remove",
     when: "When", kind: "Kind", label: "Name", delta: "Difference with the run shown", none: "No runs yet.",
     full: "The queue is full; try again shortly.", badinput: "Invalid input", persons: "persons",
+    personservices: "person-services",
     meq: "M€-eq/yr", meur: "M€/yr", extraneeded: "Least extra money", losers: "Municipalities losing under redistribution",
     solve: "solve", "extra-budget": "extra budget", pareto: "Pareto front", programme: "programme", show: "show",
     notfound: "No municipality of that name.", minutes: "min", km: "km", statusquo: "against the status quo",
@@ -213,7 +215,7 @@ async function showResult(job, record) {
   cards.push(card(t("gap"), pct(r.mip_gap, 3)));
   if (record.kind === "extra-budget") cards.push(card(t("extraneeded"), `${num(r.extra_budget, 2)} ${t("meur")}`));
   if (r.welfare !== undefined) cards.push(card(t("W"), `${num(r.welfare, 2)} ${t("meq")}`));
-  if (r.shortfall !== undefined) cards.push(card(t("Q"), `${num(r.shortfall)} ${t("persons")}`));
+  if (r.shortfall !== undefined) cards.push(card(t("Q"), `${num(r.shortfall)} ${t("personservices")}`));
   if (r.people_short !== undefined) cards.push(card(t("short"), `${num(r.people_short)} ${t("persons")}`));
   if (r.check !== undefined) cards.push(card(t("check"), r.check ?? "—", r.check === "passed" ? "good" : "bad"));
   cards.push(card(t("seconds"), `${num(record.seconds, 1)} s` + (r.rebuilt === false ? ` (${t("warm")})` : r.rebuilt ? ` (${t("rebuilt")})` : "")));
@@ -229,6 +231,7 @@ async function showResult(job, record) {
     if (s.table) box.append(table(s.table));
     holder.append(box);
   }
+  document.getElementById("result").scrollIntoView({behavior: "instant", block: "start"});
   markCurrentRun();
 }
 
