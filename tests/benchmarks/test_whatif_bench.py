@@ -1,0 +1,61 @@
+"""What-ifs on the Dutch default instance, as the web app runs them (pytest-benchmark).
+
+    python -m pytest tests/benchmarks/test_whatif_bench.py -m benchmark --benchmark-json=whatif.json
+
+A warm model (:class:`allocator.WarmModel`) has solved the default scenario; each row then times one
+what-if from the request to the page's data: solve (re-solve or rebuild), extraction, checker and
+indicators, the result folder, and the result view the page draws (:func:`allocator.web.views.result_view`).
+λ changes re-solve the built model; α, norms, hold-harmless and extra money rebuild it.  Each row records
+whether it rebuilt, HiGHS's seconds, status, gap and peak RSS.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+import allocator
+from allocator.web.views import result_view
+from tests.benchmarks.test_performance import peak_rss_mb
+
+pytestmark = pytest.mark.benchmark
+
+WHAT_IFS = {
+    "lambda": {"shortfall_price": 4000},
+    "alpha": {"equity_alpha": 2.0},
+    "norms": {"norms": {"gp_practice": 4}},
+    "hold_harmless": {"hold_harmless": "none"},
+    "extra_budget": {"extra_budget": 50},
+}
+
+
+@pytest.fixture(scope="module")
+def warm():
+    model = allocator.WarmModel("nl")
+    model.solve()
+    return model
+
+
+@pytest.mark.parametrize("change", list(WHAT_IFS))
+def test_what_if_nl(benchmark, warm, change, tmp_path):
+    def setup():
+        warm.solve()  # back to the default scenario, so every row starts from the same warm model
+        return (), {}
+
+    seen = {}
+
+    def what_if():
+        t0 = time.perf_counter()
+        result = warm.solve(**WHAT_IFS[change])
+        folder = result.to_folder(tmp_path / f"{change}-{len(seen)}")
+        result_view(folder, "nl")
+        seen.update(result=result, seconds=time.perf_counter() - t0, rebuilt=warm.rebuilt)
+
+    benchmark.pedantic(what_if, setup=setup, rounds=1, iterations=1)
+    r = seen["result"]
+    benchmark.extra_info.update(rebuilt=seen["rebuilt"], highs_seconds=r.run.report.solve_seconds,
+                                build_seconds=r.run.report.build_seconds, status=r.status, mip_gap=r.mip_gap,
+                                peak_rss_mb=peak_rss_mb())
+    assert r.status == "optimal" and r.check == "passed"
+    assert seen["rebuilt"] == (change != "lambda")
