@@ -23,6 +23,7 @@ from allocator.data import InstanceData
 from allocator.instance import PROGRAMME_PAYER
 from allocator.travel import great_circle_km
 from allocator.units import EUR_TO_MEUR
+from allocator.policy import HoldHarmless, MinService
 
 
 
@@ -159,7 +160,7 @@ def check(data: InstanceData, sol, tol: float = 1e-6, outlays: pd.DataFrame | No
     idx = [f"{r}/{k}" for r, k in need.index]
     c.leq("5 minimum service Σ pop u + q ≥ σ pop", idx, need["required"], got + q)
     c.leq("domain: q ≥ 0", idx, -q, 0.0)
-    if sc.min_service == "hard":
+    if sc.min_service == MinService.HARD:
         c.leq("5 hard minimum service q = 0", idx, q, 0.0)
 
     # 6 liveability
@@ -235,16 +236,16 @@ def check_hold_harmless(c: Checker, data: InstanceData, spend: pd.Series, site_c
     plan_r = plan_r.reindex(regions, fill_value=0.0)
     base_r = data.baseline.groupby(level="region_id").sum().reindex(regions, fill_value=0.0)
     base_r += sites.loc[sites["existing"], "operating_cost"].groupby(sites["region_id"]).sum().reindex(regions, fill_value=0.0)
-    if sc.hold_harmless in ("region", "region-domain"):
+    if sc.hold_harmless.floors_baseline:
         c.leq("3 hold-harmless (region total incl. municipal facilities ≥ baseline total)", regions, base_r, plan_r)
-    if sc.hold_harmless == "corridor":
+    if sc.hold_harmless == HoldHarmless.CORRIDOR:
         c.leq("3 corridor floor (1 − δ)·baseline", regions, (1 - sc.corridor_down) * base_r, plan_r)
         c.leq("3 corridor ceiling (1 + γ)·baseline", regions, plan_r, (1 + sc.corridor_up) * base_r)
-    elif sc.hold_harmless == "per-capita-cap":
+    elif sc.hold_harmless == HoldHarmless.PER_CAPITA_CAP:
         cap = sc.per_capita_cap * EUR_TO_MEUR * data.regions["population"]
         c.leq("3 per-capita cap on losses", regions, base_r - cap, plan_r)
         c.leq("3 per-capita cap on gains", regions, plan_r, base_r + cap)
-    elif sc.hold_harmless == "region-domain":
+    elif sc.hold_harmless == HoldHarmless.REGION_DOMAIN:
         key = [sites["region_id"], sites["domain_id"]]
         existing = sites["operating_cost"].where(sites["existing"], 0.0)
         pairs = data.baseline.index

@@ -38,6 +38,7 @@ from allocator.data import InstanceData
 from allocator.instance import PROGRAMME_PAYER
 from formulations.sparse import groups
 from allocator.units import EUR_TO_MEUR
+from allocator.policy import HoldHarmless, ShortfallMeasure
 
 
 def greedy_sites(data: InstanceData) -> pd.Series:
@@ -74,7 +75,7 @@ class _Greedy:
         demand = data.demand.set_index(["region_id", "ftype_id"])
         self.row = demand.index.get_indexer(pd.MultiIndex.from_frame(cov[["region_id", "ftype_id"]]))
         self.required = demand["required"].to_numpy(float)
-        self.price = sc.shortfall_price * EUR_TO_MEUR if sc.shortfall_measure == "total" else 0.0
+        self.price = sc.shortfall_price * EUR_TO_MEUR if sc.shortfall_measure == ShortfallMeasure.TOTAL else 0.0
         self.count = np.bincount(arc_pair[self.open[arc_site]], minlength=len(cov))
         rows = self.row >= 0
         self.served = np.bincount(self.row[rows & (self.count > 0)], weights=self.pop[rows & (self.count > 0)],
@@ -159,7 +160,7 @@ class _Money:
         mw = sites["domain_id"].map(data.domains["marginal_welfare"]).to_numpy(float)
         self.gain_price = mw * self.curve.slopes[0]
         self.cut_price = self.gain_price * self.curve.loss_aversion
-        self.regional = sc.hold_harmless != "none"
+        self.regional = sc.hold_harmless != HoldHarmless.NONE
         base = data.baseline
         # money that may pay for a site wherever it is: what the streams leave unspent, and without a
         # hold-harmless rule every region's programme spending too

@@ -12,6 +12,7 @@ import pandas as pd
 
 from allocator.data import InstanceData
 from allocator.units import EUR_TO_MEUR
+from allocator.policy import HoldHarmless
 
 
 def unservable(data: InstanceData) -> pd.DataFrame:
@@ -31,14 +32,14 @@ def unfundable_floors(data: InstanceData) -> list[str]:
     Per domain at most: its own streams + the de-earmarkable share θ·A of the others + all extra money.
     """
     sc = data.scenario
-    if sc.hold_harmless not in ("region", "region-domain", "corridor", "per-capita-cap"):
+    if sc.hold_harmless == HoldHarmless.NONE:
         return []
     sites, st = data.sites, data.streams
     forced_new = sites[(sites["forced"] == 1) & ~sites["existing"]]
     existing_kept = sites[sites["existing"] & (sites["forced"] != 0)]
-    floor_share = {"region": 1.0, "region-domain": 1.0, "corridor": 1 - sc.corridor_down}.get(sc.hold_harmless)
+    floor_share = {HoldHarmless.REGION: 1.0, HoldHarmless.REGION_DOMAIN: 1.0, HoldHarmless.CORRIDOR: 1 - sc.corridor_down}.get(sc.hold_harmless)
     base = data.baseline.groupby(level="domain_id").sum()
-    if sc.hold_harmless == "per-capita-cap":
+    if sc.hold_harmless == HoldHarmless.PER_CAPITA_CAP:
         need_total = float(base.sum() + existing_kept["operating_cost"].sum()
                            - sc.per_capita_cap * EUR_TO_MEUR * data.regions["population"].sum())
     else:
@@ -49,7 +50,7 @@ def unfundable_floors(data: InstanceData) -> list[str]:
     if need_total > have_total + 1e-6:
         out.append(f"hold-harmless ({sc.hold_harmless}) and forced sites need {need_total:,.2f} M€ but all streams and "
                    f"extra money give {have_total:,.2f} M€ (short by {need_total - have_total:,.2f} M€)")
-    if sc.hold_harmless == "region-domain":
+    if sc.hold_harmless == HoldHarmless.REGION_DOMAIN:
         fac = (forced_new["operating_cost"] + forced_new["opening_cost"]).groupby(forced_new["domain_id"]).sum()
         kept = sites[sites["existing"]].groupby("domain_id")["operating_cost"].sum()  # B_rd counts every existing site
         need = base.add(fac, fill_value=0.0).add(kept, fill_value=0.0)

@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import tomli_w
 from pydantic import Field, ValidationError, model_validator
 
 from allocator.errors import InputError, InputIssue, IssueCollector
 from allocator.files import read_text
+from allocator.policy import HoldHarmless, MinService, Mode, ShortfallMeasure
 from allocator.schema import Strict, pydantic_issues
 
 
@@ -121,9 +122,10 @@ class Scenario(Strict):
 
     name: str = "default"
     description: str = ""
-    mode: Literal["weighted", "lexicographic"] = "weighted"
+    mode: Mode = Field(Mode.WEIGHTED, strict=False, description="weighted (max W − λ·Q) or lexicographic (min Q, then max W)")
     shortfall_price: float = Field(2000.0, ge=0, description="λ: € of welfare per person below the minimum")
-    shortfall_measure: Literal["total", "worst"] = Field("total", description="Q = Σ q_rk, or Q_max = max q_rk/pop_r")
+    shortfall_measure: ShortfallMeasure = Field(ShortfallMeasure.TOTAL, strict=False,
+                                                description="Q = Σ q_rk, or Q_max = max q_rk/pop_r")
     equity_alpha: float = Field(1.0, ge=0, description="α: ω_r = bw_r^-α normalised to mean 1")
     liveability_value: float = Field(0.0, ge=0, description="β: € per person who keeps the whole basic package")
     site_change_cost: float = Field(0.0, ge=0, le=1e9, description="κ: € of welfare lost per site closed or opened (disruption)")
@@ -133,11 +135,11 @@ class Scenario(Strict):
     deearmark: dict[str, float] = Field(default={}, description="θ per stream id (overrides deearmark_share)")
     pooled_payers: list[str] = Field(default=[], description="payers whose money joins the municipality's "
                                      "(ontschotting): their savings may fund programmes and municipal sites, and back")
-    hold_harmless: Literal["none", "region", "region-domain", "corridor", "per-capita-cap"] = "none"
+    hold_harmless: HoldHarmless = Field(HoldHarmless.NONE, strict=False, description="who may end up with less than today")
     corridor_down: float = Field(0.02, ge=0, le=1, description="δ: corridor floor (1 − δ) × baseline total")
     corridor_up: float = Field(0.10, ge=0, description="γ: corridor ceiling (1 + γ) × baseline total")
     per_capita_cap: float = Field(60.0, ge=0, description="€ per inhabitant a region may gain or lose (per-capita-cap)")
-    min_service: Literal["soft", "hard"] = "soft"
+    min_service: MinService = Field(MinService.SOFT, strict=False, description="shortfall priced (soft) or forbidden (hard)")
     norms: dict[str, float] = Field(default={}, description="τ_k per facility type id")
     required_share: dict[str, float] = Field(default={}, description="σ_k per facility type id")
     force_open: list[str] = []

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from allocator.policy import Mode
 from allocator.procedures.modes import build, solve as run_mode
 from allocator.output import check_target, run_record, write_atomically
 from allocator.procedures.diagnose import explain_infeasible
@@ -22,7 +23,7 @@ from cli.validate import load
 @click.command()
 @instance_argument
 @scenario_option
-@click.option("--mode", type=click.Choice(["weighted", "lexicographic"]), help="Override the scenario's mode.")
+@click.option("--mode", type=click.Choice([m.value for m in Mode]), help="Override the scenario's mode.")
 @click.option("--out", type=click.Path(file_okay=False), help="Write result tables (CSV) to this new folder.")
 @force_option
 @click.option("--excel", is_flag=True, help="Also write result.xlsx (plain-word headers) into --out.")

@@ -37,6 +37,7 @@ from allocator.instance import PROGRAMME_PAYER
 from allocator.units import EUR_TO_MEUR
 from formulations.outlays import outlays_by
 from formulations.sparse import groups, linear, var_array
+from allocator.policy import HoldHarmless
 
 
 def add_hold_harmless(m: pyo.ConcreteModel, data: InstanceData) -> None:
@@ -54,16 +55,16 @@ def add_hold_harmless(m: pyo.ConcreteModel, data: InstanceData) -> None:
     def total(r):
         return linear([1.0] * len(domains), (x[r, d] for d in domains)) + cost[r] + outlays.get(r, 0.0)
 
-    if mode in ("region", "region-domain"):
+    if mode.floors_baseline:
         b.region_floor = pyo.Constraint(regions, rule=lambda _, r: total(r) >= float(base_total[r]))
-    elif mode == "corridor":
+    elif mode == HoldHarmless.CORRIDOR:
         b.corridor = pyo.Constraint(regions, rule=lambda _, r: pyo.inequality(
             (1 - sc.corridor_down) * float(base_total[r]), total(r), (1 + sc.corridor_up) * float(base_total[r])))
-    elif mode == "per-capita-cap":
+    elif mode == HoldHarmless.PER_CAPITA_CAP:
         cap = (sc.per_capita_cap * EUR_TO_MEUR * data.regions["population"]).to_dict()
         b.per_capita = pyo.Constraint(regions, rule=lambda _, r: pyo.inequality(
             float(base_total[r]) - cap[r], total(r), float(base_total[r]) + cap[r]))
-    if mode == "region-domain":
+    if mode == HoldHarmless.REGION_DOMAIN:
         floor = baseline_domain_totals(data)
         fac = _cost_by_region_domain(m, data)
         out_rd = outlays_by(m, ["region_id", "domain_id"], rows=_municipal)

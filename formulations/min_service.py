@@ -28,6 +28,7 @@ import pyomo.environ as pyo
 
 from allocator.data import InstanceData
 from formulations.sparse import linear
+from allocator.policy import MinService, ShortfallMeasure
 
 
 PERSONS_PER_UNIT = 1000.0  # Q is counted in thousands of persons inside the model
@@ -35,7 +36,7 @@ PERSONS_PER_UNIT = 1000.0  # Q is counted in thousands of persons inside the mod
 
 def measure_scale(scenario) -> float:
     """Reported units per model unit of the measure: persons per unit of Q, or 1 for the share Q_max."""
-    return PERSONS_PER_UNIT if scenario.shortfall_measure == "total" else 1.0
+    return PERSONS_PER_UNIT if scenario.shortfall_measure == ShortfallMeasure.TOTAL else 1.0
 
 
 def add_min_service(m: pyo.ConcreteModel, data: InstanceData) -> None:
@@ -43,7 +44,7 @@ def add_min_service(m: pyo.ConcreteModel, data: InstanceData) -> None:
     b = m.min_service = pyo.Block()
     demand = data.demand
     keys = list(zip(demand["region_id"], demand["ftype_id"]))
-    hard = data.scenario.min_service == "hard"
+    hard = data.scenario.min_service == MinService.HARD
     b.pair = pyo.Set(initialize=keys, dimen=2, ordered=True)
     b.shortfall = pyo.Var(b.pair, bounds=(0, 0 if hard else 1))
     cov = data.coverable
@@ -64,10 +65,10 @@ def add_min_service(m: pyo.ConcreteModel, data: InstanceData) -> None:
     b.total = pyo.Constraint(expr=b.Q - linear([population[p] / PERSONS_PER_UNIT for p in keys],
                                                 (b.shortfall[p] for p in keys)) == 0)
     b.Q_max = pyo.Var(bounds=(0, None))
-    if data.scenario.shortfall_measure == "worst":  # only then does Q_max enter the objective
+    if data.scenario.shortfall_measure == ShortfallMeasure.WORST:  # only then does Q_max enter the objective
         b.worst = pyo.Constraint(b.pair, rule=lambda _, r, k: b.Q_max - b.shortfall[r, k] >= 0)
 
 
 def measure_var(m: pyo.ConcreteModel, scenario) -> pyo.Var:
     """The shortfall column the objective uses: ``Q`` (persons) or ``Q_max`` (worst share)."""
-    return m.min_service.Q if scenario.shortfall_measure == "total" else m.min_service.Q_max
+    return m.min_service.Q if scenario.shortfall_measure == ShortfallMeasure.TOTAL else m.min_service.Q_max

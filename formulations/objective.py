@@ -15,13 +15,14 @@ import pyomo.environ as pyo
 from allocator.data import InstanceData
 from allocator.units import EUR_TO_MEUR
 from formulations.min_service import PERSONS_PER_UNIT, measure_var
+from allocator.policy import ShortfallMeasure
 
 
 
 def shortfall_cost(data: InstanceData) -> float:
     """λ' in M€ per unit of the shortfall measure."""
     lam = data.scenario.shortfall_price * EUR_TO_MEUR
-    if data.scenario.shortfall_measure == "worst":
+    if data.scenario.shortfall_measure == ShortfallMeasure.WORST:
         return lam * float(data.points["population"].sum())
     return lam * PERSONS_PER_UNIT
 

@@ -27,6 +27,7 @@ from allocator.solver.highs import INF, HighsModel
 from allocator.status import SEVERITY, Deadline, SolveReport, Status
 from formulations.min_service import measure_scale, measure_var
 from formulations.objective import shortfall_cost
+from allocator.policy import Mode
 
 COEFFICIENT_RANGE_WARNING = 1e7
 WMAX_GAP = 1e-3
@@ -75,7 +76,7 @@ def build(data: InstanceData) -> Run:
 def solve(run: Run, mode: str | None = None, run_check: bool = True, indicators: bool = True) -> Run:
     """Run ``mode`` (default: the scenario's) on the built model; extract, check, add indicators."""
     mode = mode or run.data.scenario.mode
-    stages = weighted(run) if mode == "weighted" else lexicographic(run)
+    stages = weighted(run) if Mode(mode) == Mode.WEIGHTED else lexicographic(run)
     report = combine_stages(stages, run.build_seconds)
     run.report, run.solution, run.check = report, None, None
     if report.status.has_solution:

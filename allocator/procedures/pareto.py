@@ -44,6 +44,7 @@ from allocator.progress import Points
 from allocator.results import extract
 from allocator.status import SEVERITY, SolveReport, Status
 from formulations.min_service import measure_scale, measure_var
+from allocator.policy import ShortfallMeasure
 
 AUGMENTATION = 1e-3  # δ
 DOMINANCE_TOL = 1e-7  # relative tolerance when comparing points
@@ -229,7 +230,7 @@ def _describe(run: Run, rep: SolveReport, epsilon: float | None) -> dict:
     verdict = check(run.data, sol)
     ineq = inequality(run.data, sol)
     sc = run.data.scenario
-    measure = sol.shortfall if sc.shortfall_measure == "total" else sol.shortfall_worst
+    measure = sol.shortfall if sc.shortfall_measure == ShortfallMeasure.TOTAL else sol.shortfall_worst
     head = sol.headline()
     return {**row, "welfare": sol.welfare, "shortfall": sol.shortfall, "people_short": sol.people_short,
             "shortfall_unreachable": sol.shortfall_unreachable, "measure": measure,

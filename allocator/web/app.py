@@ -28,6 +28,7 @@ from allocator.api import load_instance, prepare
 from allocator.errors import InputError
 from allocator.export import unquote_cells, write_excel
 from allocator.multiyear.run import parse_years
+from allocator.policy import Mode
 from allocator.report import vega_javascript, write_report
 from allocator.web import views
 from allocator.web.i18n import LANGUAGES
@@ -44,7 +45,7 @@ class JobRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     scenario: dict[str, Any] = Field(default_factory=dict, description="scenario keys and values, as in a scenario file")
-    mode: Literal["weighted", "lexicographic"] | None = Field(None, description="default: the scenario's mode")
+    mode: Mode | None = Field(None, description="weighted or lexicographic (default: the scenario's mode)")
     label: str = Field("", max_length=200, description="a name for the list of runs")
 
 
