@@ -25,7 +25,7 @@ from pydantic import ValidationError
 from allocator.files import read_text
 from instances.generators import generate_from_name
 from allocator.errors import InputError, InputIssue, IssueCollector
-from allocator.schema import ROW_MODELS, Manifest, pydantic_issues, validate_rows
+from allocator.schema import Manifest, pydantic_issues
 from allocator.tables import TABLE_ORDER, TABLES, check_bounds, check_references, parse_table
 
 SHIPPED = Path(__file__).resolve().parent.parent / "instances"
@@ -240,8 +240,6 @@ def from_frames(manifest: dict, raw: dict[str, pd.DataFrame], labels: dict[str, 
                    "every site would serve nobody and close; give the places people live (a budget-only instance "
                    "has neither sites nor demand points)")
     issues.raise_if_any()
-    for name, model in ROW_MODELS.items():
-        validate_rows(typed[name].to_dict("records"), model, labels[name], issues)
     check_references(typed, labels, issues)
     if man is not None:
         for name in ("regions", "demand_points", "sites"):

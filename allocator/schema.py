@@ -1,15 +1,13 @@
-"""Strict pydantic models for the instance manifest and the small tables.
+"""Strict pydantic models for the instance manifest (``instance.toml``).
 
 Strict (no silent coercion), ``extra="forbid"`` (a typo is an error, not a
 default) and frozen (a validated value is never changed behind a user's back).
-Large tables are checked vectorised in :mod:`allocator.tables`; the small ones
-(domains, streams, facility types) get an extra row-by-row pass here for rules
-a column spec cannot say, such as the allowed norm units.
+The tables (CSV or Excel) are described once, in :mod:`allocator.tables`.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -70,57 +68,6 @@ class Manifest(Strict):
                                          "programme's plan")
     agendas: list[str] = Field(default=[], description="kansenagenda workbooks of this instance (projects, priorities), "
                                "relative to the instance folder; a programme reads them")
-
-
-class DomainRow(Strict):
-    domain_id: str
-    name: str
-    marginal_welfare: float = Field(ge=0)
-
-
-class StreamRow(Strict):
-    stream_id: str
-    name: str
-    domain_id: str
-    amount: float = Field(ge=0)
-    deearmark_share: float = Field(ge=0, le=1)
-    payer: str | None = None
-
-
-class FacilityTypeRow(Strict):
-    ftype_id: str
-    name: str
-    domain_id: str
-    norm: float = Field(ge=0)
-    norm_unit: Literal["min", "km", "region"]
-    required_share: float = Field(ge=0, le=1)
-    welfare_value: float = Field(ge=0)
-    basic_package: bool
-    payer: str | None = None
-    demand: Literal["all", "children_4_11"] | None = None
-
-
-ROW_MODELS: dict[str, type[Strict]] = {
-    "domains": DomainRow,
-    "streams": StreamRow,
-    "facility_types": FacilityTypeRow,
-}
-
-
-def validate_rows(records: list[dict], model: type[Strict], label: str, issues: IssueCollector) -> None:
-    """Validate each record (already typed) with ``model``; issues name the spreadsheet row."""
-    for n, record in enumerate(records):
-        try:
-            model(**{k: _plain(v) for k, v in record.items()})
-        except ValidationError as err:
-            for e in err.errors():
-                column = str(e["loc"][0]) if e["loc"] else None
-                issues.add(label, f"{e['msg']} (found {record.get(column)!r})", row=n + 2, column=column)
-
-
-def _plain(v):
-    """numpy scalars to Python scalars, so strict pydantic accepts typed table values."""
-    return v.item() if hasattr(v, "item") else v
 
 
 def pydantic_issues(err: ValidationError, label: str, issues: IssueCollector, prefix: str = "") -> None:

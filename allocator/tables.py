@@ -4,10 +4,10 @@ Every table is declared once as a :class:`Table` of :class:`Column` specs.
 :func:`parse_table` turns a frame of raw strings (from CSV or an Excel sheet)
 into typed columns and reports, for the whole file at once, missing and unknown
 columns, empty cells, unparsable values, values out of range and duplicate
-ids.  Small tables (domains, streams, facility types) are additionally checked
-row by row with strict pydantic models (:mod:`allocator.schema`); large tables
-(demand points, sites, travel) only with the vectorised checks here, which
-cost microseconds per row.
+ids, and words outside a column's allowed ``choices``.  This is the one
+description of the tables: the checks are vectorised (microseconds per row), and
+nothing else restates them (the manifest and scenarios, which are TOML, are
+pydantic models in :mod:`allocator.schema` and :mod:`allocator.scenario`).
 
 Row numbers are spreadsheet rows: the header is row 1, the first record row 2.
 """
@@ -42,6 +42,7 @@ class Column:
     check: Check | None = None
     unique: bool = False
     ref: tuple[str, str] | None = None  # (table name, id column) this column must point into
+    choices: tuple[str, ...] | None = None  # the words a text cell may hold (an empty cell where nullable)
 
 
 @dataclass(frozen=True)
@@ -125,14 +126,14 @@ TABLES: dict[str, Table] = {
                 _c("name", "text", "name"),
                 _c("domain_id", "id", "paying domain", ref=("domains", "domain_id")),
                 _c("norm", "float", "access norm τ (minutes, km; ignored for 'region')", check="nonnegative"),
-                _c("norm_unit", "text", "'min', 'km' or 'region' (a site in the same region)"),
+                _c("norm_unit", "text", "'min', 'km' or 'region' (a site in the same region)", choices=("min", "km", "region")),
                 _c("required_share", "float", "share σ of the population that must be within the norm", check="share"),
                 _c("welfare_value", "float", "welfare per covered person, € per year", check="nonnegative"),
                 _c("basic_package", "bool", "part of the basic package (liveability)"),
                 _c("payer", "id", "who pays the running cost (empty = municipality), e.g. zvw, ocw",
                    required=False, nullable=True),
                 _c("demand", "text", "who needs it: 'all' residents (empty) or 'children_4_11' (a regions column)",
-                   required=False, nullable=True),
+                   required=False, nullable=True, choices=("all", "children_4_11")),
             ),
             key=("ftype_id",),
         ),
@@ -231,6 +232,11 @@ def parse_table(raw: pd.DataFrame, table: Table, label: str, issues: IssueCollec
 
 def _convert(text: pd.Series, empty: np.ndarray, col: Column, rows: np.ndarray, label: str, issues: IssueCollector):
     if col.kind in ("id", "text"):
+        if col.choices is not None:
+            wrong = ~text.isin(col.choices).to_numpy() & ~empty
+            for r, v in zip(rows[wrong][:20], text[wrong][:20]):
+                issues.add(label, f"'{v}' is not one of {', '.join(repr(c) for c in col.choices)} ({col.help})",
+                           row=int(r), column=col.name)
         return text.where(~empty, None).astype(object)
     if col.kind == "bool":
         low = text.str.lower()

@@ -105,10 +105,16 @@ def test_unknown_references(tmp_path):
     assert any("unknown ftype_id 'school'" in i.message and i.message.endswith("facility_types.csv") for i in err.issues)
 
 
-def test_norm_unit_checked_by_row_model(tmp_path):
+def test_norm_unit_must_be_one_of_its_words(tmp_path):
     err = broken(tmp_path, "facility_types", lambda f: f.assign(norm_unit=["hours"]))
     issue = only(err)
     assert (issue.file.split("/")[-1], issue.row, issue.column) == ("facility_types.csv", 2, "norm_unit")
+
+
+def test_demand_must_be_one_of_its_words_or_empty(tmp_path):
+    err = broken(tmp_path, "facility_types", lambda f: f.assign(demand=["pupils"]))
+    issue = only(err)
+    assert (issue.row, issue.column) == (2, "demand") and "'children_4_11'" in issue.message
 
 
 def test_coordinates_outside_bounding_box(tmp_path):
