@@ -23,12 +23,13 @@ import pandas as pd
 from pydantic import ValidationError
 
 from allocator.files import read_text
-from instances.generators import generate_from_name
+import regio_instances
+from regio_instances.generators import generate_from_name
 from allocator.errors import InputError, InputIssue, IssueCollector
 from allocator.schema import Manifest, pydantic_issues
 from allocator.tables import TABLE_ORDER, TABLES, check_bounds, check_references, parse_table
 
-SHIPPED = Path(__file__).resolve().parent.parent / "instances"
+SHIPPED = Path(regio_instances.__file__).resolve().parent  # the shipped instances, where the package is installed
 DEFAULT_INSTANCE = "nl"
 BUDGET_TOLERANCE = 1e-6  # M€; rounding room when checking that streams cover the status quo
 

@@ -18,7 +18,7 @@ from allocator.pmedian_bound import sites_that_may_open
 from allocator.pmedian_start import greedy_interchange
 from allocator.solver.highs import HighsModel
 from formulations.pmedian_radius import location_model, nearest_open_assignment
-from instances.orlib import LocationProblem
+from regio_instances.orlib import LocationProblem
 
 # HiGHS trusts a column's pseudo-cost once it has this many observations and strong-branches before
 # (default 8).  With 0 it skips strong branching: every strong-branching LP is the whole radius model,

@@ -13,15 +13,15 @@ import click
 
 from allocator.status import EXIT_USAGE
 
-from cli.orlib import orlib
-from cli.pareto import pareto
-from cli.programme import monitor, programme, template
-from cli.report import report
-from cli.serve import serve
-from cli.solve import solve
-from cli.sweep import sweep
-from cli.users import compare, evaluate, extra_budget
-from cli.validate import scenario_cmd, validate
+from regio_cli.orlib import orlib
+from regio_cli.pareto import pareto
+from regio_cli.programme import monitor, programme, template
+from regio_cli.report import report
+from regio_cli.serve import serve
+from regio_cli.solve import solve
+from regio_cli.sweep import sweep
+from regio_cli.users import compare, evaluate, extra_budget
+from regio_cli.validate import scenario_cmd, validate
 
 
 class RegioGroup(click.Group):

@@ -10,11 +10,11 @@ import click
 from allocator.output import check_target
 from allocator.procedures.pareto import pareto_front
 from allocator.progress import Points, enable
-from cli.common import emit_json, handle_input_errors, instance_argument, scenario_option
+from regio_cli.common import emit_json, handle_input_errors, instance_argument, scenario_option
 from allocator.result_folders import write_pareto
-from cli.users import run_options
-from cli.report import report_option, require_out
-from cli.validate import load
+from regio_cli.users import run_options
+from regio_cli.report import report_option, require_out
+from regio_cli.validate import load
 
 @click.command()
 @instance_argument

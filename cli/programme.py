@@ -10,10 +10,10 @@ import click
 from allocator.multiyear.run import ProgrammeResult, run_programme
 from allocator.output import check_target
 from allocator.status import EXIT_CHECK_FAILED
-from cli.common import (emit_json, force_option, gap_option, handle_input_errors, instance_argument, json_option,
+from regio_cli.common import (emit_json, force_option, gap_option, handle_input_errors, instance_argument, json_option,
                         scenario_option, time_option)
-from cli.report import report_option, require_out
-from cli.validate import load
+from regio_cli.report import report_option, require_out
+from regio_cli.validate import load
 
 
 @click.command()

@@ -8,7 +8,7 @@ import click
 
 from allocator.errors import InputError, InputIssue
 from allocator.report import write_report
-from cli.common import handle_input_errors
+from regio_cli.common import handle_input_errors
 
 report_option = click.option("--report", "with_report", is_flag=True,
                              help="Also write report.html (maps, charts, headline) into --out.")

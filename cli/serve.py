@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from allocator.instance import DEFAULT_INSTANCE
-from cli.common import handle_input_errors, instance_argument
+from regio_cli.common import handle_input_errors, instance_argument
 
 
 @click.command()

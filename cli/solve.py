@@ -13,11 +13,11 @@ from allocator.output import check_target, run_record, write_atomically
 from allocator.procedures.diagnose import explain_infeasible
 from allocator.status import EXIT_CHECK_FAILED, Status
 from allocator.units import EUR_PER_MEUR
-from cli.common import (csv_option, emit_json, force_option, gap_option, handle_input_errors, instance_argument,
+from regio_cli.common import (csv_option, emit_json, force_option, gap_option, handle_input_errors, instance_argument,
                         json_option, scenario_option, time_option)
 from allocator.report import write_report
-from cli.report import report_option, require_out
-from cli.validate import load
+from regio_cli.report import report_option, require_out
+from regio_cli.validate import load
 
 
 @click.command()

@@ -13,7 +13,7 @@ from allocator.instance import load_instance
 from allocator.progress import Points, enable
 from allocator.status import SEVERITY, Status
 from allocator.procedures.sweep import GRID_COPY, JOURNAL, read_grid, resolve_runs, run_sweep, sweep_fingerprint
-from cli.common import emit_json, handle_input_errors, instance_argument, json_option, scenario_option
+from regio_cli.common import emit_json, handle_input_errors, instance_argument, json_option, scenario_option
 
 
 @click.command()

@@ -16,10 +16,10 @@ from allocator.procedures.extra_budget import least_extra_budget
 from allocator.output import check_target, run_record
 from allocator.result_folders import write_extra_budget, write_folder
 from allocator.status import EXIT_INFEASIBLE, EXIT_NO_SOLUTION, Status
-from cli.common import (ScenarioChoice, csv_option, emit_json, handle_input_errors, instance_argument,
+from regio_cli.common import (ScenarioChoice, csv_option, emit_json, handle_input_errors, instance_argument,
                         force_option, json_option, scenario_option, set_option, time_option)
-from cli.report import report_option, require_out
-from cli.validate import load
+from regio_cli.report import report_option, require_out
+from regio_cli.validate import load
 
 out_option = click.option("--out", type=click.Path(file_okay=False), help="Write the tables (CSV) to this new folder.")
 excel_option = click.option("--excel", is_flag=True, help="Also write one Excel workbook (plain-word headers).")

@@ -8,7 +8,7 @@ from allocator.api import prepare
 from allocator.data import InstanceData
 from allocator.multiyear.horizon import read_projects
 from allocator.scenario import deep_merge
-from cli.common import ScenarioChoice, emit_json, handle_input_errors, instance_argument, json_option, scenario_option
+from regio_cli.common import ScenarioChoice, emit_json, handle_input_errors, instance_argument, json_option, scenario_option
 
 
 def load(instance: str | None, scenario: ScenarioChoice | str | None, overrides: dict | None = None) -> InstanceData:

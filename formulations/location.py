@@ -18,7 +18,7 @@ import pyomo.environ as pyo
 
 from formulations.assignment import add_assignment
 from formulations.sparse import linear
-from instances.orlib import LocationProblem
+from regio_instances.orlib import LocationProblem
 
 
 def build_location_model(problem: LocationProblem) -> pyo.ConcreteModel:

@@ -22,7 +22,7 @@ from pyomo.common.gc_manager import PauseGC
 
 from formulations.location import build_location_model
 from formulations.sparse import groups, linear
-from instances.orlib import LocationProblem
+from regio_instances.orlib import LocationProblem
 
 
 def prefers_radius(problem: LocationProblem) -> bool:

@@ -1,6 +1,6 @@
 """Build the shipped Dutch instance ``instances/nl`` from the real data in ``shared/data/nl``.
 
-Re-runnable: ``python -m instances.prepare_nl [--source ../shared/data/nl] [--out instances/nl]``.
+Re-runnable: ``python -m regio_instances.prepare_nl [--source ../shared/data/nl] [--out instances/nl]``.
 It writes the instance tables, ``calibration.csv`` (CBS vs modelled distance
 per municipality and facility type) and copies the boundary GeoJSON.
 What is data and what is an illustrative assumption is listed in
@@ -19,13 +19,13 @@ Rules, in brief:
   persons joins the largest centre), so that points add up exactly to the
   2024 municipal populations;
 * sites: the 98 RIVM general-hospital locations as existing emergency sites; the 6,122 DUO primary
-  schools (:mod:`instances.prepare_nl_schools`); GP practices and libraries placed at every centre above
+  schools (:mod:`regio_instances.prepare_nl_schools`); GP practices and libraries placed at every centre above
   a population threshold plus the largest centre of each municipality, the threshold and a
   within-centre access distance fitted per type to the CBS 2022 average distances; regional centres
   (Mittelzentren) at centres of ≥ 20 000 inhabitants; candidate sites at demand points without one;
 * payers: GP practices and emergency departments the health insurers (``zvw``), primary schools the
   education ministry's lump sum (``ocw``), libraries and regional centres the municipality;
-* money (:mod:`instances.prepare_nl_money`): the municipality's spending per domain is its CBS Iv3 2024
+* money (:mod:`regio_instances.prepare_nl_money`): the municipality's spending per domain is its CBS Iv3 2024
   lasten per taakveld (mapped in ``taakvelden.csv``); baseline programmes = that minus the municipal
   sites in it (libraries cost what taakveld 5.6 Media spends); streams: earmarked income (Iv3 baten),
   the gemeentefonds and own income, which pay the baseline exactly; the insurers' and the ministry's
@@ -42,9 +42,9 @@ import numpy as np
 import pandas as pd
 
 from allocator.travel import pairs_within
-from instances.prepare_nl_money import (OPTIMISED, fund_by_municipality, municipal_streams, need_by_domain, read_gemeentefonds,
+from regio_instances.prepare_nl_money import (OPTIMISED, fund_by_municipality, municipal_streams, need_by_domain, read_gemeentefonds,
                                         read_iv3, taakveld_table)
-from instances.prepare_nl_schools import children_4_11, place_schools, read_schools, school_sites
+from regio_instances.prepare_nl_schools import children_4_11, place_schools, read_schools, school_sites
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_SOURCE = HERE.parent.parent / "shared" / "data" / "nl"

@@ -1,6 +1,6 @@
 """Illustrative kansenagenda workbooks for the 11 NPVR programme regions of ``instances/nl``.
 
-    python -m instances.prepare_nl_agendas      # writes instances/nl/scenarios/agendas/<region>.xlsx
+    python -m regio_instances.prepare_nl_agendas      # writes instances/nl/scenarios/agendas/<region>.xlsx
 
 Every workbook is the regio template (:func:`allocator.multiyear.agenda.write_template`) filled with
 three projects of the programme region (its tag ``npvr:<region>``), all labelled *illustratief*:

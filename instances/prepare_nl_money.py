@@ -1,6 +1,6 @@
 """Real municipal money for ``instances/nl``: CBS Iv3 lasten per taakveld, the gemeentefonds, and the streams.
 
-Read by :mod:`instances.prepare_nl`; the sources and every choice are in ``instances/nl/README.md``.
+Read by :mod:`regio_instances.prepare_nl`; the sources and every choice are in ``instances/nl/README.md``.
 
 * Spending need per municipality and domain  n_rd = Σ_{taakveld t → d} Iv3 lasten_rt  (2024 begroting by
   default; 2023 jaarrekening as the alternative), taakvelden mapped by :data:`TAAKVELDEN` (one row each,

@@ -1,6 +1,6 @@
 """The DUO primary schools for ``instances/nl``: locations, pupils, costs and candidate sites.
 
-Read by :mod:`instances.prepare_nl`; sources and assumptions in ``instances/nl/README.md``.
+Read by :mod:`regio_instances.prepare_nl`; sources and assumptions in ``instances/nl/README.md``.
 
 * Every vestiging of DUO's "alle schoolvestigingen basisonderwijs" (file 02, 6,122 rows) is an existing
   site.  The file has addresses but no coordinates: a school sits at the CBS population centre (kern)

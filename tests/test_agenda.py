@@ -113,7 +113,7 @@ def test_validate_checks_a_scenarios_agendas(tmp_path):
     """regio validate -s reads the scenario's kansenagenda workbooks: counts when they are good, the cell when not."""
     from click.testing import CliRunner
 
-    from cli.main import cli
+    from regio_cli.main import cli
 
     folder = write_instance(tmp_path / "inst", tiny_tables())
     inst = instance(tiny_tables())

@@ -12,7 +12,7 @@ import allocator
 import allocator.api
 import allocator.multiyear.run
 from allocator.errors import InputError
-from cli.main import cli
+from regio_cli.main import cli
 
 
 def test_the_docstring_examples_run():

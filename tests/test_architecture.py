@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("allocator", "formulations", "instances", "cli")
+PACKAGES = {"allocator": "allocator", "formulations": "formulations", "instances": "regio_instances", "cli": "regio_cli"}
+MODULES = set(PACKAGES.values())  # folder -> the name it is installed and imported as
 
 
 def test_imports_run_one_way_through_the_layers():
@@ -23,7 +24,7 @@ def private_imports() -> list[str]:
     for package in PACKAGES:
         for path in sorted((ROOT / package).rglob("*.py")):
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-                if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in PACKAGES:
+                if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in MODULES:
                     found += [f"{path.relative_to(ROOT)}: {node.module}.{a.name}" for a in node.names
                               if a.name.startswith("_")]
     return found

@@ -7,7 +7,7 @@ import json
 import pandas as pd
 from click.testing import CliRunner
 
-from cli.main import cli
+from regio_cli.main import cli
 
 
 def invoke(*args):

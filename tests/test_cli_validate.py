@@ -6,7 +6,7 @@ import json
 
 from click.testing import CliRunner
 
-from cli.main import cli
+from regio_cli.main import cli
 
 
 def test_validate_default_instance_json():

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from allocator.status import (EXIT_CHECK_FAILED, EXIT_CODES, EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_IO,
                               EXIT_USAGE, Status)
-from cli.main import cli
+from regio_cli.main import cli
 from tests.conftest import TINY_MANIFEST, tiny_tables, write_instance
 
 DOCUMENTED = {EXIT_INPUT, EXIT_CHECK_FAILED, EXIT_USAGE, EXIT_IO, EXIT_INTERRUPTED, *EXIT_CODES.values()}

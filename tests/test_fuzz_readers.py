@@ -19,7 +19,7 @@ from allocator.instance import read_folder
 from allocator.procedures.evaluate import read_plan
 from allocator.procedures.sweep import read_grid
 from allocator.scenario import Scenario, resolve_scenario
-from instances.orlib import read_cap, read_pmedian
+from regio_instances.orlib import read_cap, read_pmedian
 from tests.conftest import tiny_tables, write_instance
 
 FUZZ = settings(max_examples=int(os.environ.get("REGIO_FUZZ_EXAMPLES", "60")), deadline=None, suppress_health_check=list(HealthCheck))

@@ -8,8 +8,8 @@ import pytest
 from allocator.errors import InputError
 from allocator.instance import load_instance
 from allocator.instance import from_frames
-from instances.generators import SIZES
-from instances.generators import generate as generate_tables
+from regio_instances.generators import SIZES
+from regio_instances.generators import generate as generate_tables
 
 
 def generate(size, seed):

@@ -190,7 +190,7 @@ def test_an_uncalculated_formula_is_named_not_called_empty(tmp_path, tiny_dir):
 def test_an_excel_instance_makes_a_report_with_its_map_beside_the_workbook(tmp_path):
     from click.testing import CliRunner
 
-    from cli.main import cli
+    from regio_cli.main import cli
     from tests.conftest import TINY_MANIFEST
 
     import tomli_w

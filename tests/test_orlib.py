@@ -17,9 +17,9 @@ from allocator.errors import InputError
 from allocator.location import build_location
 from allocator.solver.highs import HighsModel
 from allocator.status import Status
-from cli.main import cli
+from regio_cli.main import cli
 from formulations.pmedian_radius import build_pmedian_radius_model, prefers_radius, radius_levels
-from instances.orlib import LocationProblem, read_cap, read_pmedian
+from regio_instances.orlib import LocationProblem, read_cap, read_pmedian
 
 DATA = Path(__file__).resolve().parent.parent / "instances" / "orlib"
 OPTIMA = {(r["instance"], r["problem"]): float(r["optimal_value"]) for r in csv.DictReader(open(DATA / "optima.csv"))}

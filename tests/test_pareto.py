@@ -13,7 +13,7 @@ from allocator.instance import load_instance
 from allocator.procedures.modes import build, solve
 from allocator.procedures.pareto import pareto_front
 from allocator.scenario import Scenario
-from cli.main import cli
+from regio_cli.main import cli
 from tests.helpers import LINEAR
 from tests.pareto_cases import FRONT, NON_SUPPORTED, knapsack_front_instance
 

@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 
 from allocator.api import load_instance, solve
-from instances.prepare_nl import build
-from instances.prepare_nl_money import OPTIMISED, parse_dutch_number, read_iv3, taakveld_domain
-from instances.prepare_nl_schools import normalise_place, place_stems
+from regio_instances.prepare_nl import build
+from regio_instances.prepare_nl_money import OPTIMISED, parse_dutch_number, read_iv3, taakveld_domain
+from regio_instances.prepare_nl_schools import normalise_place, place_stems
 
 # three municipalities are too few for a meaningful correlation in the calibration printout
 pytestmark = pytest.mark.filterwarnings("ignore:invalid value encountered in divide:RuntimeWarning")

@@ -229,7 +229,7 @@ def test_the_commands_write_the_specified_json_and_folder(tmp_path):
 
     from click.testing import CliRunner
 
-    from cli.main import cli
+    from regio_cli.main import cli
 
     runner = CliRunner()
     out = tmp_path / "P"
@@ -279,7 +279,7 @@ def test_the_report_shows_the_indicator_series_beside_the_plan(tmp_path):
     """An instance with yearly broad-welfare indicators: the programme's report has the municipality picker."""
     from click.testing import CliRunner
 
-    from cli.main import cli
+    from regio_cli.main import cli
     from tests.conftest import TINY_MANIFEST, tiny_tables, write_instance
 
     folder = write_instance(tmp_path / "inst", tiny_tables(), {**TINY_MANIFEST, "indicator_series": "bw.csv"})

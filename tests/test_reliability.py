@@ -23,7 +23,7 @@ from allocator.scenario import Scenario
 from allocator.solver.highs import HighsModel, _status
 from allocator.status import EXIT_CODES, Status
 from allocator.export import FORMULA_START
-from cli.main import cli
+from regio_cli.main import cli
 from tests.conftest import tiny_tables, write_instance
 from tests.helpers import instance
 
@@ -85,7 +85,7 @@ def test_sigterm_leaves_previous_output_untouched(tmp_path, after):
     out.mkdir()
     (out / "allocation.csv").write_text("previous")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    p = subprocess.Popen([sys.executable, "-c", "from cli.main import cli; cli()", "solve", "gen:XL:0", "--out", str(out),
+    p = subprocess.Popen([sys.executable, "-c", "from regio_cli.main import cli; cli()", "solve", "gen:XL:0", "--out", str(out),
                           "--force", "--time-limit", "120"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
     time.sleep(after)
     p.send_signal(signal.SIGTERM)

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from allocator.report import rewind
-from cli.main import cli
+from regio_cli.main import cli
 from tests.conftest import tiny_tables, write_instance
 from tests.pareto_cases import knapsack_front_instance
 

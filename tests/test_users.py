@@ -17,7 +17,7 @@ from allocator.instance import load_instance
 from allocator.procedures.modes import build, solve
 from allocator.results import net_deearmarked
 from allocator.scenario import Scenario
-from cli.main import cli
+from regio_cli.main import cli
 from tests.conftest import tiny_tables
 from tests.helpers import instance, run
 from tests.test_model_blocks import CUT, W_A, W_B1, two_regions, LINEAR

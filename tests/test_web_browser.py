@@ -41,7 +41,7 @@ def server(tmp_path_factory):
     port = free_port()
     results = tmp_path_factory.mktemp("serve-results")
     log = open(results.parent / "serve.log", "w")
-    proc = subprocess.Popen([sys.executable, "-c", "from cli.main import cli; cli()", "serve", "nl", "--port", str(port),
+    proc = subprocess.Popen([sys.executable, "-c", "from regio_cli.main import cli; cli()", "serve", "nl", "--port", str(port),
                              "--results", str(results)], stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:

@@ -5,7 +5,7 @@ spopt brings geopandas and the pysal stack, so it runs in its own environment::
     python -m venv /tmp/spopt && /tmp/spopt/bin/pip install spopt -e .
     /tmp/spopt/bin/python tests/benchmarks/spopt_compare.py pmed1 pmed11 pmed16 pmed20 pmed25 --time-limit 300
 
-Both sides get the same shortest-path cost matrix (:func:`instances.orlib.read_pmedian`), unit weights,
+Both sides get the same shortest-path cost matrix (:func:`regio_instances.orlib.read_pmedian`), unit weights,
 the same p, HiGHS with relative gap 10⁻⁹ and the same time limit, one thread each.  spopt builds its
 arc model in PuLP (``PMedian.from_cost_matrix``) and solves it through PuLP's highspy interface; ours is
 the form ``regio orlib`` chooses (:func:`formulations.pmedian_radius.prefers_radius`).  Build seconds
@@ -25,7 +25,7 @@ import numpy as np
 
 from allocator.check import check_location
 from allocator.location import build_location
-from instances.orlib import read_pmedian
+from regio_instances.orlib import read_pmedian
 
 DATA = Path(__file__).resolve().parents[2] / "instances" / "orlib" / "pmed"
 

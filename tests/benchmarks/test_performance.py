@@ -29,7 +29,7 @@ from formulations.objective import shortfall_cost
 from allocator.results import extract
 from allocator.scenario import Scenario
 from formulations.min_service import measure_var
-from instances.orlib import read_cap, read_pmedian
+from regio_instances.orlib import read_cap, read_pmedian
 from tests.test_orlib import DATA, OPTIMA
 
 pytestmark = pytest.mark.benchmark
