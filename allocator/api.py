@@ -39,8 +39,24 @@ __all__ = ["load_instance", "scenario_for", "prepare", "solve", "extra_budget", 
 
 
 def scenario_for(instance: Instance, scenario: str | Path | Scenario | dict | None = None, **overrides) -> Scenario:
-    """The resolved scenario: instance defaults < ``scenario`` (file, Scenario or dict) < ``overrides``.
+    """The resolved scenario: instance defaults < ``scenario`` < ``overrides``.
 
+    Parameters
+    ----------
+    instance : Instance
+        The instance whose ``[defaults]`` apply first.
+    scenario : str, Path, Scenario, dict or None
+        A scenario file, a :class:`~allocator.scenario.Scenario`, or a dict of scenario keys.
+    **overrides
+        Scenario keys and values (``shortfall_price=4000``, ``norms={"gp": 3}``), applied last.
+
+    Returns
+    -------
+    Scenario
+        Validated; an unknown key or a bad value raises :class:`~allocator.errors.InputError` naming it.
+
+    Examples
+    --------
     >>> inst = load_instance("gen:S:0")
     >>> scenario_for(inst, norms={"gp": 3.0}).norms
     {'gp': 3.0}
@@ -53,8 +69,29 @@ def scenario_for(instance: Instance, scenario: str | Path | Scenario | dict | No
 
 
 def prepare(instance: Instance | str | None = None, scenario=None, label: str | None = None, **overrides) -> InstanceData:
-    """The instance (object, shipped name, path or ``gen:SIZE:SEED``) with its resolved scenario, checked
-    against each other (``label`` names the scenario in error messages)."""
+    """The instance with its resolved scenario, checked against each other: what every procedure takes.
+
+    Parameters
+    ----------
+    instance : Instance, str or None
+        An instance, a shipped name (``"nl"``), a folder or workbook, or ``gen:SIZE:SEED``; None is ``nl``.
+    scenario : str, Path, Scenario, dict or None
+        As in :func:`scenario_for`.
+    label : str, optional
+        How error messages name the scenario.
+    **overrides
+        Scenario keys and values.
+
+    Returns
+    -------
+    InstanceData
+
+    Examples
+    --------
+    >>> data = prepare("gen:S:0", hold_harmless="region")
+    >>> data.scenario.hold_harmless.value, len(data.regions) > 0
+    ('region', True)
+    """
     inst = instance if isinstance(instance, Instance) else load_instance(instance)
     return InstanceData.prepare(inst, scenario_for(inst, scenario, **overrides),
                                 label=label or (str(scenario) if isinstance(scenario, (str, Path)) else "scenario"))
@@ -64,7 +101,26 @@ def prepare(instance: Instance | str | None = None, scenario=None, label: str | 
 class SolveResult:
     """One solved scenario: status, gap, W, Q, people short, the checker's verdict and the tables.
 
-    ``run`` keeps the built model on its persistent solver; its ``data`` holds the instance and scenario.
+    Attributes
+    ----------
+    status : str
+        ``optimal``, ``time_limit_feasible``, ``infeasible``, ... (the worst stage's).
+    mip_gap : float or None
+        The proven relative gap.
+    welfare, shortfall, people_short : float
+        W (M€-eq/yr), Q (person-services), distinct persons short of a basic-package service.
+    check : str
+        The independent checker's verdict (``passed``).
+    region_totals, allocation, facilities, coverage, ... : pandas.DataFrame
+        The result tables, with municipality names.
+    run : Run
+        The built model on its persistent solver; ``run.data`` holds the instance and scenario.
+
+    Examples
+    --------
+    >>> r = solve("gen:S:0")
+    >>> r.status, r.check, "name" in r.region_totals.columns
+    ('optimal', 'passed', True)
     """
 
     run: Run
@@ -111,8 +167,21 @@ class SolveResult:
 
 
 def solve(instance: Instance | str | None = None, scenario=None, mode: str | None = None, **overrides) -> SolveResult:
-    """Build and solve one scenario (``mode``: weighted or lexicographic; default the scenario's).
+    """Build and solve one scenario.
 
+    Parameters
+    ----------
+    instance, scenario, **overrides
+        As in :func:`prepare`; the instance's defaults apply exactly as on the command line.
+    mode : {"weighted", "lexicographic"}, optional
+        Default: the scenario's.
+
+    Returns
+    -------
+    SolveResult
+
+    Examples
+    --------
     >>> r = solve("gen:S:0", hold_harmless="region")
     >>> r.regions_worse_off
     0
@@ -125,8 +194,20 @@ class WarmModel:
     """What-ifs on one instance with the model kept built between them (see :mod:`allocator.procedures.whatif`).
 
     A change of λ (``shortfall_price``), the mode or the solver's limits re-solves the model already built,
-    starting from the last plan; any other change rebuilds it.  ``rebuilt`` tells which happened.
+    starting from the last plan; any other change rebuilds it.  Each answer is checked either way.
 
+    Parameters
+    ----------
+    instance : Instance, str or None
+        As in :func:`prepare`.
+
+    Attributes
+    ----------
+    rebuilt : bool
+        Whether the last :meth:`solve` built a new model.
+
+    Examples
+    --------
     >>> warm = WarmModel("gen:S:0")
     >>> first = warm.solve(shortfall_price=2000)
     >>> second = warm.solve(shortfall_price=8000)
@@ -143,38 +224,136 @@ class WarmModel:
         return self._whatif.rebuilt
 
     def solve(self, scenario=None, mode: str | None = None, **overrides) -> SolveResult:
-        """Solve ``scenario`` with ``overrides`` (resolved as :func:`solve` does) on the warm model."""
+        """Solve ``scenario`` with ``overrides`` (resolved as :func:`solve` does) on the warm model.
+
+        Returns
+        -------
+        SolveResult
+            A snapshot: later what-ifs do not change it.
+        """
         return SolveResult(self._whatif.solve(prepare(self.instance, scenario, **overrides), mode))
 
 
 def extra_budget(instance: Instance | str | None = None, scenario=None, epsilon: float = 0.0,
                  **overrides) -> ExtraBudgetResult:
-    """The VNG question: the least extra money for Q ≤ ε with no region worse off, and the redistributive contrast."""
+    """The VNG question: the least extra money for Q ≤ ε with no region worse off, and the redistributive contrast.
+
+    Parameters
+    ----------
+    instance, scenario, **overrides
+        As in :func:`prepare`; the scenario's ``hold_harmless`` says who may not be worse off.
+    epsilon : float
+        The shortfall Q allowed (person-services).
+
+    Returns
+    -------
+    ExtraBudgetResult
+        ``extra_budget`` (M€/yr), ``status``, ``stages`` (each with status and gap), ``plan``, ``region_effects``.
+
+    Examples
+    --------
+    >>> vng = extra_budget("gen:S:0", hold_harmless="region")
+    >>> vng.status.value, vng.extra_budget >= 0, vng.regions_worse_off
+    ('optimal', True, 0)
+    """
     return least_extra_budget(prepare(instance, scenario, **overrides), epsilon)
 
 
 def evaluate(instance: Instance | str | None = None, plan: str | Path = "status-quo", scenario=None,
              **overrides) -> Evaluation:
-    """A regiotoets: score a plan folder (or ``"status-quo"``) and compare it with the optimum."""
+    """A regiotoets: score a plan folder (or ``"status-quo"``) and compare it with the optimum.
+
+    Parameters
+    ----------
+    instance, scenario, **overrides
+        As in :func:`prepare`.
+    plan : str or Path
+        A result folder of ``regio solve --out``, or ``"status-quo"``.
+
+    Returns
+    -------
+    Evaluation
+
+    Examples
+    --------
+    >>> ev = evaluate("gen:S:0")
+    >>> d = ev.as_dict()
+    >>> d["plan"], d["feasible"], d["welfare"] <= d["optimum_welfare"]
+    ('status quo', True, True)
+    """
     data = prepare(instance, scenario, **overrides)
     return _evaluate_plan(data, status_quo(data) if str(plan) == "status-quo" else read_plan(plan, data))
 
 
 def compare(instance: Instance | str | None, scenarios: list, **overrides) -> Comparison:
-    """Solve several scenarios (files, Scenario objects or dicts) and set them side by side."""
+    """Solve several scenarios and set them side by side (the first is the baseline).
+
+    Parameters
+    ----------
+    instance : Instance, str or None
+    scenarios : list
+        Files, :class:`~allocator.scenario.Scenario` objects or dicts.
+    **overrides
+        Applied to every scenario.
+
+    Returns
+    -------
+    Comparison
+        ``table`` (one row per scenario) and ``regions`` (per municipality and scenario).
+
+    Examples
+    --------
+    >>> c = compare("gen:S:0", [{}, {"shortfall_price": 8000}])
+    >>> len(c.table)
+    2
+    """
     inst = instance if isinstance(instance, Instance) else load_instance(instance)
     return _compare_scenarios([prepare(inst, s, **overrides) for s in scenarios])
 
 
 def pareto(instance: Instance | str | None = None, scenario=None, points: int = 7, workers: int = 1,
            **overrides) -> Front:
-    """The W–Q front (AUGMECON2) with ``points`` grid values."""
+    """The W–Q Pareto front (AUGMECON2).
+
+    Parameters
+    ----------
+    instance, scenario, **overrides
+        As in :func:`prepare`.
+    points : int
+        Grid values of ε, the two ends included.
+    workers : int
+        Processes solving the points (each builds the model once).
+
+    Returns
+    -------
+    Front
+        ``table()`` has W, Q, status, gap and the checker's verdict per point.
+
+    Examples
+    --------
+    >>> front = pareto("gen:S:0", points=3)
+    >>> front.status.value, len(front.table()) >= 2
+    ('optimal', True)
+    """
     return pareto_front(prepare(instance, scenario, **overrides), points=points, workers=workers)
 
 
 def programme(instance: Instance | str | None = None, scenario=None, years="2026-2030", **overrides):
-    """A multi-year programme (model.md "Programme horizon") over calendar ``years`` ("2026-2035" or a pair).
+    """A multi-year programme (model.md "Programme horizon").
 
+    Parameters
+    ----------
+    instance, scenario, **overrides
+        As in :func:`prepare`; ``[programme]`` holds the horizon's settings.
+    years : str or tuple
+        Calendar years, ``"2026-2035"`` or a pair.
+
+    Returns
+    -------
+    ProgrammeResult
+
+    Examples
+    --------
     >>> r = programme("gen:S:0", years="2026-2027", extra_budget=5)
     >>> r.status, r.check, [y["year"] for y in r.summary()["years"]]
     ('optimal', 'passed', [2026, 2027])
@@ -185,7 +364,29 @@ def programme(instance: Instance | str | None = None, scenario=None, years="2026
 
 
 def monitor(programme_folder: str | Path, realised_folder: str | Path, from_year: int):
-    """Monitoring: fix what was realised before ``from_year`` and re-plan the rest of a programme folder's horizon."""
+    """Monitoring: fix what was realised before ``from_year`` and re-plan the rest of a programme's horizon.
+
+    Parameters
+    ----------
+    programme_folder : str or Path
+        A result folder of :func:`programme` (``.to_folder``) or ``regio programme --out``.
+    realised_folder : str or Path
+        The same tables with what was realised (a programme folder edited, or the plan itself).
+    from_year : int
+        The first year still to plan.
+
+    Returns
+    -------
+    ProgrammeResult
+        Its ``summary()["deviations"]`` lists where the realised years broke a rule.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = programme("gen:S:0", years="2026-2027").to_folder(pathlib.Path(tempfile.mkdtemp()) / "p")
+    >>> monitor(folder, folder, 2027).status
+    'optimal'
+    """
     from allocator.multiyear.monitor import monitor as _monitor
 
     return _monitor(Path(programme_folder), Path(realised_folder), from_year)

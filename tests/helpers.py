@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pandas as pd
 
@@ -10,6 +11,8 @@ import allocator
 from allocator.instance import from_frames
 from allocator.procedures.modes import Run
 from tests.conftest import TINY_MANIFEST, tiny_tables
+
+ROOT = Path(__file__).resolve().parents[1]  # the project folder
 
 LINEAR = {"breakpoints": [1.0], "slopes": [1.0], "loss_aversion": 1.0}  # f(x) = mw·(x − b) up to 2b
 

@@ -13,7 +13,7 @@
 * early exit:                   infeasible at ε_k ⇒ infeasible at every tighter ε_j.
 
 A weighted sum max W − λQ finds only the points on the convex hull of the front; this finds the
-others too (tests/test_pareto.py has an instance with such a point).
+others too (tests/allocator/procedures/test_pareto.py has an instance with such a point).
 
 Each worker builds the model once (:func:`allocator.procedures.executors.cached`) and only changes the
 shortfall column's upper bound and the two objective costs between points; every point starts from

@@ -30,7 +30,7 @@ from allocator.results import extract
 from allocator.scenario import Scenario
 from formulations.min_service import measure_var
 from regio_instances.orlib import read_cap, read_pmedian
-from tests.test_orlib import DATA, OPTIMA
+from tests.allocator.test_location import DATA, OPTIMA
 
 pytestmark = pytest.mark.benchmark
 

@@ -17,12 +17,13 @@ from allocator.api import load_instance, solve
 from regio_instances.prepare_nl import build
 from regio_instances.prepare_nl_money import OPTIMISED, parse_dutch_number, read_iv3, taakveld_domain
 from regio_instances.prepare_nl_schools import normalise_place, place_stems
+from tests.helpers import ROOT
 
 # three municipalities are too few for a meaningful correlation in the calibration printout
 pytestmark = pytest.mark.filterwarnings("ignore:invalid value encountered in divide:RuntimeWarning")
 
-EXCERPT = Path(__file__).parent / "data" / "nl_excerpt"
-SHIPPED = Path(__file__).parent.parent / "instances" / "nl"
+EXCERPT = ROOT / "tests" / "data" / "nl_excerpt"
+SHIPPED = ROOT / "instances" / "nl"
 
 
 @pytest.fixture(scope="module", params=["2024B", "2023J"])

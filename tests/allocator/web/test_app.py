@@ -2,7 +2,7 @@
 cancel (queued and running), results that survive a restart, downloads, and no file named by a request.
 
 The app runs its real worker pool (spawned processes) on small generated instances, so what is tested is
-what ``regio serve`` runs.  The browser test is ``tests/test_web_browser.py``.
+what ``regio serve`` runs.  The browser test is ``tests/allocator/web/test_browser.py``.
 """
 
 from __future__ import annotations

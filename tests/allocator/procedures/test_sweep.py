@@ -20,6 +20,7 @@ from allocator.procedures.sweep import read_grid, resolve_runs, run_sweep
 from regio_cli.main import cli
 from tests.helpers import instance
 from tests.conftest import tiny_tables
+from tests.helpers import ROOT
 
 GRID = """kind = "product"
 [fixed]
@@ -162,7 +163,7 @@ def test_sweep_killed_by_sigterm_resumes_where_it_stopped(tmp_path):
     grid = _grid(tmp_path, f'kind = "product"\n[fixed]\n"solver.threads" = 1\n[values]\nshortfall_price = [{prices}]\n')
     out = tmp_path / "sw"
     cmd = [sys.executable, "-c", "from regio_cli.main import cli; cli()", "sweep", "gen:S:0", "--grid", str(grid), "--out", str(out)]
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     journal = out / "journal.jsonl"
     deadline = time.time() + 60

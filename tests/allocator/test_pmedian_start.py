@@ -9,7 +9,7 @@ import pytest
 
 from allocator.location import build_location
 from allocator.pmedian_start import greedy_interchange
-from tests.test_orlib import problem_of
+from tests.allocator.test_location import problem_of
 
 
 def total(cost: np.ndarray, y: np.ndarray) -> float:

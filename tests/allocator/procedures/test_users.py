@@ -20,7 +20,7 @@ from allocator.scenario import Scenario
 from regio_cli.main import cli
 from tests.conftest import tiny_tables
 from tests.helpers import instance, run
-from tests.test_model_blocks import CUT, W_A, W_B1, two_regions, LINEAR
+from tests.formulations.test_model_blocks import CUT, W_A, W_B1, two_regions, LINEAR
 
 
 # --- extra budget (the VNG question) on the tiny instance ---------------------------------------------

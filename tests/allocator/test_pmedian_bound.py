@@ -10,8 +10,8 @@ import pytest
 from allocator.location import build_location
 from allocator.pmedian_bound import lagrangian_bound, sites_that_may_open
 from allocator.pmedian_start import greedy_interchange
-from tests.test_orlib import problem_of
-from tests.test_pmedian_start import total, two_clusters
+from tests.allocator.test_location import problem_of
+from tests.allocator.test_pmedian_start import total, two_clusters
 
 
 def every_subset(cost: np.ndarray, p: int):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import json
 import time
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -20,8 +19,9 @@ from allocator.status import Status
 from regio_cli.main import cli
 from formulations.pmedian_radius import build_pmedian_radius_model, prefers_radius, radius_levels
 from regio_instances.orlib import LocationProblem, read_cap, read_pmedian
+from tests.helpers import ROOT
 
-DATA = Path(__file__).resolve().parent.parent / "instances" / "orlib"
+DATA = ROOT / "instances" / "orlib"
 OPTIMA = {(r["instance"], r["problem"]): float(r["optimal_value"]) for r in csv.DictReader(open(DATA / "optima.csv"))}
 
 FAST_PMED = ["pmed1", "pmed2", "pmed4", "pmed5", "pmed6", "pmed7", "pmed9", "pmed10", "pmed11", "pmed13"]

@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pandas as pd
 import pyomo.environ as pyo
@@ -26,8 +25,8 @@ from allocator.export import FORMULA_START
 from regio_cli.main import cli
 from tests.conftest import tiny_tables, write_instance
 from tests.helpers import instance
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_every_status_has_its_own_exit_code():

@@ -19,9 +19,10 @@ from allocator.procedures.modes import build, solve
 from allocator.output import run_record
 from allocator.scenario import resolve_scenario
 from allocator.report import write_report
+from tests.helpers import ROOT
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+ARTIFACTS = ROOT / "test-artifacts"
 # flags for a closed network: no background connections that would be refused at every start
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync"]
