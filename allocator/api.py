@@ -193,8 +193,9 @@ def solve(instance: Instance | str | None = None, scenario=None, mode: str | Non
 class WarmModel:
     """What-ifs on one instance with the model kept built between them (see :mod:`allocator.procedures.whatif`).
 
-    A change of λ (``shortfall_price``), the mode or the solver's limits re-solves the model already built,
-    starting from the last plan; any other change rebuilds it.  Each answer is checked either way.
+    A change of λ (``shortfall_price``), the extra money (``extra_budget``), the mode or the solver's limits
+    re-solves the model already built, starting from the last plan; any other change rebuilds it.  Each
+    answer is checked either way.
 
     Parameters
     ----------

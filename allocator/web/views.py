@@ -45,8 +45,18 @@ def profile(data: InstanceData, region_id: str, lang: str) -> dict | None:
         "services": _services(data, region_id),
         "spending": _spending(inst, region_id),
         "indicators": _indicators(inst, region_id, lang),
+        "sites": _sites(data, region_id),
         "map": translate_spec(_region_map(data, region_id, lang), lang),
     })
+
+
+def _sites(data: InstanceData, region_id: str) -> list[dict]:
+    """The municipality's sites (existing and candidate), for fixing one open or closed from a list."""
+    sites = data.sites[data.sites["region_id"] == region_id]
+    names = data.instance.facility_types["name"]
+    return [{"site_id": sid, "name": sid if pd.isna(row["name"]) or not row["name"] else row["name"],
+             "type": names.get(row["ftype_id"], row["ftype_id"]),
+             "existing": bool(row["existing"])} for sid, row in sites.sort_values(["ftype_id", "name"]).iterrows()]
 
 
 def _services(data: InstanceData, region_id: str) -> list[dict]:

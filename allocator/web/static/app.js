@@ -30,6 +30,8 @@ const WORDS = {
     personservices: "persoonsvoorzieningen",
     meq: "M€-eq/jaar", meur: "M€/jaar", extraneeded: "Minste extra geld", losers: "Gemeenten die bij herverdeling verliezen",
     solve: "doorrekening", "extra-budget": "extra budget", pareto: "paretofront", programme: "programma", show: "tonen",
+    chooseSite: "Locatie", fixopen: "open houden", fixclosed: "sluiten", fixfree: "vrijlaten",
+    existingsite: "bestaand", candidatesite: "kandidaat",
     notfound: "Geen gemeente met die naam.", minutes: "min", km: "km", statusquo: "ten opzichte van de huidige situatie",
   },
   en: {
@@ -56,6 +58,8 @@ const WORDS = {
     personservices: "person-services",
     meq: "M€-eq/yr", meur: "M€/yr", extraneeded: "Least extra money", losers: "Municipalities losing under redistribution",
     solve: "solve", "extra-budget": "extra budget", pareto: "Pareto front", programme: "programme", show: "show",
+    chooseSite: "Site", fixopen: "keep open", fixclosed: "close", fixfree: "leave free",
+    existingsite: "existing", candidatesite: "candidate",
     notfound: "No municipality of that name.", minutes: "min", km: "km", statusquo: "against the status quo",
   },
 };
@@ -278,8 +282,25 @@ async function showMunicipality(name) {
     el("div", {class: "profile-grid"},
        el("div", {}, el("h3", {}, t("services")), table(services), el("h3", {}, t("spending")), table(spending),
           el("h3", {}, t("indicators")), table(indicators)),
-       el("div", {}, map, el("p", {class: "note"}, t("forcedhint")))));
+       el("div", {}, map, el("p", {class: "note"}, t("forcedhint")), siteChooser(p.sites))));
   embed(map, p.map, toggleForced);
+}
+
+function siteChooser(sites) {
+  // the keyboard's way to do what a click on the map does
+  const select = el("select", {id: "site-choice"}, sites.map((x) => el("option", {value: x.site_id},
+    `${x.name} — ${x.type} (${t(x.existing ? "existingsite" : "candidatesite")})`)));
+  const set = (how) => () => {
+    const site = sites.find((x) => x.site_id === select.value);
+    if (!site) return;
+    if (how) state.forced.set(site.site_id, how); else state.forced.delete(site.site_id);
+    state.forcedNames = Object.assign(state.forcedNames || {}, {[site.site_id]: site.name});
+    drawForced();
+  };
+  return el("div", {class: "site-chooser"}, el("label", {for: "site-choice"}, t("chooseSite")), " ", select, " ",
+    el("button", {type: "button", onclick: set("open")}, t("fixopen")), " ",
+    el("button", {type: "button", onclick: set("closed")}, t("fixclosed")), " ",
+    el("button", {type: "button", onclick: set(undefined)}, t("fixfree")));
 }
 
 // --- earlier runs ------------------------------------------------------------------------------------

@@ -83,6 +83,9 @@ def test_a_planner_runs_a_what_if_in_the_browser(server):
         page.press("#mun-search", "Enter")
         page.wait_for_selector("#mun-map[data-rendered=true]", timeout=60_000)
         assert "Utrecht" in page.inner_text("#mun-profile") and "%" in page.inner_text("#mun-profile")
+        page.select_option("#site-choice", index=0)  # the keyboard's way of fixing a site (the map takes clicks)
+        page.click("text=open houden")
+        assert page.locator("#forced-list li").count() == 1
 
         page.fill("#shortfall_price", "4000")
         page.click("#run-solve")
@@ -104,4 +107,5 @@ def test_a_planner_runs_a_what_if_in_the_browser(server):
     assert "region_totals.csv" in tables
     runs = json.load(urllib.request.urlopen(server + "/api/jobs"))
     assert runs[0]["scenario"]["shortfall_price"] == 4000 and runs[0]["summary"]["status"] == "optimal"
+    assert len(runs[0]["scenario"]["force_open"]) == 1
     assert not errors, errors
