@@ -250,7 +250,8 @@ def _convert(text: pd.Series, empty: np.ndarray, col: Column, rows: np.ndarray, 
     for r, v in zip(rows[bad][:20], text[bad][:20]):
         issues.add(label, f"'{v}' is not a number; expected {col.kind}: {col.help}", row=int(r), column=col.name)
     if col.kind == "int":
-        frac = ~np.isnan(values) & (np.abs(values - np.round(values)) > 1e-9)
+        finite = np.isfinite(values)  # an infinite cell is reported above, not as a fraction
+        frac = finite & (np.abs(np.where(finite, values - np.round(np.where(finite, values, 0.0)), 0.0)) > 1e-9)
         for r, v in zip(rows[frac][:20], text[frac][:20]):
             issues.add(label, f"'{v}' is not a whole number; expected int: {col.help}", row=int(r), column=col.name)
     valid = ~np.isnan(values)
