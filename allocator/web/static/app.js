@@ -30,6 +30,9 @@ const WORDS = {
     personservices: "persoonsvoorzieningen",
     meq: "M€-eq/jaar", meur: "M€/jaar", extraneeded: "Minste extra geld", losers: "Gemeenten die bij herverdeling verliezen",
     solve: "doorrekening", "extra-budget": "extra budget", pareto: "paretofront", programme: "programma", show: "tonen",
+    opt_weighted: "gewogen (W − λ·Q)", opt_lexicographic: "eerst het tekort, dan W", opt_soft: "zacht (tekort beprijsd)",
+    opt_hard: "hard (geen tekort)", opt_none: "geen", opt_region: "per gemeente", "opt_region-domain": "per gemeente en domein",
+    opt_corridor: "bandbreedte", "opt_per-capita-cap": "max. € per inwoner",
     chooseSite: "Locatie", fixopen: "open houden", fixclosed: "sluiten", fixfree: "vrijlaten",
     existingsite: "bestaand", candidatesite: "kandidaat",
     notfound: "Geen gemeente met die naam.", minutes: "min", km: "km", statusquo: "ten opzichte van de huidige situatie",
@@ -58,6 +61,9 @@ const WORDS = {
     personservices: "person-services",
     meq: "M€-eq/yr", meur: "M€/yr", extraneeded: "Least extra money", losers: "Municipalities losing under redistribution",
     solve: "solve", "extra-budget": "extra budget", pareto: "Pareto front", programme: "programme", show: "show",
+    opt_weighted: "weighted (W − λ·Q)", opt_lexicographic: "shortfall first, then W", opt_soft: "soft (shortfall priced)",
+    opt_hard: "hard (no shortfall)", opt_none: "none", opt_region: "per municipality", "opt_region-domain": "per municipality and domain",
+    opt_corridor: "corridor", "opt_per-capita-cap": "cap € per inhabitant",
     chooseSite: "Site", fixopen: "keep open", fixclosed: "close", fixfree: "leave free",
     existingsite: "existing", candidatesite: "candidate",
     notfound: "No municipality of that name.", minutes: "min", km: "km", statusquo: "against the status quo",
@@ -331,6 +337,9 @@ function markCurrentRun() {
 // --- start -------------------------------------------------------------------------------------------
 async function start() {
   for (const node of document.querySelectorAll("[data-t]")) node.textContent = t(node.dataset.t);
+  for (const option of document.querySelectorAll("#mode option, #min_service option, #hold_harmless option")) {
+    option.textContent = t(`opt_${option.value}`);  // the value stays the scenario's word
+  }
   const [inst, municipalities] = await Promise.all([api("/api/instance"), api("/api/municipalities")]);
   state.instance = inst;
   fillForm(inst);

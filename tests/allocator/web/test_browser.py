@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -22,12 +20,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from tests.helpers import ROOT
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARTIFACTS = ROOT / "test-artifacts"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
+from tests.browser import ARTIFACTS, browser_page, require_browser
 
 
 def free_port() -> int:
@@ -39,6 +32,7 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """``regio serve`` (the installed command's code) on a free port, until the module's tests are done."""
+    require_browser()  # no server without the browser that would use it
     port = free_port()
     results = tmp_path_factory.mktemp("serve-results")
     log = open(results.parent / "serve.log", "w")
@@ -62,19 +56,7 @@ def server(tmp_path_factory):
 
 
 def test_a_planner_runs_a_what_if_in_the_browser(server):
-    if CHROMIUM is None:
-        if os.environ.get("REGIO_REQUIRE_BROWSER") == "1":
-            pytest.fail("chromium is not installed (apt-get install chromium); .ci/run installs it")
-        pytest.skip("chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    errors: list[str] = []
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
+    with browser_page(1400, 1000) as (page, errors):
         page.goto(server + "/")
         page.wait_for_selector("body[data-ready=true]", state="attached", timeout=60_000)
         assert page.inner_text("#mun-title") == "Mijn gemeente"  # Dutch by default
@@ -99,7 +81,6 @@ def test_a_planner_runs_a_what_if_in_the_browser(server):
         with page.expect_download() as download:
             page.click("#download-csv")
         tables = zipfile.ZipFile(io.BytesIO(Path(download.value.path()).read_bytes())).namelist()
-        browser.close()
 
     assert shapes == 342
     assert gainers >= 1
