@@ -9,7 +9,7 @@ Names are imported on first use, so ``import allocator.scenario`` stays light.
 """
 
 __all__ = ["load_instance", "scenario_for", "prepare", "solve", "extra_budget", "evaluate", "compare", "pareto", "programme",
-           "monitor", "SolveResult", "WarmModel", "Scenario"]
+           "monitor", "SolveResult", "WarmModel", "Answer", "Scenario"]
 
 
 def __getattr__(name):

@@ -30,12 +30,13 @@ from allocator.instance import Instance, load_instance
 from allocator.procedures.modes import Run, build
 from allocator.procedures.modes import solve as _run_mode
 from allocator.output import run_record, write_atomically
-from allocator.procedures.pareto import Front, pareto_front
+from allocator.procedures.pareto import pareto_front
 from allocator.procedures.whatif import WhatIf
+from allocator.result_folders import write_extra_budget, write_pareto
 from allocator.scenario import Scenario, deep_merge, resolve_scenario
 
 __all__ = ["load_instance", "scenario_for", "prepare", "solve", "extra_budget", "evaluate", "compare", "pareto", "programme",
-           "monitor", "SolveResult", "WarmModel"]
+           "monitor", "SolveResult", "WarmModel", "Answer"]
 
 
 def scenario_for(instance: Instance, scenario: str | Path | Scenario | dict | None = None, **overrides) -> Scenario:
@@ -235,8 +236,46 @@ class WarmModel:
         return SolveResult(self._whatif.solve(prepare(self.instance, scenario, **overrides), mode))
 
 
+class Answer:
+    """A procedure's result (the VNG question's, a front's) with its instance and scenario, writable.
+
+    Every attribute of the result is read through (``answer.extra_budget``, ``answer.table()``), and the
+    answer writes the same result folder as the command line, which ``regio report`` reads.
+
+    Attributes
+    ----------
+    result : ExtraBudgetResult or Front
+        What the procedure returned.
+    data : InstanceData
+        The instance with the resolved scenario it was asked on.
+    """
+
+    def __init__(self, result, data: InstanceData, write):
+        self.result, self.data, self._write = result, data, write
+
+    def __getattr__(self, name):
+        return getattr(self.__dict__["result"], name)
+
+    def to_folder(self, path: str | Path, force: bool = False, excel: bool = False) -> Path:
+        """Write the result folder (CSV tables, optionally one Excel workbook, scenario, run record) atomically."""
+        self._write(Path(path), self.data, self.result, force=force, excel=excel)
+        return Path(path)
+
+    def report(self, path: str | Path, force: bool = False) -> Path:
+        """Write the result folder ``path`` with its self-contained ``report.html``; return the HTML's path."""
+        from allocator.report import write_report
+
+        return write_report(self.to_folder(path, force=force))
+
+
+def _extra_budget_folder(out: Path, data: InstanceData, res: ExtraBudgetResult, force: bool, excel: bool) -> None:
+    if res.plan is None:
+        raise ValueError(f"no plan to write (status {res.status.value})")
+    write_extra_budget(out, data, res, force=force, excel=excel)
+
+
 def extra_budget(instance: Instance | str | None = None, scenario=None, epsilon: float = 0.0,
-                 **overrides) -> ExtraBudgetResult:
+                 **overrides) -> Answer:
     """The VNG question: the least extra money for Q ≤ ε with no region worse off, and the redistributive contrast.
 
     Parameters
@@ -248,16 +287,21 @@ def extra_budget(instance: Instance | str | None = None, scenario=None, epsilon:
 
     Returns
     -------
-    ExtraBudgetResult
-        ``extra_budget`` (M€/yr), ``status``, ``stages`` (each with status and gap), ``plan``, ``region_effects``.
+    Answer
+        Of an :class:`~allocator.procedures.extra_budget.ExtraBudgetResult`: ``extra_budget`` (M€/yr),
+        ``status``, ``stages`` (each with status and gap), ``plan``, ``region_effects``; ``.to_folder``, ``.report``.
 
     Examples
     --------
     >>> vng = extra_budget("gen:S:0", hold_harmless="region")
     >>> vng.status.value, vng.extra_budget >= 0, vng.regions_worse_off
     ('optimal', True, 0)
+    >>> import tempfile, pathlib
+    >>> sorted(p.name for p in vng.to_folder(pathlib.Path(tempfile.mkdtemp()) / "vng").glob("*.json"))
+    ['run.json', 'summary.json']
     """
-    return least_extra_budget(prepare(instance, scenario, **overrides), epsilon)
+    data = prepare(instance, scenario, **overrides)
+    return Answer(least_extra_budget(data, epsilon), data, _extra_budget_folder)
 
 
 def evaluate(instance: Instance | str | None = None, plan: str | Path = "status-quo", scenario=None,
@@ -313,7 +357,7 @@ def compare(instance: Instance | str | None, scenarios: list, **overrides) -> Co
 
 
 def pareto(instance: Instance | str | None = None, scenario=None, points: int = 7, workers: int = 1,
-           **overrides) -> Front:
+           **overrides) -> Answer:
     """The W–Q Pareto front (AUGMECON2).
 
     Parameters
@@ -327,8 +371,9 @@ def pareto(instance: Instance | str | None = None, scenario=None, points: int = 
 
     Returns
     -------
-    Front
-        ``table()`` has W, Q, status, gap and the checker's verdict per point.
+    Answer
+        Of a :class:`~allocator.procedures.pareto.Front`: ``table()`` has W, Q, status, gap and the checker's
+        verdict per point; ``.to_folder``, ``.report``.
 
     Examples
     --------
@@ -336,7 +381,8 @@ def pareto(instance: Instance | str | None = None, scenario=None, points: int = 
     >>> front.status.value, len(front.table()) >= 2
     ('optimal', True)
     """
-    return pareto_front(prepare(instance, scenario, **overrides), points=points, workers=workers)
+    data = prepare(instance, scenario, **overrides)
+    return Answer(pareto_front(data, points=points, workers=workers), data, write_pareto)
 
 
 def programme(instance: Instance | str | None = None, scenario=None, years="2026-2030", **overrides):

@@ -45,3 +45,17 @@ def test_a_result_writes_its_folder_and_report(tmp_path):
     r = allocator.solve("gen:S:0", hold_harmless="region")
     folder = r.to_folder(tmp_path / "plan")
     assert (folder / "region_totals.csv").exists() and json.loads((folder / "summary.json").read_text())["check"] == "passed"
+
+
+def test_the_users_answers_write_the_folders_the_report_reads(tmp_path):
+    from allocator.report import build_report
+
+    vng = allocator.extra_budget("gen:S:0", hold_harmless="region")
+    assert vng.extra_budget is not None and vng.regions_worse_off == 0
+    page = vng.report(tmp_path / "vng")
+    assert page.name == "report.html" and build_report(tmp_path / "vng").kind == "extra-budget"
+    front = allocator.pareto("gen:S:0", points=3)
+    front.to_folder(tmp_path / "front", excel=True)
+    assert build_report(tmp_path / "front").kind == "pareto" and (tmp_path / "front" / "tables.xlsx").exists()
+    with pytest.raises(InputError, match="not empty"):
+        front.to_folder(tmp_path / "front")  # an existing folder is replaced only with force=True
