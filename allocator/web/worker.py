@@ -19,9 +19,11 @@ from allocator import progress
 from allocator.api import WarmModel, prepare
 from allocator.errors import Cancelled, InputError
 from allocator.procedures.executors import cached
+from allocator.procedures.diagnose import explain_infeasible
 from allocator.procedures.extra_budget import least_extra_budget
 from allocator.procedures.pareto import pareto_front
 from allocator.result_folders import write_extra_budget, write_pareto
+from allocator.status import Status
 from allocator.web.store import cancel_requested, now, update_job, write_json
 
 PROGRESS_EVERY = 0.5  # seconds between two progress.json writes
@@ -74,6 +76,9 @@ def solve_job(warm: WarmModel, scenario: dict, params: dict, out: Path) -> dict:
     summary = {**result.summary(), "rebuilt": warm.rebuilt}
     if result.run.solution is not None:
         result.to_folder(out)
+    elif result.status == Status.INFEASIBLE.value:  # an impossible policy is explained, not just reported
+        diagnosis = explain_infeasible(result.run.data)
+        summary.update(diagnosis=diagnosis.as_dict(), explanation=diagnosis.lines())
     return summary
 
 

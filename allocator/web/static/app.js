@@ -33,7 +33,7 @@ const WORDS = {
     opt_weighted: "gewogen (W − λ·Q)", opt_lexicographic: "eerst het tekort, dan W", opt_soft: "zacht (tekort beprijsd)",
     opt_hard: "hard (geen tekort)", opt_none: "geen", opt_region: "per gemeente", "opt_region-domain": "per gemeente en domein",
     opt_corridor: "bandbreedte", "opt_per-capita-cap": "max. € per inwoner",
-    chooseSite: "Locatie", fixopen: "open houden", fixclosed: "sluiten", fixfree: "vrijlaten",
+    noplan: "Geen plan om te tonen", chooseSite: "Locatie", fixopen: "open houden", fixclosed: "sluiten", fixfree: "vrijlaten",
     existingsite: "bestaand", candidatesite: "kandidaat",
     notfound: "Geen gemeente met die naam.", minutes: "min", km: "km", statusquo: "ten opzichte van de huidige situatie",
   },
@@ -64,7 +64,7 @@ const WORDS = {
     opt_weighted: "weighted (W − λ·Q)", opt_lexicographic: "shortfall first, then W", opt_soft: "soft (shortfall priced)",
     opt_hard: "hard (no shortfall)", opt_none: "none", opt_region: "per municipality", "opt_region-domain": "per municipality and domain",
     opt_corridor: "corridor", "opt_per-capita-cap": "cap € per inhabitant",
-    chooseSite: "Site", fixopen: "keep open", fixclosed: "close", fixfree: "leave free",
+    noplan: "No plan to show", chooseSite: "Site", fixopen: "keep open", fixclosed: "close", fixfree: "leave free",
     existingsite: "existing", candidatesite: "candidate",
     notfound: "No municipality of that name.", minutes: "min", km: "km", statusquo: "against the status quo",
   },
@@ -232,9 +232,17 @@ async function showResult(job, record) {
   head.replaceChildren(el("div", {class: "cards", id: "headline-cards"}, cards));
   document.getElementById("downloads").replaceChildren(el("p", {}, t("download"), " ",
     ...["csv", "xlsx", "html"].flatMap((f) => [el("a", {href: `/api/jobs/${job}/download/${f}`, id: `download-${f}`, download: ""}, t(f)), " "])));
-  const view = await api(`/api/jobs/${job}/view?lang=${LANG}`);
   const holder = document.getElementById("sections");
   holder.replaceChildren();
+  let view;
+  try {
+    view = await api(`/api/jobs/${job}/view?lang=${LANG}`);
+  } catch (err) {  // no plan to show (infeasible, or stopped before a first plan): the cards say why
+    document.getElementById("downloads").replaceChildren();
+    holder.append(el("p", {class: "note"}, `${t("noplan")} (${r.status ?? record.status})`));
+    if (r.explanation) holder.append(el("pre", {id: "explanation"}, r.explanation.join("\n")));
+    return;
+  }
   for (const s of view.sections) {
     const box = el("section", {class: "result-section", id: `section-${s.id}`}, el("h3", {}, s.heading), el("p", {class: "note"}, s.note));
     if (s.spec) { const chart = el("div", {class: "chart", id: s.id}); box.append(chart); embed(chart, s.spec); }

@@ -181,6 +181,13 @@ def test_the_vng_question_and_a_programme_from_the_api(client):
     assert client.get(f"/api/jobs/{plan['id']}/view").json()["kind"] == "programme"
 
 
+def test_an_impossible_policy_is_explained(client):
+    job = wait(client, client.post("/api/solve", json={"scenario": {"min_service": "hard"}}).json()["job"])
+    assert job["status"] == "done" and job["result"]["status"] == "infeasible"
+    assert job["result"]["explanation"] and "cannot reach the minimum" in job["result"]["explanation"][0]
+    assert client.get(f"/api/jobs/{job['id']}/view").status_code == 404  # no plan, so no result folder
+
+
 def test_municipality_profile(client):
     first = client.get("/api/municipalities").json()[0]
     profile = client.get(f"/api/municipalities/{first['id']}?lang=en").json()
