@@ -162,7 +162,7 @@ class SolveResult:
 
     def report(self, path: str | Path, force: bool = False) -> Path:
         """Write the result folder ``path`` with its self-contained ``report.html``; return the HTML's path."""
-        from allocator.report import write_report
+        from allocator.reports.page import write_report
 
         return write_report(self.to_folder(path, force=force))
 
@@ -263,7 +263,7 @@ class Answer:
 
     def report(self, path: str | Path, force: bool = False) -> Path:
         """Write the result folder ``path`` with its self-contained ``report.html``; return the HTML's path."""
-        from allocator.report import write_report
+        from allocator.reports.page import write_report
 
         return write_report(self.to_folder(path, force=force))
 

@@ -7,7 +7,7 @@ import time
 
 import click
 
-from allocator.location import build_location
+from allocator.location.solve import build_location
 from allocator.status import EXIT_NO_SOLUTION
 from regio_cli.common import emit_json, handle_input_errors, json_option
 from regio_instances.orlib import read_cap, read_pmedian

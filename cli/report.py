@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from allocator.errors import InputError, InputIssue
-from allocator.report import write_report
+from allocator.reports.page import write_report
 from regio_cli.common import handle_input_errors
 
 report_option = click.option("--report", "with_report", is_flag=True,

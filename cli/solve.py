@@ -15,7 +15,7 @@ from allocator.status import EXIT_CHECK_FAILED, Status
 from allocator.units import EUR_PER_MEUR
 from regio_cli.common import (csv_option, emit_json, force_option, gap_option, handle_input_errors, instance_argument,
                         json_option, scenario_option, time_option)
-from allocator.report import write_report
+from allocator.reports.page import write_report
 from regio_cli.report import report_option, require_out
 from regio_cli.validate import load
 

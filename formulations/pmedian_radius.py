@@ -10,7 +10,7 @@ Levels at or beyond the (n − p + 1)-th nearest site get no variable: any n −
 open one.  Shortest-path distances of OR-Library graphs have many ties, so the model is several times
 smaller than the arc model.  After Elloumi (2010) and García, Labbé and Marín (2011).
 
-Over the sites the Lagrangian bound leaves (:mod:`allocator.pmedian_bound`) the radius form was faster than
+Over the sites the Lagrangian bound leaves (:mod:`allocator.location.bound`) the radius form was faster than
 the arc form at every p measured (docs/performance.md), so :func:`prefers_radius` picks the radius form for every uncapacitated p-median.
 """
 

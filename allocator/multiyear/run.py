@@ -93,7 +93,7 @@ class ProgrammeResult:
 
     def report(self, path: str | Path, force: bool = False) -> Path:
         """Write the result folder ``path`` with its self-contained ``report.html``; return the HTML's path."""
-        from allocator.report import write_report
+        from allocator.reports.page import write_report
 
         return write_report(self.to_folder(path, force=force))
 

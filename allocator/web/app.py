@@ -29,7 +29,7 @@ from allocator.errors import InputError
 from allocator.export import unquote_cells, write_excel
 from allocator.multiyear.run import parse_years
 from allocator.policy import Mode
-from allocator.report import vega_javascript, write_report
+from allocator.reports.page import vega_javascript, write_report
 from allocator.web import views
 from allocator.web.i18n import LANGUAGES
 from allocator.web.jobs import JobBoard, QueueFull

@@ -35,7 +35,7 @@ COLUMNS_NL = {
 }
 
 PHRASES_NL = {
-    # section headings (allocator.report)
+    # section headings (allocator.reports.page)
     "The points of the front": "De punten van het front", "Scenarios side by side": "Scenario's naast elkaar",
     "Data and assumptions": "Gegevens en aannames",
     "Change in programme spending per inhabitant": "Verandering in programma-uitgaven per inwoner",
@@ -64,7 +64,7 @@ PHRASES_NL = {
     "The 10 largest changes; region_totals.csv has every municipality.":
         "Per gemeente: de totale uitgaven inclusief voorzieningen tegenover de huidige situatie, programma's en "
         "voorzieningen apart. De 10 grootste veranderingen; region_totals.csv bevat elke gemeente.",
-    # chart texts (allocator.report_charts)
+    # chart texts (allocator.reports.charts)
     "Change in spending": "Verandering in uitgaven", "€ per inhabitant per year": "€ per inwoner per jaar",
     "% of people within the norm": "% inwoners binnen de norm", "Shortfall Q": "Tekort Q",
     "person-services below the minimum": "persoonsvoorzieningen onder het minimum", "People short": "Inwoners tekort",
@@ -73,7 +73,7 @@ PHRASES_NL = {
     "close": "sluiten", "existing": "bestaand", "candidate": "kandidaat",
     "Facility decisions (kept, opened, closed)": "Besluiten over voorzieningen (behouden, geopend, gesloten)",
     "paid from": "betaald uit", "spent in": "besteed aan", "site id": "locatiecode",
-    # headline keys (allocator.report)
+    # headline keys (allocator.reports.page)
     "status": "status", "MIP gap": "MIP-gap", "time limit": "tijdslimiet", "broad welfare W": "brede welvaart W",
     "shortfall Q": "tekort Q", "extra money": "extra geld", "de-earmarked money (net)": "ontschot geld (netto)",
     "Gini of welfare per inhabitant": "Gini van welvaart per inwoner", "price of fairness": "prijs van rechtvaardigheid",

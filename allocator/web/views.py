@@ -15,8 +15,8 @@ import pandas as pd
 
 from allocator.data import InstanceData
 from allocator.instance import Instance
-from allocator.report import boundaries, build_report, indicator_series_table
-from allocator.report_charts import GEO
+from allocator.reports.page import boundaries, build_report, indicator_series_table
+from allocator.reports.charts import GEO
 from allocator.units import EUR_PER_MEUR
 from allocator.web.i18n import translate, translate_spec, word
 from allocator.web.store import finite

@@ -48,7 +48,7 @@ def test_a_result_writes_its_folder_and_report(tmp_path):
 
 
 def test_the_users_answers_write_the_folders_the_report_reads(tmp_path):
-    from allocator.report import build_report
+    from allocator.reports.page import build_report
 
     vng = allocator.extra_budget("gen:S:0", hold_harmless="region")
     assert vng.extra_budget is not None and vng.regions_worse_off == 0

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from allocator.check import check_location
-from allocator.location import build_location
+from allocator.location.solve import build_location
 from regio_instances.orlib import read_pmedian
 
 DATA = Path(__file__).resolve().parents[2] / "instances" / "orlib" / "pmed"

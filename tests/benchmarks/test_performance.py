@@ -23,14 +23,14 @@ import pytest
 from allocator.check import check, check_location
 from allocator.data import InstanceData
 from allocator.instance import load_instance
-from allocator.location import build_location
+from allocator.location.solve import build_location
 from allocator.procedures.modes import build, weighted
 from formulations.objective import shortfall_cost
 from allocator.results import extract
 from allocator.scenario import Scenario
 from formulations.min_service import measure_var
 from regio_instances.orlib import read_cap, read_pmedian
-from tests.allocator.test_location import DATA, OPTIMA
+from tests.allocator.location.test_solve import DATA, OPTIMA
 
 pytestmark = pytest.mark.benchmark
 

@@ -2,7 +2,7 @@
 plan versus realised, and the regions' broad-welfare indicator series.
 
 Reads a programme (or monitor) result folder's tables as frames and returns ``(id, heading, spec, note,
-table)`` tuples that :mod:`allocator.report` turns into sections; charts are Vega-Lite specs from Altair.
+table)`` tuples that :mod:`allocator.reports.page` turns into sections; charts are Vega-Lite specs from Altair.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from allocator import report_charts as rc
+from allocator.reports import charts as rc
 
 DOMAIN_COLOURS = "tableau10"
 

@@ -16,7 +16,7 @@ from allocator.instance import load_instance
 from allocator.procedures.modes import build, solve
 from allocator.output import run_record
 from allocator.scenario import resolve_scenario
-from allocator.report import write_report
+from allocator.reports.page import write_report
 from tests.browser import ARTIFACTS, browser_page
 
 

@@ -7,11 +7,11 @@ import itertools
 import numpy as np
 import pytest
 
-from allocator.location import build_location
-from allocator.pmedian_bound import lagrangian_bound, sites_that_may_open
-from allocator.pmedian_start import greedy_interchange
-from tests.allocator.test_location import problem_of
-from tests.allocator.test_pmedian_start import total, two_clusters
+from allocator.location.solve import build_location
+from allocator.location.bound import lagrangian_bound, sites_that_may_open
+from allocator.location.start import greedy_interchange
+from tests.allocator.location.test_solve import problem_of
+from tests.allocator.location.test_start import total, two_clusters
 
 
 def every_subset(cost: np.ndarray, p: int):

@@ -13,7 +13,7 @@ import numpy as np
 
 from allocator.check import check_location
 from allocator.errors import InputError
-from allocator.location import build_location
+from allocator.location.solve import build_location
 from allocator.solver.highs import HighsModel
 from allocator.status import Status
 from regio_cli.main import cli

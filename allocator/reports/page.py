@@ -26,8 +26,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from allocator import report_charts as rc
-from allocator import report_programme as rp
+from allocator.reports import charts as rc
+from allocator.reports import programme as rp
 from allocator.data import InstanceData
 from allocator.errors import InputError, InputIssue
 from allocator.export import fixed_point, plain

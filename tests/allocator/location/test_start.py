@@ -7,9 +7,9 @@ import itertools
 import numpy as np
 import pytest
 
-from allocator.location import build_location
-from allocator.pmedian_start import greedy_interchange
-from tests.allocator.test_location import problem_of
+from allocator.location.solve import build_location
+from allocator.location.start import greedy_interchange
+from tests.allocator.location.test_solve import problem_of
 
 
 def total(cost: np.ndarray, y: np.ndarray) -> float:

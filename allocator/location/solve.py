@@ -1,8 +1,8 @@
 """An OR-Library location problem handed to HiGHS: its model, the compiled HiGHS model and a start.
 
 One path for ``regio orlib``, the tests and the benchmarks, so each solves what the others time.
-For an uncapacitated p-median the path is: start (:func:`allocator.pmedian_start.greedy_interchange`),
-Lagrangian bound and the sites it rules out (:func:`allocator.pmedian_bound.sites_that_may_open`), then
+For an uncapacitated p-median the path is: start (:func:`allocator.location.start.greedy_interchange`),
+Lagrangian bound and the sites it rules out (:func:`allocator.location.bound.sites_that_may_open`), then
 the model over the remaining sites, with the start offered to HiGHS, which branches on pseudo-costs
 from the first node (:data:`PMEDIAN_HIGHS_OPTIONS`).
 """
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import pyomo.environ as pyo
 
-from allocator.pmedian_bound import sites_that_may_open
-from allocator.pmedian_start import greedy_interchange
+from allocator.location.bound import sites_that_may_open
+from allocator.location.start import greedy_interchange
 from allocator.solver.highs import HighsModel
 from formulations.pmedian_radius import location_model, nearest_open_assignment
 from regio_instances.orlib import LocationProblem

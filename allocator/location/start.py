@@ -17,7 +17,7 @@ runs that end at the time limit report that incumbent.  This start is the publis
 OR-Library file with p ≤ 10 and n ≥ 400 but pmed32 (0.04 % above), so a time-limited run reports it;
 with p ≥ 40 it is 0-1.0 % above (pmed30, p = 200: 2,009 against 1,989).
 On its own it did not shorten HiGHS's proof (pmed16, arc form: 57.6 s with it, 55.9 s without); its
-cost is the upper bound with which :mod:`allocator.pmedian_bound` rules sites out, and that does.
+cost is the upper bound with which :mod:`allocator.location.bound` rules sites out, and that does.
 """
 
 from __future__ import annotations

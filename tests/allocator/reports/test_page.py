@@ -8,7 +8,7 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from allocator.report import rewind
+from allocator.reports.page import rewind
 from regio_cli.main import cli
 from tests.conftest import tiny_tables, write_instance
 from tests.pareto_cases import knapsack_front_instance
@@ -42,7 +42,7 @@ def test_png_of_every_chart_without_a_browser(tmp_path, tiny_dir):
 
 def test_pareto_report_marks_every_point_status_and_the_chosen_point(tmp_path, monkeypatch):
     monkeypatch.setattr("allocator.api.load_instance", lambda name: knapsack_front_instance())
-    monkeypatch.setattr("allocator.report.load_instance", lambda name: knapsack_front_instance())
+    monkeypatch.setattr("allocator.reports.page.load_instance", lambda name: knapsack_front_instance())
     scenario = tmp_path / "linear.toml"
     scenario.write_text('shortfall_price = 1000\n[welfare]\nbreakpoints = [1.0]\nslopes = [1.0]\nloss_aversion = 1.0\n'
                         '[solver]\nmip_gap = 0.0\n')
@@ -93,7 +93,7 @@ def test_rewind_turns_rfc7946_rings_into_d3_winding():
 
 def test_nl_boundaries_cover_every_municipality():
     from allocator.instance import load_instance
-    from allocator.report import boundaries
+    from allocator.reports.page import boundaries
 
     key, geo = boundaries(load_instance("nl"))
     assert key == "municipality_code" and len(geo["features"]) == 342
