@@ -15,7 +15,6 @@ from allocator.export import write_csv, write_excel
 from allocator.output import run_record, write_atomically
 from allocator.procedures.extra_budget import ExtraBudgetResult
 from allocator.procedures.pareto import Front
-from allocator.reports.page import write_report
 
 
 def write_folder(out, force: bool, excel: bool, tables: dict, extra_files: dict | None = None, with_report: bool = False,
@@ -40,6 +39,8 @@ def write_folder(out, force: bool, excel: bool, tables: dict, extra_files: dict 
 
     write_atomically(Path(out), force, writer)
     if with_report:
+        from allocator.reports.page import write_report  # altair loads only for a report
+
         write_report(Path(out))
 
 

@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from allocator.errors import InputError, InputIssue
-from allocator.reports.page import write_report
 from regio_cli.common import handle_input_errors
 
 report_option = click.option("--report", "with_report", is_flag=True,
@@ -38,5 +37,7 @@ def report(result_dir, out, png, instance, force):
                                          "to replace it, or another --out"))
     if out and Path(out).is_symlink():
         raise InputError(InputIssue(out, "is a symbolic link; give the report's own path"))
+    from allocator.reports.page import write_report  # altair loads only for a report
+
     path = write_report(Path(result_dir), Path(out) if out else None, png, instance)
     click.echo(f"report written to {path}" + (f" (PNGs in {path.with_name(path.stem + '_png')}/)" if png else ""))

@@ -15,7 +15,6 @@ from allocator.status import EXIT_CHECK_FAILED, Status
 from allocator.units import EUR_PER_MEUR
 from regio_cli.common import (csv_option, emit_json, force_option, gap_option, handle_input_errors, instance_argument,
                         json_option, scenario_option, time_option)
-from allocator.reports.page import write_report
 from regio_cli.report import report_option, require_out
 from regio_cli.validate import load
 
@@ -58,6 +57,8 @@ def solve(instance, scenario_file, mode, out, force, excel, time_limit, mip_gap,
         write_atomically(Path(out), force, lambda folder: sol.write(folder, excel=excel, run_record=record,
                                                                                csv_dialect=csv_dialect))
         if with_report:
+            from allocator.reports.page import write_report  # altair loads only for a report
+
             write_report(Path(out))
         if not as_json:
             click.echo(f"tables written to {out}/" + (f" with report {out}/report.html" if with_report else ""))
