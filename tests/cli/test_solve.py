@@ -55,3 +55,13 @@ def test_hard_mode_infeasible_exit_2_names_regions(tmp_path):
     assert res.exit_code == 2
     j = json.loads(res.output)
     assert j["status"] == "infeasible" and j["blocked"] and {"region_id", "ftype_id", "missing"} <= set(j["blocked"][0])
+
+
+def test_the_command_line_loads_the_report_libraries_only_for_a_report():
+    """Altair and vl-convert cost 35 MB of a solve's memory; they load when a report is written, not before."""
+    import subprocess
+    import sys
+
+    code = "import sys, regio_cli.main, allocator.api; print(sorted(m for m in ('altair', 'vl_convert') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "[]"
