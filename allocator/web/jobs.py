@@ -116,8 +116,8 @@ class JobBoard:
         folder = self.results / job_id
         (folder / "cancel").touch()
         future = self.futures.get(job_id)
-        if future is not None and future.cancel():
-            update_job(folder, status="cancelled", finished=now(), error="cancelled before it started")
+        if future is not None:
+            future.cancel()  # withdrawn if still waiting: its done-callback (_finished) records "cancelled"
         return self.get(job_id)
 
     def close(self) -> None:
