@@ -7,7 +7,7 @@ import time
 
 import click
 
-from allocator.location.solve import build_location
+from allocator.location.solve import solve_location
 from allocator.status import EXIT_NO_SOLUTION
 from regio_cli.common import emit_json, handle_input_errors, json_option
 from regio_instances.orlib import read_cap, read_pmedian
@@ -30,14 +30,15 @@ def orlib(kind, file, capacity, uncapacitated, time_limit, mip_gap, formulation,
     problem = read_pmedian(file) if kind == "pmed" else read_cap(file, capacity=capacity, uncapacitated=uncapacitated)
     if formulation == "radius" and kind != "pmed":
         raise click.UsageError("--formulation radius is for p-median files (pmed)")
-    built = build_location(problem, formulation)
-    build_seconds = time.perf_counter() - t0
-    rep = built.highs.solve(time_limit=time_limit, mip_gap=mip_gap, build_seconds=build_seconds)
-    out = {"instance": problem.name, "formulation": built.formulation, "objective": rep.objective,
+    read_seconds = time.perf_counter() - t0
+    answer = solve_location(problem, formulation, time_limit=time_limit, mip_gap=mip_gap)
+    rep = answer.report
+    out = {"instance": problem.name, "formulation": answer.formulation, "objective": rep.objective,
            "status": rep.status.value, "mip_gap": rep.mip_gap, "bound": rep.bound,
-           "build_seconds": build_seconds, "solve_seconds": rep.solve_seconds,
+           "build_seconds": read_seconds + rep.build_seconds, "solve_seconds": rep.solve_seconds,
            "rows": rep.rows, "columns": rep.columns, "binaries": rep.binaries,
-           "sites_in_model": int(built.candidates.sum()), "lagrangian_bound": built.lagrangian_bound}
+           "sites_in_model": answer.sites_in_model, "lagrangian_bound": answer.lagrangian_bound,
+           "stages": answer.stages}
     if as_json:
         emit_json(out)
     else:

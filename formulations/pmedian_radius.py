@@ -30,8 +30,10 @@ def prefers_radius(problem: LocationProblem) -> bool:
     return problem.p is not None and problem.capacity is None
 
 
-def location_model(problem: LocationProblem, formulation: str = "auto") -> tuple[pyo.ConcreteModel, str]:
-    """The model of an OR-Library problem and the form used: ``radius`` or ``arc`` (``auto``: :func:`prefers_radius`).
+def location_model(problem: LocationProblem, formulation: str = "auto",
+                   cutoff: float | None = None) -> tuple[pyo.ConcreteModel, str]:
+    """The model of an OR-Library problem and the form used: ``radius`` or ``arc`` (``auto``: :func:`prefers_radius`);
+    with ``cutoff`` the row objective ≤ cutoff too (``m.cutoff``).
 
     Built with the cyclic garbage collector paused, as the allocation model is (:mod:`allocator.build`):
     pmed11's arc model (90,000 arcs) took 1.8 s with it on and 0.6 s paused.
@@ -40,7 +42,10 @@ def location_model(problem: LocationProblem, formulation: str = "auto") -> tuple
         formulation = "radius" if prefers_radius(problem) else "arc"
     build = build_pmedian_radius_model if formulation == "radius" else build_location_model
     with PauseGC():
-        return build(problem), formulation
+        m = build(problem)
+        if cutoff is not None:
+            m.cutoff = pyo.Constraint(expr=m.objective.expr <= cutoff)
+        return m, formulation
 
 
 def radius_levels(cost: np.ndarray, p: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

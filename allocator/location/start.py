@@ -36,7 +36,14 @@ def greedy_interchange(cost: np.ndarray, p: int, max_swaps: int | None = None) -
         j, _ = _best_opening(cost, nearest, is_open)
         is_open[j] = True
         nearest = np.minimum(nearest, cost[:, j])
-    swaps = 2 * p + 20 if max_swaps is None else max_swaps
+    return interchange(cost, is_open, max_swaps)
+
+
+def interchange(cost: np.ndarray, is_open: np.ndarray, max_swaps: int | None = None) -> np.ndarray:
+    """0/1 per site: the best swap made from the open sites ``is_open`` while one saves, at most
+    ``max_swaps`` (default 2p + 20) times."""
+    is_open = np.asarray(is_open) > 0.5
+    swaps = 2 * int(is_open.sum()) + 20 if max_swaps is None else max_swaps
     for _ in range(swaps):
         if not _best_swap(cost, is_open):
             break

@@ -24,21 +24,21 @@ from pathlib import Path
 import numpy as np
 
 from allocator.check import check_location
-from allocator.location.solve import build_location
+from allocator.location.solve import solve_location
 from regio_instances.orlib import read_pmedian
+from tests.benchmarks.pmed_groups import HELD_OUT, TUNING
 
 DATA = Path(__file__).resolve().parents[2] / "instances" / "orlib" / "pmed"
 
 
 def ours(problem, time_limit: float) -> dict:
-    t0 = time.perf_counter()
-    built = build_location(problem)
-    seconds = time.perf_counter() - t0
-    rep = built.highs.solve(time_limit=time_limit, mip_gap=1e-9, threads=1)
-    y, share = built.solution()
+    answer = solve_location(problem, time_limit=time_limit, mip_gap=1e-9, threads=1)
+    rep = answer.report
+    y, share = answer.solution()
     check_location(problem, y, share, rep.objective).raise_if_failed()
-    return {"formulation": built.formulation, "build_seconds": seconds, "solve_seconds": rep.solve_seconds,
-            "objective": rep.objective, "status": rep.status.value, "sites_in_model": int(built.candidates.sum())}
+    return {"formulation": answer.formulation, "build_seconds": rep.build_seconds, "solve_seconds": rep.solve_seconds,
+            "objective": rep.objective, "status": rep.status.value, "sites_in_model": answer.sites_in_model,
+            "stages": "+".join(f"{s['stage']} {s['sites']}" for s in answer.stages)}
 
 
 def spopt(problem, time_limit: float) -> dict:
@@ -55,26 +55,36 @@ def spopt(problem, time_limit: float) -> dict:
             "objective": pulp.value(model.problem.objective), "status": pulp.LpStatus[model.problem.status]}
 
 
+def group_files(group: str) -> list[str]:
+    """The files of ``group`` (:mod:`tests.benchmarks.pmed_groups`) with at least 300 vertices, by number."""
+    names = {"tuning": TUNING, "held-out": HELD_OUT, "all": TUNING + HELD_OUT}[group]
+    return sorted((f for f in names if read_pmedian(DATA / f"{f}.txt").cost.shape[0] >= 300), key=lambda f: int(f[4:]))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("files", nargs="+")
+    ap.add_argument("files", nargs="*", help="pmed files (default: --group's)")
+    ap.add_argument("--group", choices=["tuning", "held-out", "all"], default="all",
+                    help="the files of tests/benchmarks/pmed_groups.py with n ≥ 300 when no file is named")
     ap.add_argument("--time-limit", type=float, default=300.0)
     ap.add_argument("--json-out", default="spopt_compare.json")
     a = ap.parse_args()
     optima = {line.split()[0]: float(line.split()[1]) for line in (DATA / "pmedopt.txt").read_text().splitlines()
               if line.strip() and line.split()[0].startswith("pmed")}
     rows = []
-    print("| file | n | p | published | regio form | regio build + solve (s) | regio objective | "
-          "spopt build + solve (s) | spopt objective |")
-    print("|---|---:|---:|---:|---|---:|---:|---:|---:|")
-    for name in a.files:
+    print("| file | n | p | published | regio stages (sites) | regio build + solve (s) | regio objective | "
+          "spopt build + solve (s) | spopt objective | speed-up |")
+    print("|---|---:|---:|---:|---|---:|---:|---:|---:|---:|")
+    for name in a.files or group_files(a.group):
         problem = read_pmedian(DATA / f"{name}.txt")
         r, s = ours(problem, a.time_limit), spopt(problem, a.time_limit)
         rows.append({"file": name, "n": problem.cost.shape[0], "p": problem.p, "published": optima.get(name),
                      "regio": r, "spopt": s})
-        print(f"| {name} | {problem.cost.shape[0]} | {problem.p} | {optima.get(name, '')} | {r['formulation']} | "
-              f"{r['build_seconds']:.1f} + {r['solve_seconds']:.1f} | {r['objective']:.2f} ({r['status']}) | "
-              f"{s['build_seconds']:.1f} + {s['solve_seconds']:.1f} | {s['objective']:.2f} ({s['status']}) |", flush=True)
+        ratio = (s["build_seconds"] + s["solve_seconds"]) / (r["build_seconds"] + r["solve_seconds"])
+        print(f"| {name} | {problem.cost.shape[0]} | {problem.p} | {optima.get(name, '')} | {r['stages']} | "
+              f"{r['build_seconds']:.2f} + {r['solve_seconds']:.2f} | {r['objective']:.2f} ({r['status']}) | "
+              f"{s['build_seconds']:.1f} + {s['solve_seconds']:.1f} | {s['objective']:.2f} ({s['status']}) | "
+              f"{ratio:.0f}× |", flush=True)
     Path(a.json_out).write_text(json.dumps(rows, indent=2))
 
 

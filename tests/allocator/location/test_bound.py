@@ -31,32 +31,48 @@ def test_two_customers_by_hand():
 
 def test_a_proven_start_rules_nothing_out_by_hand():
     """Customers at 0, 1, 9, 10 km, sites at 0, 5, 10 km, p = 2, start {0, 10} (cost 0 + 1 + 1 + 0 = 2, optimal).
-    λ = the start's costs (0, 1, 1, 0) gives ρ = (0, 0, 0) and L = 2: proven at once, and with every ρ_j − ρ_(p)
-    zero no site's forced-open bound exceeds 2, so all three stay (the rule is strict)."""
-    keep, lb = sites_that_may_open(two_clusters(), 2, np.array([1.0, 0.0, 1.0]))
-    assert lb.bound == pytest.approx(2.0)
-    assert lb.savings.tolist() == [0.0, 0.0, 0.0]
-    assert keep.tolist() == [True, True, True]
+    λ = the start's costs (0, 1, 1, 0) gives ρ = (0, 0, 0) and L = 2: proven at once.  In half-kilometres
+    (costs 0, 0.5, 4.5, ...: not integers) every forced-open bound is L = 1 ≤ U = 1, so all three sites stay
+    (the rule is strict); in kilometres (integers) a cheaper solution would cost at most U − 1 = 1 < 2, so
+    only the start's two sites stay."""
+    halves = sites_that_may_open(two_clusters() / 2, 2, np.array([1.0, 0.0, 1.0]))
+    assert halves.bound.bound == pytest.approx(1.0) and not halves.integral
+    assert halves.bound.savings.tolist() == [0.0, 0.0, 0.0]
+    assert halves.keep.tolist() == [True, True, True]
+    km = sites_that_may_open(two_clusters(), 2, np.array([1.0, 0.0, 1.0]))
+    assert km.integral and km.proven and km.upper == 2.0
+    assert km.keep.tolist() == [True, False, True]
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_no_solution_cheaper_than_the_start_uses_a_ruled_out_site(seed):
-    """Random instances (14 customers, 9 sites, p 2-4), from the heuristic start and from a random one:
-    the bound is below every subset's cost, and every subset cheaper than the start opens kept sites only."""
+@pytest.mark.parametrize("integral", [False, True])
+def test_no_solution_cheaper_than_the_start_uses_a_ruled_out_site(seed, integral):
+    """Random instances (14 customers, 9 sites, p 2-4; costs in km or rounded to whole km), from the heuristic
+    start and from a random one: the bound is below every subset's cost, the start handed back costs at most
+    the one given, every subset cheaper than it opens kept sites only, every subset costing at most T opens
+    only the sites within T, and a start called proven has no cheaper subset."""
     rng = np.random.default_rng(seed)
     points = rng.uniform(0, 100, size=(14, 2))
     cost = np.linalg.norm(points[:, None, :] - points[None, :9, :], axis=2)
+    cost = np.round(cost) if integral else cost
     p = 2 + seed % 3
     random_start = np.zeros(9)
     random_start[rng.choice(9, p, replace=False)] = 1.0
+    subsets = list(every_subset(cost, p))
     for start in (greedy_interchange(cost, p), random_start):
-        keep, lb = sites_that_may_open(cost, p, start)
-        upper = total(cost, start)
-        assert keep[start > 0.5].all()
-        for y, value in every_subset(cost, p):
-            assert lb.bound <= value + 1e-9
-            if value < upper - 1e-9:
-                assert keep[y > 0.5].all(), (y, value, upper)
+        r = sites_that_may_open(cost, p, start)
+        assert r.integral == integral
+        assert r.upper == pytest.approx(total(cost, r.start)) and r.upper <= total(cost, start) + 1e-9
+        assert r.start.sum() == p and r.keep[r.start > 0.5].all()
+        thresholds = sorted({value for _, value in subsets})[:5]
+        for y, value in subsets:
+            assert r.bound.bound <= value + 1e-9
+            if value < r.upper - 1e-9:
+                assert r.keep[y > 0.5].all(), (y, value, r.upper)
+                assert not r.proven
+            for t in thresholds:
+                if value <= t:
+                    assert r.sites_within(t)[y > 0.5].all()
 
 
 def test_pmed1_model_has_only_the_kept_sites_under_their_own_numbers():

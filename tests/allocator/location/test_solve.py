@@ -13,7 +13,7 @@ import numpy as np
 
 from allocator.check import check_location
 from allocator.errors import InputError
-from allocator.location.solve import build_location
+from allocator.location.solve import build_location, solve_location
 from allocator.solver.highs import HighsModel
 from allocator.status import Status
 from regio_cli.main import cli
@@ -40,15 +40,62 @@ def problem_of(name: str, kind: str):
 def solve_and_compare(name: str, kind: str, time_limit: float, formulation: str = "auto"):
     """Solve with the form ``regio orlib`` would choose (or the one asked for) to a proven optimum, compare
     it with the published value and re-check the solution."""
-    t0 = time.perf_counter()
     problem = problem_of(name, kind)
-    built = build_location(problem, formulation)
-    rep = built.highs.solve(time_limit=time_limit, mip_gap=1e-9, build_seconds=time.perf_counter() - t0)
+    answer = solve_location(problem, formulation, time_limit=time_limit, mip_gap=1e-9)
+    rep = answer.report
     assert rep.status == Status.OPTIMAL, f"{name}: {rep.status} after {rep.solve_seconds:.1f} s, gap {rep.mip_gap}"
     assert rep.objective == pytest.approx(OPTIMA[(name, kind)], abs=0.01)
-    y, share = built.solution()
+    y, share = answer.solution()
     check_location(problem, y, share, rep.objective).raise_if_failed()
     return rep
+
+
+def test_each_stage_answers_where_it_should():
+    """pmed4 (n 100, p 20): start 3,046, Lagrangian bound 3,033.99, so T = 3,034; among the 25 sites within T
+    the core tree finds 3,034, the published optimum.  pmed9 (p 40): the core tree does not decide within its
+    nodes and HiGHS over the core proves 2,734.  pmed2 (p 10): L = 4,088.2, T = 4,089; the core tree shows
+    that no p-median costs that little and the tree over the kept sites proves 4,093."""
+    tight = solve_location(problem_of("pmed4", "p-median"))
+    assert [s["stage"] for s in tight.stages] == ["core tree"] and tight.stages[0]["cutoff"] == 3034.0
+    assert tight.report.status is Status.OPTIMAL and tight.report.objective == tight.report.bound == 3034.0
+    assert tight.formulation == "lagrangian tree" and tight.sites_in_model == tight.stages[0]["sites"] < 100
+    highs = solve_location(problem_of("pmed9", "p-median"))
+    assert [(s["stage"], s["status"]) for s in highs.stages] == [("core tree", "node_limit"), ("core", "optimal")]
+    assert highs.formulation == "radius" and highs.report.objective == pytest.approx(2734.0)
+    loose = solve_location(problem_of("pmed2", "p-median"))
+    assert [(s["stage"], s["status"]) for s in loose.stages] == [("core tree", "infeasible"), ("tree", "optimal")]
+    assert loose.stages[0]["result"] == "no p-median costs at most the cutoff"
+    assert loose.formulation == "lagrangian tree" and loose.report.bound == loose.report.objective == 4093.0
+    assert loose.report.solve_seconds == pytest.approx(sum(s["seconds"] for s in loose.stages))
+    for answer in (tight, highs, loose):
+        y, share = answer.solution()
+        check_location(answer.problem, y, share, answer.report.objective).raise_if_failed()
+
+
+def test_a_tree_stopped_at_its_limit_hands_over_to_highs():
+    """With no time at all the tree stops at its first node and HiGHS's reduced stage proves pmed2."""
+    answer = solve_location(problem_of("pmed2", "p-median"), time_limit=0.0)
+    assert [s["stage"] for s in answer.stages][-2:] == ["tree", "reduced"]
+    assert answer.stages[-2]["status"] == "time_limit_feasible"
+    assert answer.report.objective == pytest.approx(4093.0)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_solve_location_matches_enumeration(seed):
+    """Random p-medians (12 customers, 8 sites, whole-km and fractional costs): the two-stage solve equals the
+    cheapest of every subset of p sites."""
+    import itertools
+    rng = np.random.default_rng(100 + seed)
+    points = rng.uniform(0, 50, size=(12, 2))
+    cost = np.linalg.norm(points[:, None, :] - points[None, :8, :], axis=2)
+    cost = np.round(cost) if seed % 2 else cost
+    p = 2 + seed % 3
+    best = min(cost[:, list(c)].min(axis=1).sum() for c in itertools.combinations(range(8), p))
+    problem = LocationProblem(name=f"random{seed}", cost=cost, demand=np.ones(12), capacity=None,
+                              fixed_cost=np.zeros(8), p=p)
+    answer = solve_location(problem)
+    assert answer.report.status is Status.OPTIMAL
+    assert answer.report.objective == pytest.approx(best, abs=1e-6)
 
 
 @pytest.mark.parametrize("name", FAST_PMED)

@@ -1,0 +1,178 @@
+"""A p-median branch-and-bound over sites with Lagrangian bounds (after Beasley 1993), all in numpy.
+
+A node fixes some sites open (F₁) and some closed (F₀); its bound is the Lagrangian of
+:mod:`allocator.location.bound` with those fixings,
+
+    L(λ) = Σ_i λ_i + Σ_{j∈F₁} ρ_j + (sum of the q = p − |F₁| smallest ρ_j over the free sites),
+
+raised by a few subgradient steps from the parent's λ.  A node is pruned when L > T, where T is the
+cut-off: a p-median worth finding costs at most T = U − 1 when every cost is an integer (U: the best
+found), else U (1 − gap).  Before branching the node fixes what its bound decides: a free site j
+outside the q chosen is closed when L + ρ_j − ρ_(q) > T (opening it raises the bound that much), a chosen
+one is opened when L + ρ_(q+1) − ρ_j > T.  It then branches on the free chosen site with the smallest
+ρ_j, the open branch searched first (depth first, so the open nodes are a stack of at most n_sites).
+Every subproblem's site set S is a p-median; the cheapest lowers U.
+
+Why: with p = 5 or 10 the LP bound of OR-Library pmed files is 0.6-1 % below the optimum, and HiGHS
+spent most of its time on the radius model's LPs (pmed16: 8.7 s for a few dozen nodes over 63 sites; pmed36,
+335 sites, 270 s).  A Lagrangian node costs a few milliseconds (pmed36: 4,639 nodes in 20 s).  Where
+the LP bound is tight and the start is not optimal (p ≥ 20) the tree spends its time finding the
+optimum, which HiGHS's core stage finds faster (:func:`allocator.location.solve.solve_location` runs
+that first).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+ROOT_STEPS = 300     # subgradient steps at the root (λ starts from the site reduction's)
+NODE_STEPS = 40      # steps at every other node, from its parent's λ
+PATIENCE = 5         # steps without a better bound before θ halves
+
+
+@dataclass(frozen=True)
+class TreeResult:
+    """The best p-median found (0/1 per site) and its cost, the proven lower bound, nodes searched and whether
+    the search finished (``proven``: no p-median costs less than ``bound``, which is within the gap of ``upper``)."""
+
+    open_sites: np.ndarray
+    upper: float
+    bound: float
+    nodes: int
+    proven: bool
+
+
+@dataclass(frozen=True)
+class _Node:
+    state: np.ndarray   # per site: −1 closed, 0 free, 1 open
+    multipliers: np.ndarray
+    steps: int
+
+
+def branch_and_bound(cost: np.ndarray, p: int, start: np.ndarray, multipliers: np.ndarray,
+                     integral: bool, mip_gap: float = 1e-9, time_limit: float = 300.0,
+                     cutoff: float = np.inf, max_nodes: int | None = None) -> TreeResult:
+    """Search every p-median cheaper than ``start`` (0/1 per site) and costing at most ``cutoff`` with the
+    customers × sites ``cost``; ``multipliers``: the root's first λ; ``integral``: every cost is an integer.
+    Stops unfinished after ``time_limit`` seconds or ``max_nodes`` nodes."""
+    t0 = time.perf_counter()
+    n_sites = cost.shape[1]
+    best = np.flatnonzero(np.asarray(start) > 0.5)
+    upper = _cost_of(cost, best)
+    stack = [_Node(np.zeros(n_sites, dtype=np.int8), np.asarray(multipliers, dtype=float), ROOT_STEPS)]
+    pruned_at, nodes = np.inf, 0   # the least bound of a subtree closed without a p-median cheaper than U
+    root_bound = -np.inf
+    while stack:
+        if time.perf_counter() - t0 > time_limit or (max_nodes is not None and nodes >= max_nodes):
+            return _result(n_sites, best, upper, root_bound, nodes, False, integral)
+        node = stack.pop()
+        nodes += 1
+        if (node.state == 1).sum() == p:
+            value = _cost_of(cost, np.flatnonzero(node.state == 1))
+            if value < upper:
+                best, upper = np.flatnonzero(node.state == 1), value
+            pruned_at = min(pruned_at, value)
+            continue
+        bound, lam, savings, active, found, found_cost = _node_bound(
+            cost, p, node, min(cutoff, _cutoff(upper, integral, mip_gap)), upper)
+        if nodes == 1:
+            root_bound = bound
+        if found_cost < upper:
+            best, upper = found, found_cost
+        cut = min(cutoff, _cutoff(upper, integral, mip_gap))
+        if bound > cut:
+            pruned_at = min(pruned_at, bound)
+            continue
+        pruned_at = min(pruned_at, _children(stack, node, p, bound, lam, savings, active, cut))
+    return _result(n_sites, best, upper, pruned_at, nodes, True, integral)
+
+
+def _cutoff(upper: float, integral: bool, mip_gap: float) -> float:
+    """T: a p-median worth finding costs at most T (U − 1 for integer costs, else U (1 − gap))."""
+    return upper - max(1.0 if integral else 0.0, mip_gap * abs(upper)) + 1e-9 * max(1.0, abs(upper))
+
+
+def _cost_of(cost: np.ndarray, sites: np.ndarray) -> float:
+    return float(cost[:, sites].min(axis=1).sum())
+
+
+def _node_bound(cost, p, node, cut, upper):
+    """The node's best Lagrangian bound by subgradient steps; its λ, savings over the sites not closed
+    (``active``), and the cheapest subproblem set S seen (sites, cost)."""
+    active = np.flatnonzero(node.state >= 0)
+    forced = node.state[active] == 1
+    q = p - int(forced.sum())
+    sub = cost[:, active]
+    reduced = np.empty(sub.shape)
+    lam = node.multipliers
+    best, best_lam, best_savings, theta, stall = -np.inf, lam, None, 1.0, 0
+    found, found_cost = None, np.inf
+    for _ in range(node.steps):
+        np.subtract(sub, lam[:, None], out=reduced)
+        savings = np.minimum(reduced, 0.0, out=reduced).sum(axis=0)
+        chosen = np.concatenate([np.flatnonzero(forced),
+                                 np.argpartition(np.where(forced, np.inf, savings), q - 1)[:q]])
+        bound = lam.sum() + savings[chosen].sum()
+        at_chosen = sub[:, chosen]
+        set_cost = float(at_chosen.min(axis=1).sum())
+        if set_cost < found_cost:
+            found, found_cost = active[chosen], set_cost
+        if bound > best + 1e-9 * max(1.0, abs(bound)):
+            best, best_lam, best_savings, stall = bound, lam, savings, 0
+        else:
+            stall += 1
+            if stall >= PATIENCE:
+                theta, stall = theta / 2, 0
+        if best > cut or theta < 1e-3:
+            break
+        gradient = 1.0 - (at_chosen < lam[:, None]).sum(axis=1)
+        norm = float(gradient @ gradient)
+        if norm == 0.0:
+            break
+        target = max(min(upper, found_cost), best + 1.0)
+        lam = lam + theta * (target - bound) / norm * gradient
+    return best, best_lam, best_savings, active, found, found_cost
+
+
+def _children(stack, node, p, bound, lam, savings, active, cut) -> float:
+    """Fix what the node's bound decides, push its children (open branch on top) and return the least
+    bound of the solutions the fixing excluded (inf: none)."""
+    free = node.state[active] == 0
+    q = p - int((node.state == 1).sum())
+    free_savings = np.sort(savings[free])
+    qth = free_savings[q - 1]
+    next_after = free_savings[q] if len(free_savings) > q else np.inf
+    state = node.state.copy()
+    if_opened = bound + savings - qth                        # the bound with free j forced open
+    if_closed = np.where(savings <= qth, bound + next_after - savings, bound)  # ... forced closed
+    close, open_ = free & (if_opened > cut), free & (if_closed > cut)
+    state[active[close]] = -1
+    state[active[open_]] = 1
+    excluded = min(if_opened[close].min(initial=np.inf), if_closed[open_].min(initial=np.inf))
+    n_open, n_left = int((state == 1).sum()), int((state >= 0).sum())
+    if n_open > p or n_left < p:
+        return excluded
+    if n_open == p:
+        stack.append(_Node(state, lam, NODE_STEPS))
+        return excluded
+    still = np.flatnonzero(state[active] == 0)
+    j = active[still[np.argmin(savings[still])]]
+    closed, opened = state.copy(), state.copy()
+    closed[j], opened[j] = -1, 1
+    stack.append(_Node(closed, lam, NODE_STEPS))
+    stack.append(_Node(opened, lam, NODE_STEPS))
+    return excluded
+
+
+def _result(n_sites, best, upper, least, nodes, finished, integral) -> TreeResult:
+    """Finished, every p-median costs ≥ min(U, the least bound of what was pruned); stopped early, ≥ the
+    root's bound.  Rounded up for integer costs."""
+    y = np.zeros(n_sites)
+    y[best] = 1.0
+    bound = min(upper, least)
+    if integral and np.isfinite(bound):
+        bound = min(upper, float(np.ceil(bound - 1e-9 * max(1.0, abs(bound)))))
+    return TreeResult(y, upper, bound, nodes, finished)
