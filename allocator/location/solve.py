@@ -1,10 +1,11 @@
-"""An OR-Library location problem handed to HiGHS: its model, the compiled HiGHS model and a start.
+"""An OR-Library location problem solved: its stages, the models handed to HiGHS, and the answer.
 
-One path for ``regio orlib``, the tests and the benchmarks, so each solves what the others time.
-For an uncapacitated p-median the path is: start (:func:`allocator.location.start.greedy_interchange`),
+One path for ``regio orlib``, the tests and the benchmarks, so each solves what the others time
+(:func:`solve_location`).  For an uncapacitated p-median: start (:func:`allocator.location.start.greedy_interchange`),
 Lagrangian bound and the sites it rules out (:func:`allocator.location.bound.sites_that_may_open`), then
-the model over the remaining sites, with the start offered to HiGHS, which branches on pseudo-costs
-from the first node (:data:`PMEDIAN_HIGHS_OPTIONS`).
+the core, the Lagrangian tree (:mod:`allocator.location.tree`) and HiGHS over the remaining sites with the
+best p-median offered, branching on pseudo-costs from the first node (:data:`PMEDIAN_HIGHS_OPTIONS`).
+:func:`build_location` builds that last model alone (the tests compare forms on it).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ PMEDIAN_HIGHS_OPTIONS = {"mip_pscost_minreliable": 0}
 
 # Nodes the Lagrangian tree may spend on the core before HiGHS takes it over (a weak LP bound shows within a
 # few: no p-median at or below the cutoff).
-CORE_TREE_NODES = 20
+CORE_TREE_NODES = 5
 
 
 @dataclass

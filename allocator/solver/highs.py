@@ -227,7 +227,8 @@ class HighsModel:
             h.setSolution(len(self.start[0]), *self.start)
             self.start = None
         t0 = time.perf_counter()
-        _run_interruptibly(h, SolveTicker(time_limit))
+        expired = _run_interruptibly(h, SolveTicker(time_limit),
+                                     time_limit if self.integer.any() and not self.relaxed else None)
         seconds = time.perf_counter() - t0
         model_status = h.getModelStatus()
         info = h.getInfo()
@@ -247,7 +248,8 @@ class HighsModel:
             status=status, objective=_finite(objective), bound=_finite(bound) if status.has_solution else None,
             mip_gap=_finite(gap) if status.has_solution else None, solve_seconds=seconds, build_seconds=build_seconds,
             rows=self.n_rows, columns=self.n_cols, nonzeros=self.nonzeros, binaries=int(self.integer.sum()),
-            nodes=int(info.mip_node_count) if mip else 0, highs_status=h.modelStatusToString(model_status),
+            nodes=int(info.mip_node_count) if mip else 0,
+            highs_status=DEADLINE_STATUS if expired else h.modelStatusToString(model_status),
             time_limit=time_limit,
         )
 
@@ -308,7 +310,7 @@ def _silenced_stdout(silence: bool):
         os.close(saved)
 
 
-def _run_interruptibly(h, ticker: SolveTicker) -> None:
+def _run_interruptibly(h, ticker: SolveTicker, time_limit: float | None = None) -> bool:
     """``h.run()`` in a worker thread (highspy releases the GIL) while this thread waits in 0.2 s steps,
     so Ctrl-C / SIGTERM reach Python within 0.2 s instead of after the solve, and the terminal shows the
     elapsed seconds of a long solve.  On an interrupt the exception propagates; the CLI then ends the
@@ -316,13 +318,22 @@ def _run_interruptibly(h, ticker: SolveTicker) -> None:
 
     A stop asked for through :func:`allocator.progress.watch` is passed to HiGHS by its MIP interrupt
     callback (HiGHS stops at its next node or cut round, leaving the model usable for the next solve),
-    then raises :class:`~allocator.errors.Cancelled`."""
+    then raises :class:`~allocator.errors.Cancelled`.  The same callback keeps ``time_limit``
+    (:class:`Deadline`): HiGHS looks at its clock only where it calls the callback, which on large models
+    can be 20-30 s apart (its root cut rounds on gen:XL:0), so it would end that much late.  True when the
+    deadline stopped the run."""
     done = threading.Event()
     stop = threading.Event()
     t0 = time.perf_counter()
+    deadline = Deadline(time_limit)
+
+    expired = threading.Event()
 
     def interrupt(event):
         if stop.is_set():
+            event.interrupt()
+        elif deadline.too_late(time.perf_counter() - t0):
+            expired.set()
             event.interrupt()
 
     def work():
@@ -332,7 +343,8 @@ def _run_interruptibly(h, ticker: SolveTicker) -> None:
             done.set()
 
     watched = progress.watched()
-    if watched:
+    hooked = watched or deadline.limit is not None
+    if hooked:
         h.cbMipInterrupt += interrupt
     threading.Thread(target=work, daemon=True, name="highs").start()
     try:
@@ -342,10 +354,35 @@ def _run_interruptibly(h, ticker: SolveTicker) -> None:
                 stop.set()
     finally:
         ticker.close()
-    if watched:
+    if hooked:
         h.cbMipInterrupt -= interrupt
     if stop.is_set():
         raise Cancelled("solving")
+    return expired.is_set()
+
+
+DEADLINE_STATUS = "Time limit reached (stopped at HiGHS's last look at its clock before the limit)"
+
+
+class Deadline:
+    """Stop at the last chance HiGHS gives before ``limit`` seconds: when the longest wait between two of
+    its interrupt callbacks so far would carry the next one past the limit, t + max Δt > limit.
+
+    The wait before the first callback (presolve and the root LP, done once) does not count."""
+
+    def __init__(self, limit: float | None):
+        self.limit = float(limit) if limit and math.isfinite(limit) else None
+        self.last: float | None = None
+        self.longest = 0.0
+
+    def too_late(self, elapsed: float) -> bool:
+        """Called at every callback with the seconds since the run began."""
+        if self.limit is None:
+            return False
+        if self.last is not None:
+            self.longest = max(self.longest, elapsed - self.last)
+        self.last = elapsed
+        return elapsed + self.longest > self.limit
 
 
 def _finite(x):

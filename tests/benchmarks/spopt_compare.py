@@ -3,7 +3,7 @@
 spopt brings geopandas and the pysal stack, so it runs in its own environment::
 
     python -m venv /tmp/spopt && /tmp/spopt/bin/pip install spopt -e .
-    /tmp/spopt/bin/python tests/benchmarks/spopt_compare.py pmed1 pmed11 pmed16 pmed20 pmed25 --time-limit 300
+    /tmp/spopt/bin/python -m tests.benchmarks.spopt_compare --group tuning --time-limit 300   # from the checkout
 
 Both sides get the same shortest-path cost matrix (:func:`regio_instances.orlib.read_pmedian`), unit weights,
 the same p, HiGHS with relative gap 10⁻⁹ and the same time limit, one thread each.  spopt builds its

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import time
 
 import pytest
 from click.testing import CliRunner
@@ -13,7 +12,7 @@ import numpy as np
 
 from allocator.check import check_location
 from allocator.errors import InputError
-from allocator.location.solve import build_location, solve_location
+from allocator.location.solve import solve_location
 from allocator.solver.highs import HighsModel
 from allocator.status import Status
 from regio_cli.main import cli
