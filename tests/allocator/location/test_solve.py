@@ -49,24 +49,33 @@ def solve_and_compare(name: str, kind: str, time_limit: float, formulation: str 
     return rep
 
 
+def grid_problem(seed: int) -> LocationProblem:
+    """60 customers on a 40 × 40 grid, the first 30 of them sites, p = 6, whole-block (Manhattan) costs."""
+    rng = np.random.default_rng(seed)
+    points = rng.integers(0, 40, size=(60, 2)).astype(float)
+    cost = np.abs(points[:, None, :] - points[None, :30, :]).sum(axis=2)
+    return LocationProblem(name=f"grid{seed}", cost=cost, demand=np.ones(60), capacity=None, fixed_cost=np.zeros(30), p=6)
+
+
 def test_each_stage_answers_where_it_should():
-    """pmed4 (n 100, p 20): start 3,046, Lagrangian bound 3,033.99, so T = 3,034; among the 25 sites within T
-    the core tree finds 3,034, the published optimum.  pmed9 (p 40): the core tree does not decide within its
-    nodes and HiGHS over the core proves 2,734.  pmed2 (p 10): L = 4,088.2, T = 4,089; the core tree shows
-    that no p-median costs that little and the tree over the kept sites proves 4,093."""
-    tight = solve_location(problem_of("pmed4", "p-median"))
-    assert [s["stage"] for s in tight.stages] == ["core tree"] and tight.stages[0]["cutoff"] == 3034.0
-    assert tight.report.status is Status.OPTIMAL and tight.report.objective == tight.report.bound == 3034.0
-    assert tight.formulation == "lagrangian tree" and tight.sites_in_model == tight.stages[0]["sites"] < 100
-    highs = solve_location(problem_of("pmed9", "p-median"))
+    """A grid instance (seed 4): the core tree finds a p-median at T = ⌈L⌉ and proves it.  pmed4 (n 100,
+    p 20): the core tree does not decide within its nodes and HiGHS over the core proves 3,034, the published
+    optimum, at T.  pmed2 (p 10): L = 4,088.2, T = 4,089; the core tree shows that no p-median costs that
+    little and the tree over the kept sites proves 4,093."""
+    grid = solve_location(grid_problem(4))
+    assert [(s["stage"], s["status"]) for s in grid.stages] == [("core tree", "optimal")]
+    assert grid.formulation == "lagrangian tree" and grid.report.objective == grid.report.bound
+    assert grid.report.objective == grid.stages[0]["cutoff"]
+    highs = solve_location(problem_of("pmed4", "p-median"))
     assert [(s["stage"], s["status"]) for s in highs.stages] == [("core tree", "node_limit"), ("core", "optimal")]
-    assert highs.formulation == "radius" and highs.report.objective == pytest.approx(2734.0)
+    assert highs.stages[1]["cutoff"] == 3034.0 and highs.formulation == "radius"
+    assert highs.report.objective == pytest.approx(3034.0) and highs.sites_in_model == highs.stages[1]["sites"] < 100
     loose = solve_location(problem_of("pmed2", "p-median"))
     assert [(s["stage"], s["status"]) for s in loose.stages] == [("core tree", "infeasible"), ("tree", "optimal")]
     assert loose.stages[0]["result"] == "no p-median costs at most the cutoff"
     assert loose.formulation == "lagrangian tree" and loose.report.bound == loose.report.objective == 4093.0
     assert loose.report.solve_seconds == pytest.approx(sum(s["seconds"] for s in loose.stages))
-    for answer in (tight, highs, loose):
+    for answer in (grid, highs, loose):
         y, share = answer.solution()
         check_location(answer.problem, y, share, answer.report.objective).raise_if_failed()
 
