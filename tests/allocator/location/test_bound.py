@@ -14,6 +14,17 @@ from tests.allocator.location.test_solve import problem_of
 from tests.allocator.location.test_start import total, two_clusters
 
 
+def random_instance(seed: int, customers: int, sites: int, p: int, integral: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Euclidean costs (km, or whole km when ``integral``) of random points in a 100 km square, the first
+    ``sites`` of them sites, and a random start of p sites (0/1 per site)."""
+    rng = np.random.default_rng(seed)
+    points = rng.uniform(0, 100, size=(customers, 2))
+    cost = np.linalg.norm(points[:, None, :] - points[None, :sites, :], axis=2)
+    start = np.zeros(sites)
+    start[rng.choice(sites, p, replace=False)] = 1.0
+    return (np.round(cost) if integral else cost), start
+
+
 def every_subset(cost: np.ndarray, p: int):
     for chosen in itertools.combinations(range(cost.shape[1]), p):
         y = np.zeros(cost.shape[1])
@@ -51,13 +62,8 @@ def test_no_solution_cheaper_than_the_start_uses_a_ruled_out_site(seed, integral
     start and from a random one: the bound is below every subset's cost, the start handed back costs at most
     the one given, every subset cheaper than it opens kept sites only, every subset costing at most T opens
     only the sites within T, and a start called proven has no cheaper subset."""
-    rng = np.random.default_rng(seed)
-    points = rng.uniform(0, 100, size=(14, 2))
-    cost = np.linalg.norm(points[:, None, :] - points[None, :9, :], axis=2)
-    cost = np.round(cost) if integral else cost
     p = 2 + seed % 3
-    random_start = np.zeros(9)
-    random_start[rng.choice(9, p, replace=False)] = 1.0
+    cost, random_start = random_instance(seed, 14, 9, p, integral)
     subsets = list(every_subset(cost, p))
     for start in (greedy_interchange(cost, p), random_start):
         r = sites_that_may_open(cost, p, start)

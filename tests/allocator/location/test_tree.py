@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from allocator.location.tree import branch_and_bound
-from tests.allocator.location.test_bound import every_subset
+from tests.allocator.location.test_bound import every_subset, random_instance
 from tests.allocator.location.test_start import total, two_clusters
 
 
@@ -23,13 +23,8 @@ def test_a_bad_start_is_mended_by_hand():
 def test_the_tree_finds_and_proves_the_cheapest_subset(seed, integral):
     """Random instances (15 customers, 10 sites, p 2-5; km or whole km), from a random start and λ = 0: the
     tree ends with the cheapest of every subset of p sites, a bound no subset beats, within the gap."""
-    rng = np.random.default_rng(seed)
-    points = rng.uniform(0, 100, size=(15, 2))
-    cost = np.linalg.norm(points[:, None, :] - points[None, :10, :], axis=2)
-    cost = np.round(cost) if integral else cost
     p = 2 + seed % 4
-    start = np.zeros(10)
-    start[rng.choice(10, p, replace=False)] = 1.0
+    cost, start = random_instance(seed, 15, 10, p, integral)
     best = min(value for _, value in every_subset(cost, p))
     result = branch_and_bound(cost, p, start, np.zeros(15), integral, mip_gap=1e-9)
     assert result.proven
