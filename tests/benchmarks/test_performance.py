@@ -31,6 +31,7 @@ from allocator.scenario import Scenario
 from formulations.min_service import measure_var
 from regio_instances.orlib import read_cap, read_pmedian
 from tests.allocator.location.test_solve import DATA, OPTIMA
+from tests.benchmarks.pmed_groups import HELD_OUT, TUNING
 
 pytestmark = pytest.mark.benchmark
 
@@ -112,10 +113,10 @@ def test_resolve(benchmark, size):
     checked(run, rep)
 
 
-# pmed26 (n 600, p 5) and pmed38 (n 900, p 5): small p, where the Lagrangian bound leaves 62 and 123 sites;
-# pmed40 (n 900, p 90): large p, where it leaves 790 of 900
-ORLIB = [("pmed", "pmed1"), ("pmed", "pmed11"), ("pmed", "pmed16"), ("pmed", "pmed20"), ("pmed", "pmed25"),
-         ("pmed", "pmed26"), ("pmed", "pmed38"), ("pmed", "pmed40"), ("cap", "cap71"), ("cap", "cap131")]
+# Every pmed file with n ≥ 300 (both groups of tests/benchmarks/pmed_groups.py; the group is recorded), pmed1,
+# and two warehouse files
+PMED_LARGE = sorted((f for f in TUNING + HELD_OUT if int(f[4:]) >= 11), key=lambda f: int(f[4:]))
+ORLIB = [("pmed", "pmed1"), *(("pmed", f) for f in PMED_LARGE), ("cap", "cap71"), ("cap", "cap131")]
 
 
 @pytest.mark.parametrize("kind,name", ORLIB)
@@ -132,7 +133,8 @@ def test_orlib(benchmark, kind, name):
     benchmark.extra_info.update(formulation=answer.formulation, sites_in_model=answer.sites_in_model,
                                 stages=[(s["stage"], s["sites"], s["status"]) for s in answer.stages],
                                 build_seconds=seconds, solve_seconds=rep.solve_seconds, status=rep.status.value,
-                                objective=rep.objective, published=OPTIMA[key], peak_rss_mb=peak_rss_mb())
+                                objective=rep.objective, published=OPTIMA[key], peak_rss_mb=peak_rss_mb(),
+                                group="held-out" if name in HELD_OUT else "tuning" if name in TUNING else "")
     assert rep.objective == pytest.approx(OPTIMA[key], abs=0.01)
     y, share = answer.solution()
     check_location(answer.problem, y, share, rep.objective).raise_if_failed()
