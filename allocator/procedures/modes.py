@@ -192,25 +192,30 @@ def shortfall_first(run: Run, tolerance: float = 0.0, augment: float = 0.0) -> l
                                                                          if unit > 1 else 1e-6)))
 
 
-def welfare_first(run: Run, augment: float = 0.0) -> list[tuple[str, SolveReport]]:
-    """Stage 1: max W (shortfall free) → W*; stage 2: min measure − augment·W s.t. W ≥ W* − max(10⁻⁶·|W*|, 10⁻⁶)."""
+def welfare_first(run: Run, augment: float = 0.0, after_first=None) -> list[tuple[str, SolveReport]]:
+    """Stage 1: max W (shortfall free) → W*; stage 2: min measure − augment·W s.t. W ≥ W* − max(10⁻⁶·|W*|, 10⁻⁶).
+
+    ``after_first(report)`` is called between the stages, with stage 1's solution in ``run.highs``."""
     m = run.model
     q = measure_var(m, run.data.scenario)
     return _two_stages(run, (m.welfare.W, True, "max welfare"), ([(q, 1.0), (m.welfare.W, -augment)], False, "min shortfall"),
-                       lambda w_star: (w_star - max(1e-6 * abs(w_star), 1e-6), None))
+                       lambda w_star: (w_star - max(1e-6 * abs(w_star), 1e-6), None), after_first)
 
 
-def _two_stages(run: Run, first: tuple, second: tuple, stage_bounds) -> list[tuple[str, SolveReport]]:
+def _two_stages(run: Run, first: tuple, second: tuple, stage_bounds, after_first=None) -> list[tuple[str, SolveReport]]:
     """Optimise ``first`` = (column, maximise, label[, tie-break (column, cost) pairs]); bound the column by
     ``stage_bounds(value)``; then optimise ``second`` = (objective as (column, cost) pairs, maximise, label).
 
     The first column's bounds are restored afterwards; the values of stage 2 stay in ``run.highs``.
+    ``after_first(report)``, if given, sees stage 1's solution before stage 2 starts.
     """
     hm = run.highs
     (x, x_max, x_label, *tie), (objective, y_max, y_label) = first, second
     lo, hi = hm.bounds(x)
     hm.set_objective([(x, 1.0), *(tie[0] if tie else [])], maximize=x_max)
     one = solve_stage(run)
+    if after_first is not None:
+        after_first(one)
     if not one.status.has_solution:
         return [(x_label, one)]
     new_lo, new_hi = stage_bounds(hm.value(x))

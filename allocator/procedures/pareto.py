@@ -17,7 +17,8 @@ others too (tests/allocator/procedures/test_pareto.py has an instance with such 
 
 Each worker builds the model once (:func:`allocator.procedures.executors.cached`) and only changes the
 shortfall column's upper bound and the two objective costs between points; every point starts from
-P_Q's sites, which are feasible at every ε of the grid.  Points are dispatched loose → tight to free
+P_Q's sites, which are feasible at every ε of the grid.  P_Q's augmentation is scaled by P_W's first
+stage, so with two or more workers P_Q runs on a worker beside P_W's second stage.  Points are dispatched loose → tight to free
 workers; a point whose grid value a finished point bypasses is not dispatched.  Each point is
 extracted, checked by the independent checker and carries W, Q, price of fairness
 (W(P_W) − W)/|W(P_W)|, Gini of welfare per inhabitant, extra money used, status and gap.
@@ -36,7 +37,7 @@ import pandas as pd
 
 from allocator.check import check
 from allocator.data import InstanceData
-from allocator.procedures.executors import WORKER_CACHE, cached, executor
+from allocator.procedures.executors import WORKER_CACHE, InlineExecutor, cached, executor
 from allocator.indicators import inequality
 from allocator.output import json_records
 from allocator.procedures.modes import Run, combine_stages, build, shortfall_first, welfare_first
@@ -89,32 +90,30 @@ def pareto_front(data: InstanceData, points: int = 7, workers: int = 1, schedule
     points = max(int(points), 2)
     run = build(data)
     unit = measure_scale(data.scenario)
-    payoff_rows, extremes = [], []
-    for label, lexicographic in (("max welfare first", _welfare_first), ("min shortfall first", _shortfall_first)):
-        rep = combine_stages(lexicographic(run, payoff_rows), run.build_seconds)
-        row = {"payoff": label, "k": 0 if not payoff_rows else points - 1, **_describe(run, rep, None)}
-        row["epsilon"] = row.get("measure")  # the grid's ends are the payoff points' own shortfalls
-        payoff_rows.append(row)
-        extremes.append((row, run.highs.values.copy() if rep.status.has_solution else None))
-        if on_progress is not None:
-            on_progress.done(rep.status)
-    payoff = pd.DataFrame(payoff_rows)
-    (p_w, _), (p_q, q_sites_values) = extremes
-    grid_rows = [{"k": 0, "epsilon": p_w.get("measure"), "outcome": "payoff (max welfare first)"}]
-    results = [p_w] if p_w["status"] in _HAS_SOLUTION else []
-    interior = []
-    if p_w["status"] in _HAS_SOLUTION and p_q["status"] in _HAS_SOLUTION:
-        q_hi, q_lo = p_w["measure"] / unit, p_q["measure"] / unit
-        w_hi, w_lo = p_w["welfare"], p_q["welfare"]
-        if q_hi - q_lo > 1e-9 * max(1.0, q_hi) and w_hi - w_lo > 1e-9 * max(1.0, abs(w_hi)):
-            eps = q_hi - np.arange(points) * (q_hi - q_lo) / (points - 1)
-            interior = [(k, float(eps[k])) for k in range(1, points - 1)]
-            coef = AUGMENTATION * (w_hi - w_lo) / (q_hi - q_lo)
-            site_cols = run.highs.cols_of(run.model.facilities.open[j] for j in data.sites.index)
-            start = q_sites_values[site_cols] if len(site_cols) else np.zeros(0)
-            solved, grid_more = _solve_grid(run, data, interior, coef, np.round(start), workers, scheduler, on_progress)
-            results += solved
-            grid_rows += grid_more
+    key = f"pareto-{uuid.uuid4().hex}"
+    WORKER_CACHE.clear()
+    WORKER_CACHE[key] = run  # the inline executor reuses the model built here
+    try:
+        with executor(workers, scheduler) as ex:
+            p_w, p_q, start = _payoff_table(run, key, ex, on_progress)
+            p_w.update(payoff="max welfare first", k=0, epsilon=p_w.get("measure"))
+            p_q.update(payoff="min shortfall first", k=points - 1, epsilon=p_q.get("measure"))
+            grid_rows = [{"k": 0, "epsilon": p_w.get("measure"), "outcome": "payoff (max welfare first)"}]
+            results = [p_w] if p_w["status"] in _HAS_SOLUTION else []
+            interior = []
+            if p_w["status"] in _HAS_SOLUTION and p_q["status"] in _HAS_SOLUTION:
+                q_hi, q_lo = p_w["measure"] / unit, p_q["measure"] / unit
+                w_hi, w_lo = p_w["welfare"], p_q["welfare"]
+                if q_hi - q_lo > 1e-9 * max(1.0, q_hi) and w_hi - w_lo > 1e-9 * max(1.0, abs(w_hi)):
+                    eps = q_hi - np.arange(points) * (q_hi - q_lo) / (points - 1)
+                    interior = [(k, float(eps[k])) for k in range(1, points - 1)]
+                    coef = AUGMENTATION * (w_hi - w_lo) / (q_hi - q_lo)
+                    solved, grid_more = _solve_grid(ex, workers, key, data, interior, coef, start, on_progress)
+                    results += solved
+                    grid_rows += grid_more
+    finally:
+        WORKER_CACHE.pop(key, None)
+    payoff = pd.DataFrame([p_w, p_q])
     grid_rows.append({"k": points - 1, "epsilon": p_q.get("measure"), "outcome": "payoff (min shortfall first)"})
     if p_q["status"] in _HAS_SOLUTION:
         results.append(p_q)
@@ -133,73 +132,87 @@ def pareto_front(data: InstanceData, points: int = 7, workers: int = 1, schedule
                  time.perf_counter() - t0, run.build_seconds, workers)
 
 
+def _payoff_table(run: Run, key: str, ex, on_progress: Points | None) -> tuple[dict, dict, np.ndarray | None]:
+    """P_W here and P_Q (:func:`min_shortfall_point`), with P_Q's sites as the grid's start.
+
+    P_Q's augmentation is scaled by P_W's first stage (W*, Q there), so with a pool of workers P_Q is handed
+    to one as soon as that stage is done and runs beside P_W's second stage."""
+    m, hm = run.model, run.highs
+    q = measure_var(m, run.data.scenario)
+    inline = isinstance(ex, InlineExecutor)
+    handed: dict = {}
+
+    def after_first(rep: SolveReport) -> None:
+        scale = 0.0
+        if rep.status.has_solution and hm.value(q) > 0:
+            scale = AUGMENTATION * max(1.0, abs(hm.value(m.welfare.W))) / hm.value(q)
+        handed["scale"] = scale
+        if not inline:
+            handed["future"] = ex.submit(min_shortfall_point, key, run.data, scale)
+
+    rep = combine_stages(welfare_first(run, augment=AUGMENTATION, after_first=after_first), run.build_seconds)
+    p_w = _describe(run, rep, None)
+    if on_progress is not None:
+        on_progress.done(rep.status)
+    if "future" in handed:
+        p_q, start = handed["future"].result()
+    else:
+        p_q, start = min_shortfall_point(key, run.data, handed.get("scale", 0.0))
+    if on_progress is not None:
+        on_progress.done(Status(p_q["status"]))
+    return p_w, p_q, start
+
+
+def min_shortfall_point(key: str, data: InstanceData, scale: float) -> tuple[dict, np.ndarray | None]:
+    """P_Q on the worker's model: min Q, then max W − scale·Q within Q ≤ Q* + room (the augmentation keeps a
+    Q a few persons above Q* at the same W out: a weakly dominated point); its row and its sites (0/1)."""
+    run = cached(key, lambda: build(data))
+    rep = combine_stages(shortfall_first(run, augment=scale), run.build_seconds)
+    row = _describe(run, rep, None)
+    if not rep.status.has_solution:
+        return row, None
+    cols = run.highs.cols_of(run.model.facilities.open[j] for j in data.sites.index)
+    return row, np.round(run.highs.values[cols]) if len(cols) else np.zeros(0)
+
+
 _HAS_SOLUTION = {s.value for s in Status if s.has_solution}
 SITE_CHANGES = "site_changes"  # per point {site_id: "open" | "close"}; kept out of the points table
 
 
-def _welfare_first(run: Run, _payoff: list) -> list[tuple[str, SolveReport]]:
-    """P_W, with stage 2 augmented (min Q − δ·W within W ≥ W* − room): W is not left below W* at equal Q.
-
-    Within the room the trade is at most δ·room of Q, far below a person.
-    """
-    return welfare_first(run, augment=AUGMENTATION)
-
-
-def _shortfall_first(run: Run, payoff: list) -> list[tuple[str, SolveReport]]:
-    """P_Q, with stage 2 augmented: max W − δ·(|W(P_W)|/Q(P_W))·Q within Q ≤ Q* + room.
-
-    Stage 2's room (:func:`allocator.procedures.modes.shortfall_slack`) would otherwise let it keep a Q a few
-    persons above Q* at the same W: a weakly dominated point.  Any positive augmentation removes
-    that; the payoff values only set its scale.
-    """
-    p_w = payoff[0]
-    scale = 0.0
-    if p_w["status"] in _HAS_SOLUTION and p_w["measure"] > 0:
-        scale = AUGMENTATION * max(1.0, abs(p_w["welfare"])) / (p_w["measure"] / measure_scale(run.data.scenario))
-    return shortfall_first(run, augment=scale)
-
-
-def _solve_grid(run: Run, data: InstanceData, interior: list[tuple[int, float]], coef: float, start: np.ndarray,
-                workers: int, scheduler: str | None, on_progress: Points | None) -> tuple[list[dict], list[dict]]:
-    """Dispatch the interior grid values loose → tight; apply bypass and early exit as results come in."""
-    key = f"pareto-{uuid.uuid4().hex}"
-    WORKER_CACHE.clear()
-    WORKER_CACHE[key] = run  # the inline executor reuses the model built for the payoff table
+def _solve_grid(ex, workers: int, key: str, data: InstanceData, interior: list[tuple[int, float]], coef: float,
+                start: np.ndarray, on_progress: Points | None) -> tuple[list[dict], list[dict]]:
+    """Dispatch the interior grid values loose → tight on ``ex``; apply bypass and early exit as results come in."""
     pending = deque(interior)
     eps_of = dict(interior)
     inflight, solved, grid = {}, [], []
-    try:
-        with executor(workers, scheduler) as ex:
-            slots = getattr(ex, "slots", None) or max(1, workers)
-            while pending or inflight:
-                while pending and len(inflight) < slots:
-                    k, eps = pending.popleft()
-                    inflight[ex.submit(solve_point, key, data, eps, coef, start)] = k
-                done, _ = wait(inflight, return_when=FIRST_COMPLETED)
-                for future in sorted(done, key=lambda f: inflight[f]):
-                    k = inflight.pop(future)
-                    res = future.result()
-                    res["k"] = k
-                    grid.append({"k": k, "epsilon": eps_of[k] * measure_scale(data.scenario), "outcome": "solved"})
-                    if on_progress is not None:
-                        on_progress.done(Status(res["status"]))
-                    if res["status"] in _HAS_SOLUTION:
-                        solved.append(res)
-                        q_star = res["measure"] / measure_scale(data.scenario)
-                        skip = [(j, e) for j, e in pending if e >= q_star - 1e-9 * max(1.0, abs(q_star))]
-                        outcome = f"bypassed (same optimum as k={k})"
-                    elif res["status"] == Status.INFEASIBLE.value:
-                        skip = [(j, e) for j, e in pending if j > k]
-                        outcome = f"early exit (k={k} infeasible)"
-                    else:
-                        skip = []
-                    for item in skip:
-                        pending.remove(item)
-                        grid.append({"k": item[0], "epsilon": item[1] * measure_scale(data.scenario), "outcome": outcome})
-                        if on_progress is not None:
-                            on_progress.done(None)
-    finally:
-        WORKER_CACHE.pop(key, None)
+    slots = getattr(ex, "slots", None) or max(1, workers)
+    while pending or inflight:
+        while pending and len(inflight) < slots:
+            k, eps = pending.popleft()
+            inflight[ex.submit(solve_point, key, data, eps, coef, start)] = k
+        done, _ = wait(inflight, return_when=FIRST_COMPLETED)
+        for future in sorted(done, key=lambda f: inflight[f]):
+            k = inflight.pop(future)
+            res = future.result()
+            res["k"] = k
+            grid.append({"k": k, "epsilon": eps_of[k] * measure_scale(data.scenario), "outcome": "solved"})
+            if on_progress is not None:
+                on_progress.done(Status(res["status"]))
+            if res["status"] in _HAS_SOLUTION:
+                solved.append(res)
+                q_star = res["measure"] / measure_scale(data.scenario)
+                skip = [(j, e) for j, e in pending if e >= q_star - 1e-9 * max(1.0, abs(q_star))]
+                outcome = f"bypassed (same optimum as k={k})"
+            elif res["status"] == Status.INFEASIBLE.value:
+                skip = [(j, e) for j, e in pending if j > k]
+                outcome = f"early exit (k={k} infeasible)"
+            else:
+                skip = []
+            for item in skip:
+                pending.remove(item)
+                grid.append({"k": item[0], "epsilon": item[1] * measure_scale(data.scenario), "outcome": outcome})
+                if on_progress is not None:
+                    on_progress.done(None)
     return solved, grid
 
 
