@@ -170,52 +170,35 @@ def lexicographic(run: Run) -> list[tuple[str, SolveReport]]:
     return shortfall_first(run, run.data.scenario.lexicographic_tolerance)
 
 
-def shortfall_first(run: Run, tolerance: float = 0.0, augment: float = 0.0) -> list[tuple[str, SolveReport]]:
-    """Stage 1: min measure − ε·W → Q*; stage 2: max W − augment·measure s.t. measure ≤ Q*(1 + tolerance) + room.
+def shortfall_first(run: Run, tolerance: float = 0.0) -> list[tuple[str, SolveReport]]:
+    """Stage 1: min measure − ε·W → Q*; stage 2: max W s.t. measure ≤ Q*(1 + tolerance) + room.
 
     ε = ``TIE_BREAK_WELFARE`` breaks stage 1's ties towards high W: without it HiGHS returned a min-Q plan with
     W = −64,034 on nl (sites opened and programmes cut for nothing), and stage 2 started from there and stopped
     at its time limit 3.2 % from the optimum; with it, stage 1 ends at W 10,357 and stage 2 within 0.03 %.
     A unit of the measure (1,000 persons) outweighs 10⁶ M€-eq of W, so Q* moves by less than ε·(W range), far
     inside the room stage 2 allows.
-
-    ``augment`` > 0 (the Pareto payoff table) makes stage 2 also push the measure down within its room,
-    so the point is not weakly dominated.
     """
     m = run.model
     q = measure_var(m, run.data.scenario)
     unit = measure_scale(run.data.scenario)
     tie = [(m.welfare.W, -TIE_BREAK_WELFARE)] if unit > 1 else []  # Q_max (a share) leaves no room for one
-    return _two_stages(run, (q, False, "min shortfall", tie),
-                       ([(m.welfare.W, 1.0), (q, -augment)], True, "max welfare"),
+    return _two_stages(run, (q, False, "min shortfall", tie), ([(m.welfare.W, 1.0)], True, "max welfare"),
                        lambda q_star: (None, q_star * (1 + tolerance) + (shortfall_slack(q_star * unit) / unit
                                                                          if unit > 1 else 1e-6)))
 
 
-def welfare_first(run: Run, augment: float = 0.0, after_first=None) -> list[tuple[str, SolveReport]]:
-    """Stage 1: max W (shortfall free) → W*; stage 2: min measure − augment·W s.t. W ≥ W* − max(10⁻⁶·|W*|, 10⁻⁶).
-
-    ``after_first(report)`` is called between the stages, with stage 1's solution in ``run.highs``."""
-    m = run.model
-    q = measure_var(m, run.data.scenario)
-    return _two_stages(run, (m.welfare.W, True, "max welfare"), ([(q, 1.0), (m.welfare.W, -augment)], False, "min shortfall"),
-                       lambda w_star: (w_star - max(1e-6 * abs(w_star), 1e-6), None), after_first)
-
-
-def _two_stages(run: Run, first: tuple, second: tuple, stage_bounds, after_first=None) -> list[tuple[str, SolveReport]]:
+def _two_stages(run: Run, first: tuple, second: tuple, stage_bounds) -> list[tuple[str, SolveReport]]:
     """Optimise ``first`` = (column, maximise, label[, tie-break (column, cost) pairs]); bound the column by
     ``stage_bounds(value)``; then optimise ``second`` = (objective as (column, cost) pairs, maximise, label).
 
     The first column's bounds are restored afterwards; the values of stage 2 stay in ``run.highs``.
-    ``after_first(report)``, if given, sees stage 1's solution before stage 2 starts.
     """
     hm = run.highs
     (x, x_max, x_label, *tie), (objective, y_max, y_label) = first, second
     lo, hi = hm.bounds(x)
     hm.set_objective([(x, 1.0), *(tie[0] if tie else [])], maximize=x_max)
     one = solve_stage(run)
-    if after_first is not None:
-        after_first(one)
     if not one.status.has_solution:
         return [(x_label, one)]
     new_lo, new_hi = stage_bounds(hm.value(x))

@@ -1,7 +1,8 @@
 """The Pareto front between broad welfare W (max) and the shortfall measure Q (min): AUGMECON2.
 
-* payoff table, lexicographic:  P_W = max W, then min Q s.t. W ≥ W* − room;
-                                P_Q = min Q, then max W s.t. Q ≤ Q* + room.
+* payoff table, augmented:      P_W = max W → W*, Q₁; then max W − a·Q,  a = δ·|W*|/Q₁;
+                                P_Q = min Q (− ε·W) → Q*, W₁; then min Q − b·W,  b = δ·max(Q*, 1)/|W₁|;
+                                each a Pareto optimum (a, b > 0), proven like every grid point.
 * grid, loose → tight:          ε_k = Q(P_W) − k·(Q(P_W) − Q(P_Q))/(N − 1),  k = 0 … N−1
                                 (k = 0 and k = N−1 are P_W and P_Q themselves).
 * point k (AUGMECON2):          max W + δ·(r_W/r_Q)·s  s.t.  Q + s = ε_k, s ≥ 0,
@@ -12,13 +13,18 @@
                                 so those grid points are not solved.
 * early exit:                   infeasible at ε_k ⇒ infeasible at every tighter ε_j.
 
+Why the payoff points are augmented rather than lexicographic (second stage bounded by the first's
+optimum): on ``nl`` the bounded second stages did not close in 60 s (min Q at W ≥ W*(1 − 10⁻⁶): gap 1.5 %
+with Q 2,905,400 persons; max W at Q ≤ Q* + 5 persons: gap 0.029 %); the augmented ones prove in 2 s each,
+at the same W* and Q 2,915,945 for P_W, and W 10,357.84 at Q* for P_Q.
+
 A weighted sum max W − λQ finds only the points on the convex hull of the front; this finds the
 others too (tests/allocator/procedures/test_pareto.py has an instance with such a point).
 
 Each worker builds the model once (:func:`allocator.procedures.executors.cached`) and only changes the
 shortfall column's upper bound and the two objective costs between points; every point starts from
-P_Q's sites, which are feasible at every ε of the grid.  P_Q's augmentation is scaled by P_W's first
-stage, so with two or more workers P_Q runs on a worker beside P_W's second stage.  Points are dispatched loose → tight to free
+P_Q's sites, which are feasible at every ε of the grid.  With two or more workers P_Q runs on a worker
+beside P_W.  Points are dispatched loose → tight to free
 workers; a point whose grid value a finished point bypasses is not dispatched.  Each point is
 extracted, checked by the independent checker and carries W, Q, price of fairness
 (W(P_W) − W)/|W(P_W)|, Gini of welfare per inhabitant, extra money used, status and gap.
@@ -40,7 +46,7 @@ from allocator.data import InstanceData
 from allocator.procedures.executors import WORKER_CACHE, InlineExecutor, cached, executor
 from allocator.indicators import inequality
 from allocator.output import json_records
-from allocator.procedures.modes import Run, combine_stages, build, shortfall_first, welfare_first
+from allocator.procedures.modes import TIE_BREAK_WELFARE, Run, build, combine_stages, solve_stage
 from allocator.progress import Points
 from allocator.results import extract
 from allocator.status import SEVERITY, SolveReport, Status
@@ -48,6 +54,8 @@ from formulations.min_service import measure_scale, measure_var
 from allocator.policy import ShortfallMeasure
 
 AUGMENTATION = 1e-3  # δ
+_HAS_SOLUTION = {s.value for s in Status if s.has_solution}
+SITE_CHANGES = "site_changes"  # per point {site_id: "open" | "close"}; kept out of the points table
 DOMINANCE_TOL = 1e-7  # relative tolerance when comparing points
 
 
@@ -135,48 +143,54 @@ def pareto_front(data: InstanceData, points: int = 7, workers: int = 1, schedule
 def _payoff_table(run: Run, key: str, ex, on_progress: Points | None) -> tuple[dict, dict, np.ndarray | None]:
     """P_W here and P_Q (:func:`min_shortfall_point`), with P_Q's sites as the grid's start.
 
-    P_Q's augmentation is scaled by P_W's first stage (W*, Q there), so with a pool of workers P_Q is handed
-    to one as soon as that stage is done and runs beside P_W's second stage."""
-    m, hm = run.model, run.highs
-    q = measure_var(m, run.data.scenario)
-    inline = isinstance(ex, InlineExecutor)
-    handed: dict = {}
-
-    def after_first(rep: SolveReport) -> None:
-        scale = 0.0
-        if rep.status.has_solution and hm.value(q) > 0:
-            scale = AUGMENTATION * max(1.0, abs(hm.value(m.welfare.W))) / hm.value(q)
-        handed["scale"] = scale
-        if not inline:
-            handed["future"] = ex.submit(min_shortfall_point, key, run.data, scale)
-
-    rep = combine_stages(welfare_first(run, augment=AUGMENTATION, after_first=after_first), run.build_seconds)
+    Neither needs the other, so with a pool of workers P_Q goes to one at once and runs beside P_W."""
+    handed = None if isinstance(ex, InlineExecutor) else ex.submit(min_shortfall_point, key, run.data)
+    rep = max_welfare_point(run)
     p_w = _describe(run, rep, None)
     if on_progress is not None:
         on_progress.done(rep.status)
-    if "future" in handed:
-        p_q, start = handed["future"].result()
-    else:
-        p_q, start = min_shortfall_point(key, run.data, handed.get("scale", 0.0))
+    p_q, start = handed.result() if handed is not None else min_shortfall_point(key, run.data)
     if on_progress is not None:
         on_progress.done(Status(p_q["status"]))
     return p_w, p_q, start
 
 
-def min_shortfall_point(key: str, data: InstanceData, scale: float) -> tuple[dict, np.ndarray | None]:
-    """P_Q on the worker's model: min Q, then max W − scale·Q within Q ≤ Q* + room (the augmentation keeps a
-    Q a few persons above Q* at the same W out: a weakly dominated point); its row and its sites (0/1)."""
+def max_welfare_point(run: Run) -> SolveReport:
+    """P_W: max W → W*, Q₁; then max W − a·Q from there, a = δ·max(1, |W*|)/Q₁ (one report for both stages)."""
+    m, hm = run.model, run.highs
+    q = measure_var(m, run.data.scenario)
+    hm.set_objective([(m.welfare.W, 1.0)], maximize=True)
+    one = solve_stage(run)
+    stages = [("max welfare", one)]
+    if one.status.has_solution and hm.value(q) > 0:
+        a = AUGMENTATION * max(1.0, abs(hm.value(m.welfare.W))) / hm.value(q)
+        hm.set_objective([(m.welfare.W, 1.0), (q, -a)], maximize=True)
+        hm.start_from_current_integers()
+        stages.append(("max welfare, then shortfall", solve_stage(run)))
+    return combine_stages(stages, run.build_seconds)
+
+
+def min_shortfall_point(key: str, data: InstanceData) -> tuple[dict, np.ndarray | None]:
+    """P_Q on the worker's model: min Q − ε·W → Q*, W₁; then min Q − b·W from there, b = δ·max(Q*, 1)/max(1, |W₁|)
+    (Q in the measure's units, so with Q* = 0 one unit sets the scale); its row and its sites (0/1)."""
     run = cached(key, lambda: build(data))
-    rep = combine_stages(shortfall_first(run, augment=scale), run.build_seconds)
+    m, hm = run.model, run.highs
+    q = measure_var(m, data.scenario)
+    tie = [(m.welfare.W, -TIE_BREAK_WELFARE)] if measure_scale(data.scenario) > 1 else []
+    hm.set_objective([(q, 1.0), *tie], maximize=False)
+    one = solve_stage(run)
+    stages = [("min shortfall", one)]
+    if one.status.has_solution:
+        b = AUGMENTATION * max(hm.value(q), 1.0) / max(1.0, abs(hm.value(m.welfare.W)))
+        hm.set_objective([(q, 1.0), (m.welfare.W, -b)], maximize=False)
+        hm.start_from_current_integers()
+        stages.append(("min shortfall, then welfare", solve_stage(run)))
+    rep = combine_stages(stages, run.build_seconds)
     row = _describe(run, rep, None)
     if not rep.status.has_solution:
         return row, None
-    cols = run.highs.cols_of(run.model.facilities.open[j] for j in data.sites.index)
-    return row, np.round(run.highs.values[cols]) if len(cols) else np.zeros(0)
-
-
-_HAS_SOLUTION = {s.value for s in Status if s.has_solution}
-SITE_CHANGES = "site_changes"  # per point {site_id: "open" | "close"}; kept out of the points table
+    cols = hm.cols_of(m.facilities.open[j] for j in data.sites.index)
+    return row, np.round(hm.values[cols]) if len(cols) else np.zeros(0)
 
 
 def _solve_grid(ex, workers: int, key: str, data: InstanceData, interior: list[tuple[int, float]], coef: float,

@@ -32,6 +32,11 @@ def test_front_is_every_pareto_optimal_plan_including_the_non_supported_one():
     assert any(np.allclose(p, NON_SUPPORTED, atol=1e-5) for p in _pairs(front))
     assert (front.points["check"] == "passed").all()
     assert set(front.points["status"]) == {"optimal"}
+    # the payoff points: max W, then the least shortfall at it (and the other way round), both proven
+    assert list(front.payoff["payoff"]) == ["max welfare first", "min shortfall first"]
+    assert set(front.payoff["status"]) == {"optimal"}
+    assert np.allclose([front.payoff["welfare"][0], front.payoff["shortfall"][0]], FRONT[0], atol=1e-5)
+    assert np.allclose([front.payoff["welfare"][1], front.payoff["shortfall"][1]], FRONT[-1], atol=1e-5)
     # bypass: k = 2 (ε = 4,000) is met by k = 1's optimum (Q = 4,000), so it is not solved
     outcome = dict(zip(front.grid["k"], front.grid["outcome"]))
     assert outcome[2].startswith("bypassed") and outcome[1] == "solved"
