@@ -103,7 +103,7 @@ def pareto_front(data: InstanceData, points: int = 7, workers: int = 1, schedule
     WORKER_CACHE[key] = run  # the inline executor reuses the model built here
     try:
         with executor(workers, scheduler) as ex:
-            p_w, p_q, start = _payoff_table(run, key, ex, workers, on_progress)
+            p_w, p_q, start = _payoff_table(run, key, ex, on_progress)
             p_w.update(payoff="max welfare first", k=0, epsilon=p_w.get("measure"))
             p_q.update(payoff="min shortfall first", k=points - 1, epsilon=p_q.get("measure"))
             grid_rows = [{"k": 0, "epsilon": p_w.get("measure"), "outcome": "payoff (max welfare first)"}]
@@ -140,16 +140,11 @@ def pareto_front(data: InstanceData, points: int = 7, workers: int = 1, schedule
                  time.perf_counter() - t0, run.build_seconds, workers)
 
 
-def _payoff_table(run: Run, key: str, ex, workers: int, on_progress: Points | None) -> tuple[dict, dict, np.ndarray | None]:
+def _payoff_table(run: Run, key: str, ex, on_progress: Points | None) -> tuple[dict, dict, np.ndarray | None]:
     """P_W here and P_Q (:func:`min_shortfall_point`), with P_Q's sites as the grid's start.
 
-    Neither needs the other, so with a pool of workers P_Q goes to one at once and runs beside P_W, while
-    the other workers build their models for the grid."""
-    handed = None
-    if not isinstance(ex, InlineExecutor):
-        handed = ex.submit(min_shortfall_point, key, run.data)
-        for _ in range(max(0, (getattr(ex, "slots", None) or workers) - 1)):
-            ex.submit(warm_up, key, run.data)  # the other workers build their models meanwhile
+    Neither needs the other, so with a pool of workers P_Q goes to one at once and runs beside P_W."""
+    handed = None if isinstance(ex, InlineExecutor) else ex.submit(min_shortfall_point, key, run.data)
     rep = max_welfare_point(run)
     p_w = _describe(run, rep, None)
     if on_progress is not None:
@@ -173,11 +168,6 @@ def max_welfare_point(run: Run) -> SolveReport:
         hm.start_from_current_integers()
         stages.append(("max welfare, then shortfall", solve_stage(run)))
     return combine_stages(stages, run.build_seconds)
-
-
-def warm_up(key: str, data: InstanceData) -> None:
-    """Build the worker's model before its first grid point arrives."""
-    cached(key, lambda: build(data))
 
 
 def min_shortfall_point(key: str, data: InstanceData) -> tuple[dict, np.ndarray | None]:
