@@ -43,6 +43,13 @@ def orlib(kind, file, capacity, uncapacitated, time_limit, mip_gap, formulation,
         emit_json(out)
     else:
         for k, v in out.items():
-            click.echo(f"{k:<14}{v}")
+            if k != "stages":
+                click.echo(f"{k:<18}{v:.6g}" if isinstance(v, float) else f"{k:<18}{v}")
+        click.echo("stages")
+        for stage in answer.stages:
+            nodes = f", {stage['nodes']} nodes" if "nodes" in stage else ""
+            cutoff = f", cost ≤ {stage['cutoff']:.6g}" if stage["cutoff"] is not None else ""
+            click.echo(f"  {stage['stage']:<10} {stage['sites']:>5} sites{cutoff}: {stage['status']} in "
+                       f"{stage['seconds']:.2f} s{nodes}; {stage['result']}")
     if not rep.status.has_solution:
         sys.exit(EXIT_NO_SOLUTION)

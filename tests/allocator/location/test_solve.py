@@ -160,8 +160,7 @@ SLOW = sorted((n, k) for n, k in OPTIMA if k in ("p-median", "CFLP-multi-source"
                        or (k == "UFLP" and n in FAST_UFLP)))
 
 
-# The slowest, pmed36 (n 800, p 10, 340 sites after the Lagrangian test), was proven in 273 s
-# (README, "p-median at scale").
+# The slowest p-median, pmed36 (n 800, p 10), is proven in about 17 s (docs/performance.md, "p-median at scale").
 @pytest.mark.slow
 @pytest.mark.parametrize("name,kind", SLOW)
 def test_all_published_optima(name, kind):
@@ -216,3 +215,16 @@ def test_cli_json_keys():
     out = json.loads(res.output)
     assert {"objective", "status", "mip_gap", "build_seconds", "solve_seconds", "formulation"} <= set(out)
     assert out["objective"] == pytest.approx(932615.75, abs=0.01)
+
+
+def test_cli_lists_the_stages():
+    """pmed2 on the terminal: the answer, then one line per stage with what it decided; --json has the same rows."""
+    res = CliRunner().invoke(cli, ["orlib", "pmed", str(DATA / "pmed" / "pmed2.txt")])
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    assert "objective         4093" in lines and "formulation       lagrangian tree" in lines
+    stages = lines[lines.index("stages") + 1:]
+    assert stages[0].split()[:2] == ["core", "tree"] and "no p-median costs at most the cutoff" in stages[0]
+    assert stages[1].split()[:3] == ["tree", "31", "sites:"] and stages[1].endswith("the answer")
+    out = json.loads(CliRunner().invoke(cli, ["orlib", "pmed", str(DATA / "pmed" / "pmed2.txt"), "--json"]).output)
+    assert [s["stage"] for s in out["stages"]] == ["core tree", "tree"] and out["objective"] == 4093.0
