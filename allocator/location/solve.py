@@ -173,7 +173,7 @@ def _core_stages(problem, reduction, core, cutoff, formulation, time_limit, mip_
     """The core's answer, or None when no p-median costs at most ``cutoff`` or the core stages did not decide.
 
     First the Lagrangian tree over the core for :data:`CORE_TREE_NODES` nodes: where the LP bound is weak the
-    core's own bound passes the cutoff within a few nodes (pmed36: 3 nodes, no p-median ≤ 9,831); else HiGHS
+    core's own bound passes the cutoff within a few nodes (pmed16: 3 nodes, no p-median ≤ 8,092); else HiGHS
     over the core, which finds the optimum where the LP bound is tight faster than the tree."""
     sites = np.flatnonzero(core)
     t1 = time.perf_counter()
