@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from allocator.location.start import interchange
+from allocator.location.start import interchange, pmedian_cost
 
 PATIENCE = 15        # steps without a better bound before θ halves
 MAX_STEPS = 500
@@ -46,19 +46,28 @@ class LagrangianBound:
     best_cost: float
 
 
-def lagrangian_bound(cost: np.ndarray, p: int, upper: float, multipliers: np.ndarray) -> LagrangianBound:
+def lagrangian_bound(cost: np.ndarray, p: int, upper: float, multipliers: np.ndarray, steps: int | None = None,
+                     theta: float = 2.0, patience: int = PATIENCE, stop_at: float = np.inf,
+                     forced: np.ndarray | None = None) -> LagrangianBound:
     """max_λ L(λ) by subgradient steps from ``multipliers``, with ``upper`` a p-median's cost (the step target,
-    lowered whenever a subproblem's site set S is a cheaper p-median: cost(S) = Σ_i min_{j∈S} c_ij)."""
+    lowered whenever a subproblem's site set S is a cheaper p-median: cost(S) = Σ_i min_{j∈S} c_ij).
+
+    ``forced`` (True per site) are in every S (the tree's sites fixed open); θ halves after ``patience`` steps
+    without a better bound; the steps end once the bound reaches min(``upper``, ``stop_at``), θ < 10⁻³ or the
+    gradient vanishes (``steps``, by default as many as :data:`WORK` allows)."""
     n_c, n_s = cost.shape
-    steps = min(MAX_STEPS, max(30, int(WORK // (n_c * n_s))))
+    steps = min(MAX_STEPS, max(30, int(WORK // (n_c * n_s)))) if steps is None else steps
+    forced = np.zeros(n_s, dtype=bool) if forced is None else forced
+    fixed, q = np.flatnonzero(forced), p - int(forced.sum())
     lam = np.asarray(multipliers, dtype=float).copy()
-    best, best_lam, best_savings, theta, stall = -np.inf, lam.copy(), None, 2.0, 0
+    best, best_lam, best_savings, stall = -np.inf, lam.copy(), None, 0
     best_set, best_cost = None, np.inf
     reduced = np.empty(cost.shape)  # min(0, c_ij − λ_i), written in place: 5× faster than new arrays each step
     for _ in range(steps):
         np.subtract(cost, lam[:, None], out=reduced)
         savings = np.minimum(reduced, 0.0, out=reduced).sum(axis=0)
-        chosen = np.argpartition(savings, p - 1)[:p]
+        free = np.where(forced, np.inf, savings) if len(fixed) else savings
+        chosen = np.concatenate([fixed, np.argpartition(free, q - 1)[:q]])
         bound = lam.sum() + savings[chosen].sum()
         at_chosen = cost[:, chosen]
         set_cost = float(at_chosen.min(axis=1).sum())
@@ -69,11 +78,11 @@ def lagrangian_bound(cost: np.ndarray, p: int, upper: float, multipliers: np.nda
             best, best_lam, best_savings, stall = bound, lam.copy(), savings, 0
         else:
             stall += 1
-            if stall >= PATIENCE:
+            if stall >= patience:
                 theta, stall = theta / 2, 0
         gradient = 1.0 - (at_chosen < lam[:, None]).sum(axis=1)
         norm = float(gradient @ gradient)
-        if norm == 0.0 or theta < MIN_THETA or best >= upper:
+        if norm == 0.0 or theta < MIN_THETA or best >= min(upper, stop_at):
             break
         lam = lam + theta * (upper - bound) / norm * gradient
     best_open = np.zeros(n_s)
@@ -97,10 +106,13 @@ class SiteReduction:
     def sites_within(self, cost: float) -> np.ndarray:
         """True per site unless L + ρ_j − ρ_(p) > ``cost``: every p-median costing at most ``cost`` opens only
         these sites (the bound with j forced open is below its cost)."""
-        savings, p = self.bound.savings, int(self.start.sum())
-        pth = np.partition(savings, p - 1)[p - 1]
-        forced_open = self.bound.bound + np.maximum(0.0, savings - pth)
-        return forced_open <= cost + 1e-9 * max(1.0, abs(cost))
+        return _forced_open(self.bound, int(self.start.sum())) <= cost + 1e-9 * max(1.0, abs(cost))
+
+
+def _forced_open(lb: LagrangianBound, p: int) -> np.ndarray:
+    """L + max(0, ρ_j − ρ_(p)) per site: the bound with site j forced open."""
+    pth = np.partition(lb.savings, p - 1)[p - 1]
+    return lb.bound + np.maximum(0.0, lb.savings - pth)
 
 
 def sites_that_may_open(cost: np.ndarray, p: int, start: np.ndarray) -> SiteReduction:
@@ -118,12 +130,9 @@ def sites_that_may_open(cost: np.ndarray, p: int, start: np.ndarray) -> SiteRedu
     lb = lagrangian_bound(cost, p, upper, nearest)
     if lb.best_cost < upper:
         polished = interchange(cost, lb.best_open)
-        polished_cost = float(cost[:, polished > 0.5].min(axis=1).sum())
-        if polished_cost < upper:
-            start, upper = polished, polished_cost
+        if pmedian_cost(cost, polished) < upper:
+            start, upper = polished, pmedian_cost(cost, polished)
     integral = bool(np.all(cost == np.round(cost)))
-    cheaper = upper - 1.0 if integral else upper
-    slack = 1e-9 * max(1.0, abs(upper))
-    reduction = SiteReduction(start > 0.5, lb, start, upper, lb.bound > cheaper + slack, integral)
-    keep = reduction.sites_within(cheaper) | (start > 0.5)  # the start's sites pass in exact arithmetic too
-    return SiteReduction(keep, lb, start, upper, reduction.proven, integral)
+    cheaper = (upper - 1.0 if integral else upper) + 1e-9 * max(1.0, abs(upper))
+    keep = (_forced_open(lb, p) <= cheaper) | (start > 0.5)  # the start's sites pass in exact arithmetic too
+    return SiteReduction(keep, lb, start, upper, lb.bound > cheaper, integral)

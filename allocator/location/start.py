@@ -25,6 +25,11 @@ from __future__ import annotations
 import numpy as np
 
 
+def pmedian_cost(cost: np.ndarray, open_sites: np.ndarray) -> float:
+    """Σ_i min_{j open} c_ij: every customer at its nearest open site (``open_sites``: 0/1 per site)."""
+    return float(cost[:, np.asarray(open_sites) > 0.5].min(axis=1).sum())
+
+
 def greedy_interchange(cost: np.ndarray, p: int, max_swaps: int | None = None) -> np.ndarray:
     """0/1 per site: a local optimum of the p-median with customer × site costs ``cost``."""
     n_c, n_s = cost.shape

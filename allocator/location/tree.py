@@ -28,6 +28,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from allocator.location.bound import lagrangian_bound
+from allocator.location.start import pmedian_cost
+
 ROOT_STEPS = 300     # subgradient steps at the root (λ starts from the site reduction's)
 NODE_STEPS = 20      # steps at every other node, from its parent's λ (pmed36: 40 steps 4,639 nodes in 19.4 s, 20 steps 6,564 in 15.3 s)
 PATIENCE = 5         # steps without a better bound before θ halves
@@ -61,7 +64,7 @@ def branch_and_bound(cost: np.ndarray, p: int, start: np.ndarray, multipliers: n
     t0 = time.perf_counter()
     n_sites = cost.shape[1]
     best = np.flatnonzero(np.asarray(start) > 0.5)
-    upper = _cost_of(cost, best)
+    upper = pmedian_cost(cost, start)
     stack = [_Node(np.zeros(n_sites, dtype=np.int8), np.asarray(multipliers, dtype=float), ROOT_STEPS)]
     pruned_at, nodes = np.inf, 0   # the least bound of a subtree closed without a p-median cheaper than U
     root_bound = -np.inf
@@ -71,7 +74,7 @@ def branch_and_bound(cost: np.ndarray, p: int, start: np.ndarray, multipliers: n
         node = stack.pop()
         nodes += 1
         if (node.state == 1).sum() == p:
-            value = _cost_of(cost, np.flatnonzero(node.state == 1))
+            value = pmedian_cost(cost, node.state == 1)
             if value < upper:
                 best, upper = np.flatnonzero(node.state == 1), value
             pruned_at = min(pruned_at, value)
@@ -95,46 +98,14 @@ def _cutoff(upper: float, integral: bool, mip_gap: float) -> float:
     return upper - max(1.0 if integral else 0.0, mip_gap * abs(upper)) + 1e-9 * max(1.0, abs(upper))
 
 
-def _cost_of(cost: np.ndarray, sites: np.ndarray) -> float:
-    return float(cost[:, sites].min(axis=1).sum())
-
-
 def _node_bound(cost, p, node, cut, upper):
-    """The node's best Lagrangian bound by subgradient steps; its λ, savings over the sites not closed
-    (``active``), and the cheapest subproblem set S seen (sites, cost)."""
+    """The node's best Lagrangian bound (:func:`allocator.location.bound.lagrangian_bound` over the sites not
+    closed, ``active``, with the open ones forced); its λ, savings over ``active``, and the cheapest subproblem
+    set S seen (sites, cost)."""
     active = np.flatnonzero(node.state >= 0)
-    forced = node.state[active] == 1
-    q = p - int(forced.sum())
-    sub = cost[:, active]
-    reduced = np.empty(sub.shape)
-    lam = node.multipliers
-    best, best_lam, best_savings, theta, stall = -np.inf, lam, None, 1.0, 0
-    found, found_cost = None, np.inf
-    for _ in range(node.steps):
-        np.subtract(sub, lam[:, None], out=reduced)
-        savings = np.minimum(reduced, 0.0, out=reduced).sum(axis=0)
-        chosen = np.concatenate([np.flatnonzero(forced),
-                                 np.argpartition(np.where(forced, np.inf, savings), q - 1)[:q]])
-        bound = lam.sum() + savings[chosen].sum()
-        at_chosen = sub[:, chosen]
-        set_cost = float(at_chosen.min(axis=1).sum())
-        if set_cost < found_cost:
-            found, found_cost = active[chosen], set_cost
-        if bound > best + 1e-9 * max(1.0, abs(bound)):
-            best, best_lam, best_savings, stall = bound, lam, savings, 0
-        else:
-            stall += 1
-            if stall >= PATIENCE:
-                theta, stall = theta / 2, 0
-        if best > cut or theta < 1e-3:
-            break
-        gradient = 1.0 - (at_chosen < lam[:, None]).sum(axis=1)
-        norm = float(gradient @ gradient)
-        if norm == 0.0:
-            break
-        target = max(min(upper, found_cost), best + 1.0)
-        lam = lam + theta * (target - bound) / norm * gradient
-    return best, best_lam, best_savings, active, found, found_cost
+    lb = lagrangian_bound(cost[:, active], p, upper, node.multipliers, steps=node.steps, theta=1.0,
+                          patience=PATIENCE, stop_at=cut, forced=node.state[active] == 1)
+    return lb.bound, lb.multipliers, lb.savings, active, active[lb.best_open > 0.5], lb.best_cost
 
 
 def _children(stack, node, p, bound, lam, savings, active, cut) -> float:
