@@ -35,6 +35,18 @@ class InstanceData:
         check_against(scenario, instance, label)
         return cls(instance, scenario)
 
+    def share_frames(self, other: "InstanceData") -> None:
+        """Take the frames ``other`` has computed so far (reach, groups, demand, …) instead of computing them again.
+
+        Only for a scenario of the same structure (:func:`allocator.procedures.whatif.structure_key`): the
+        frames depend on no field outside it, so they are equal; ``regions`` (whose ω depends on α, a
+        welfare weight a warm model changes) is computed again.  Frames are read, never changed, so sharing
+        them is safe.
+        """
+        for name, value in other.__dict__.items():
+            if name not in ("instance", "scenario", "regions"):
+                self.__dict__.setdefault(name, value)
+
     # --- regions -----------------------------------------------------------
     @cached_property
     def regions(self) -> pd.DataFrame:

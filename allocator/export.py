@@ -60,7 +60,9 @@ def safe_cells(frame: pd.DataFrame) -> pd.DataFrame:
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
             s = out[col].astype("string")
-            risky = s.str.startswith(FORMULA_START, na=False) & pd.to_numeric(s, errors="coerce").isna()
+            risky = s.str.startswith(FORMULA_START, na=False)
+            if risky.any():  # a number such as -3 is not a formula; only the few candidates are parsed
+                risky[risky] = pd.to_numeric(s[risky], errors="coerce").isna()
             if risky.any():
                 out[col] = s.where(~risky, "'" + s)
     return out

@@ -1,14 +1,18 @@
 """Hold-harmless (non-redistribution): no region, or no region-domain, below its baseline (model.md 3).
 
-=================================================  ============================  ==================================
-rule (T_r = Σ_d x_rd + cost_r(y), B_r = Σ_d b_rd + cost_r(e))  attribute                     mode
-=================================================  ============================  ==================================
-T_r ≥ B_r                                          ``region_floor[region]``      ``region``: totals incl. facilities
-T_r ≥ B_r and x_rd + cost_rd(y) ≥ b_rd + cost_rd(e) ``region_floor``, ``domain_floor``  ``region-domain``: both rules
-(1 − δ) B_r ≤ T_r ≤ (1 + γ) B_r                    ``corridor[region]``          ``corridor``
-|T_r − B_r| ≤ cap · pop_r                          ``per_capita[region]``        ``per-capita-cap`` (€/inhabitant)
-(nothing)                                          —                             ``none``
-=================================================  ============================  ==================================
+=================================================  ==============================  ===============================
+rule (T_r = Σ_d x_rd + cost_r(y), B_r = Σ_d b_rd + cost_r(e))  row (bounds per mode)           mode
+=================================================  ==============================  ===============================
+T_r ≥ B_r                                          ``region_total[region]``        ``region``: totals incl. facilities
+T_r ≥ B_r and x_rd + cost_rd(y) ≥ b_rd + cost_rd(e) ``region_total``, ``domain_floor``  ``region-domain``: both rules
+(1 − δ) B_r ≤ T_r ≤ (1 + γ) B_r                    ``region_total[region]``        ``corridor``
+|T_r − B_r| ≤ cap · pop_r                          ``region_total[region]``        ``per-capita-cap`` (€/inhabitant)
+(nothing)                                          —                               ``none``
+=================================================  ==============================  ===============================
+
+The modes that bound a region's total share one row per region, T_r, whose bounds say the mode
+(:func:`region_total_bounds`); a warm model switches between them, or to ``none``, by changing those
+bounds (:mod:`allocator.procedures.whatif`).
 
 cost_r(y) = Σ_{j in r, p(j) ∈ M} (c_j + o_j (1 − e_j)) y_j is what the plan
 spends on the region's sites paid from the municipal account M (the
@@ -29,6 +33,7 @@ municipality's yearly gain or loss per inhabitant (advice: €60).
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
@@ -41,35 +46,51 @@ from allocator.policy import HoldHarmless
 
 
 def add_hold_harmless(m: pyo.ConcreteModel, data: InstanceData) -> None:
-    """Per mode: region totals ≥ baseline totals, or x_rd ≥ b_rd, or nothing."""
+    """lower_r ≤ T_r ≤ upper_r per the mode (:func:`region_total_bounds`); region-domain: also x_rd + cost_rd ≥ floor_rd."""
     b = m.hold_harmless = pyo.Block()
-    mode = data.scenario.hold_harmless
     x = m.budget.spend
     domains = data.domains.index.tolist()
-    sc = data.scenario
-    regions = data.regions.index.tolist()
-    base_total = baseline_totals(data)
-    cost = m.facilities.cost_by_region
     outlays = outlays_by(m, ["region_id"], rows=_municipal)  # a programme year's openings and projects
+    cost = m.facilities.cost_by_region
 
     def total(r):
         return linear([1.0] * len(domains), (x[r, d] for d in domains)) + cost[r] + outlays.get(r, 0.0)
 
-    if mode.floors_baseline:
-        b.region_floor = pyo.Constraint(regions, rule=lambda _, r: total(r) >= float(base_total[r]))
-    elif mode == HoldHarmless.CORRIDOR:
-        b.corridor = pyo.Constraint(regions, rule=lambda _, r: pyo.inequality(
-            (1 - sc.corridor_down) * float(base_total[r]), total(r), (1 + sc.corridor_up) * float(base_total[r])))
-    elif mode == HoldHarmless.PER_CAPITA_CAP:
-        cap = (sc.per_capita_cap * EUR_TO_MEUR * data.regions["population"]).to_dict()
-        b.per_capita = pyo.Constraint(regions, rule=lambda _, r: pyo.inequality(
-            float(base_total[r]) - cap[r], total(r), float(base_total[r]) + cap[r]))
-    if mode == HoldHarmless.REGION_DOMAIN:
-        floor = baseline_domain_totals(data)
+    bounds = region_total_bounds(data)
+    if bounds is not None:
+        lower, upper = bounds
+        b.region_total = pyo.Constraint(data.regions.index.tolist(), rule=lambda _, r: (
+            _finite(lower[r]), total(r), _finite(upper[r])))
+    floor = domain_floors(data)
+    if floor is not None:
         fac = _cost_by_region_domain(m, data)
         out_rd = outlays_by(m, ["region_id", "domain_id"], rows=_municipal)
         b.domain_floor = pyo.Constraint(list(floor.index), rule=lambda _, r, d: x[r, d] + fac.get((r, d), 0.0)
                                         + out_rd.get((r, d), 0.0) >= float(floor[(r, d)]))
+
+
+def region_total_bounds(data: InstanceData) -> tuple[pd.Series, pd.Series] | None:
+    """(lower, upper) on each region's total T_r under the scenario's mode (NaN: no bound); None for ``none``."""
+    mode, sc = data.scenario.hold_harmless, data.scenario
+    base = baseline_totals(data)
+    none = pd.Series(np.nan, index=base.index)
+    if mode.floors_baseline:
+        return base, none
+    if mode == HoldHarmless.CORRIDOR:
+        return (1 - sc.corridor_down) * base, (1 + sc.corridor_up) * base
+    if mode == HoldHarmless.PER_CAPITA_CAP:
+        cap = sc.per_capita_cap * EUR_TO_MEUR * data.regions["population"].reindex(base.index)
+        return base - cap, base + cap
+    return None
+
+
+def domain_floors(data: InstanceData) -> pd.Series | None:
+    """floor_rd = b_rd + cost_rd(e) under ``region-domain``; None under any other mode."""
+    return baseline_domain_totals(data) if data.scenario.hold_harmless == HoldHarmless.REGION_DOMAIN else None
+
+
+def _finite(value: float) -> float | None:
+    return None if value != value else float(value)
 
 
 def _municipal(terms):

@@ -55,6 +55,22 @@ def add_welfare(m: pyo.ConcreteModel, data: InstanceData) -> None:
     b.level = pyo.Constraint(b.pair, rule=lambda _, r, d: x[r, d] - linear([1.0] * nseg, (b.gain[r, d, s] for s in b.segment))
                              - b.excess[r, d] + b.cut[r, d] == b_val[(r, d)])
 
+    coefs, variables, constant = welfare_terms(m, data)
+    b.W = pyo.Var()
+    b.definition = pyo.Constraint(expr=b.W - linear(coefs, variables) == constant)
+
+
+def welfare_terms(m: pyo.ConcreteModel, data: InstanceData) -> tuple[list[float], list, float]:
+    """W's terms: coefficients, variables and constant of W = Σ coef·var + constant (the row ``definition``).
+
+    α, the welfare curve's slopes and loss aversion, v_k and β enter W only here, so a warm model changes
+    them by restating this row's coefficients (:mod:`allocator.procedures.whatif`).
+    """
+    b = m.welfare
+    curve = data.scenario.welfare
+    nseg = len(curve.slopes)
+    base = data.baseline
+    keys = list(base.index)
     omega = data.regions["omega"]
     mw = data.domains["marginal_welfare"]
     weight = (omega.reindex(base.index.get_level_values(0)).to_numpy() * mw.reindex(base.index.get_level_values(1)).to_numpy()
@@ -89,5 +105,4 @@ def add_welfare(m: pyo.ConcreteModel, data: InstanceData) -> None:
         coefs.extend(np.where(existing, kappa, -kappa))
         variables.extend(m.facilities.open[j] for j in sites.index)
         constant = -kappa * float(existing.sum())
-    b.W = pyo.Var()
-    b.definition = pyo.Constraint(expr=b.W - linear(coefs, variables) == constant)
+    return coefs, variables, constant

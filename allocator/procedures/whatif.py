@@ -1,17 +1,26 @@
 """What-ifs on a warm model: one built model per instance, re-solved while only costs and bounds change.
 
-A planner's what-if usually changes one knob.  Knobs that enter only the objective or the solver's
-options are applied to the model already built and handed to HiGHS — λ (``shortfall_price``), the
-mode (weighted or lexicographic, which sets objectives and stage bounds itself), the time limit, the
-MIP gap, the seed — and so is the extra money E_max, the right-hand side of Σ E ≤ E_max
-(:data:`RIGHT_HAND_SIDES`); the last plan's site decisions are offered as the start.  Any other change
-(α, welfare values, norms, hold-harmless, eligibility, forced sites) changes the matrix, the rows or
-the reach sets, and the model is rebuilt: an answer is always the answer of the model its scenario
-describes, which the checker re-verifies after every solve.
+A planner's what-if usually changes one knob. Knobs that enter only the objective or the solver's options
+are applied to the model already built and handed to HiGHS — λ (``shortfall_price``), the mode (weighted
+or lexicographic, which sets objectives and stage bounds itself), the time limit, the MIP gap, the seed —
+and so is the extra money E_max, the right-hand side of Σ E ≤ E_max (:data:`RIGHT_HAND_SIDES`), and the
+hold-harmless mode with its corridor and cap (:data:`HOLD_HARMLESS`): the modes that bound a region's
+total share one row per region, so switching between them, or to ``none``, sets that row's bounds (a
+model built under ``none`` has no such rows, and a switch to region-domain needs its domain rows: both
+rebuild). The welfare weights — α (``equity_alpha``), the welfare curve's slopes and loss aversion, β
+(``liveability_value``, while it stays positive or zero) — enter W only through the row W = Σ coef·var
+(:func:`formulations.welfare.welfare_terms`), so they are applied by restating that row's coefficients in
+HiGHS (:data:`WELFARE_WEIGHTS`). The last plan's site decisions are offered as the start. Any other
+change (the curve's breakpoints, norms, eligibility, forced sites) changes the bounds, the rows or the
+reach sets, and the model is rebuilt: an answer is always the answer of the model its scenario describes,
+which the checker re-verifies after every solve. W_max (for the price of fairness) is kept per scenario
+without λ, mode and solver settings, so going back to a scenario asked before does not solve it again.
+After a warm change the live model is the one in HiGHS; the Pyomo rows keep the coefficients they were
+built with.
 
-The fields re-applied without a rebuild are :data:`OBJECTIVE_ONLY`, :data:`SOLVER_ONLY` and
-:data:`RIGHT_HAND_SIDES`; everything else is the model's *structure*, compared as the resolved scenario
-without those fields.
+Everything outside :data:`OBJECTIVE_ONLY`, :data:`SOLVER_ONLY`, :data:`RIGHT_HAND_SIDES`,
+:data:`HOLD_HARMLESS` and :data:`WELFARE_WEIGHTS` is the model's *structure*, compared as the resolved
+scenario without those fields.
 """
 
 from __future__ import annotations
@@ -19,23 +28,76 @@ from __future__ import annotations
 import copy
 import json
 
+import numpy as np
+
 from allocator import progress
 from allocator.data import InstanceData
 from allocator.procedures.modes import Run, build, solve
 from allocator.scenario import Scenario
+from formulations.hold_harmless import domain_floors, region_total_bounds
+from formulations.welfare import welfare_terms
 
 # scenario fields that enter only the objective or the solver's options (see the module docstring)
 OBJECTIVE_ONLY = ("name", "description", "shortfall_price", "mode")
 SOLVER_ONLY = ("time_limit", "mip_gap", "seed", "verbose")
 # scenario field -> the row whose upper bound it is (formulations.budget: Σ_pd E_pd ≤ E_max)
 RIGHT_HAND_SIDES = {"extra_budget": lambda m: m.budget.extra_limit}
+# fields that set the bounds of the hold-harmless rows (formulations.hold_harmless)
+HOLD_HARMLESS = ("hold_harmless", "corridor_down", "corridor_up", "per_capita_cap")
+# fields that change only the coefficients of W's row (formulations.welfare.welfare_terms)
+WELFARE_WEIGHTS = ("equity_alpha", "liveability_value")
+WELFARE_CURVE_WEIGHTS = ("slopes", "loss_aversion")
 
 
 def structure_key(scenario: Scenario) -> str:
     """The resolved scenario without the fields a warm model takes as they come (same key: same matrix)."""
-    fields = scenario.model_dump(mode="json", exclude=set(OBJECTIVE_ONLY) | set(RIGHT_HAND_SIDES))
+    fields = scenario.model_dump(mode="json", exclude={*OBJECTIVE_ONLY, *RIGHT_HAND_SIDES, *WELFARE_WEIGHTS,
+                                                       *HOLD_HARMLESS})
     fields["solver"] = {k: v for k, v in fields["solver"].items() if k not in SOLVER_ONLY}
+    fields["welfare"] = {k: v for k, v in fields["welfare"].items() if k not in WELFARE_CURVE_WEIGHTS}
+    fields["liveability"] = scenario.liveability_value > 0  # a positive β adds the liveability block
     return json.dumps(fields, sort_keys=True)
+
+
+def welfare_max_key(data: InstanceData) -> str:
+    """What W_max (max W with the minimum service ignored) depends on: the scenario without λ, mode and solver."""
+    fields = data.scenario.model_dump(mode="json", exclude=set(OBJECTIVE_ONLY))
+    fields["solver"] = {k: v for k, v in fields["solver"].items() if k not in SOLVER_ONLY}
+    return f"{data.instance.name}\n{json.dumps(fields, sort_keys=True)}"
+
+
+def hold_harmless_rows(data: InstanceData) -> set[str]:
+    """The hold-harmless rows the scenario needs: ``region_total`` unless ``none``, ``domain_floor`` for region-domain."""
+    needed = {"region_total": region_total_bounds(data), "domain_floor": domain_floors(data)}
+    return {name for name, bounds in needed.items() if bounds is not None}
+
+
+def restate_hold_harmless(run: Run, data: InstanceData) -> None:
+    """Bounds of the built hold-harmless rows as ``data``'s mode says; a row the mode does not need is left free."""
+    b, hm = run.model.hold_harmless, run.highs
+    if hasattr(b, "region_total"):
+        bounds = region_total_bounds(data)
+        for r, con in b.region_total.items():
+            lower, upper = (None, None) if bounds is None else (bounds[0][r], bounds[1][r])
+            hm.set_row_bounds(con, None if lower != lower else lower, None if upper != upper else upper)
+    if hasattr(b, "domain_floor"):
+        floor = domain_floors(data)
+        for key, con in b.domain_floor.items():
+            hm.set_row_bounds(con, None if floor is None else floor[key], None)
+
+
+def welfare_weights(scenario: Scenario) -> tuple:
+    """The fields of :data:`WELFARE_WEIGHTS` and the curve's slopes and loss aversion, to compare two scenarios."""
+    curve = scenario.welfare
+    return (*(getattr(scenario, f) for f in WELFARE_WEIGHTS), tuple(curve.slopes), curve.loss_aversion)
+
+
+def restate_welfare(run: Run, data: InstanceData) -> None:
+    """Put W's coefficients under ``data``'s weights into HiGHS: row W − Σ coef·var = constant."""
+    m, hm = run.model, run.highs
+    coefs, variables, _ = welfare_terms(m, data)
+    sign = hm.coefficient(m.welfare.definition, m.welfare.W)  # the compiled row may be stored negated
+    hm.set_coefficients(m.welfare.definition, variables, -sign * np.asarray(coefs, dtype=float))
 
 
 class WhatIf:
@@ -48,11 +110,12 @@ class WhatIf:
         self.run: Run | None = None
         self.key: str | None = None
         self.rebuilt = False
+        self.welfare_max: dict[str, tuple[float, float | None]] = {}  # W_max and its gap per welfare_max_key
 
     def solve(self, data: InstanceData, mode: str | None = None) -> Run:
         """The solved run of ``data`` (a snapshot: later what-ifs do not change it)."""
         key = f"{data.instance.name}\n{structure_key(data.scenario)}"
-        self.rebuilt = self.run is None or key != self.key
+        self.rebuilt = self.run is None or key != self.key or not hold_harmless_rows(data) <= self._built_rows()
         if self.rebuilt:
             progress.report(phase="building")
             self.run, self.key = None, None  # a failed build leaves no half-built model behind
@@ -65,9 +128,26 @@ class WhatIf:
                 if value != getattr(before, field):
                     self.run.highs.set_row_bounds(row(self.run.model), None, float(value))
                     self.run.w_max = None  # W_max (price of fairness) depends on the money; λ leaves it
+            if welfare_weights(data.scenario) != welfare_weights(before):
+                restate_welfare(self.run, data)
+                self.run.w_max = None  # W changed: so did W_max (price of fairness)
+            if any(getattr(data.scenario, f) != getattr(before, f) for f in HOLD_HARMLESS):
+                restate_hold_harmless(self.run, data)
+                self.run.w_max = None  # W_max is solved under the same hold-harmless rule
+            data.share_frames(self.run.data)
             self.run.data = data
             self.run.build_seconds = 0.0
             self.run.highs.start_from_current_integers()
+        w_key = welfare_max_key(data)
+        if self.run.w_max is None and w_key in self.welfare_max:  # a scenario asked before: W_max is known
+            self.run.w_max, self.run.w_max_gap = self.welfare_max[w_key]
         progress.report(phase="solving", seconds=0.0, time_limit=data.scenario.solver.time_limit)
         solve(self.run, mode)
+        if self.run.w_max is not None:
+            self.welfare_max[w_key] = (self.run.w_max, self.run.w_max_gap)
         return copy.copy(self.run)
+
+    def _built_rows(self) -> set[str]:
+        """The hold-harmless rows the built model has (a mode needing others is a rebuild)."""
+        block = self.run.model.hold_harmless if self.run is not None else None
+        return {name for name in ("region_total", "domain_floor") if hasattr(block, name)}

@@ -157,6 +157,18 @@ class HighsModel:
         for n in self.row[id(con)]:
             self.h.changeRowBounds(n, -INF if lower is None else float(lower), INF if upper is None else float(upper))
 
+    def coefficient(self, con, var) -> float:
+        """The matrix entry of ``var`` in the (single) row of ``con``, 0 where there is none."""
+        _, cols, values = self.h.getRowEntries(self.row[id(con)][0])
+        hit = np.flatnonzero(np.asarray(cols) == self._col(var))
+        return float(np.asarray(values)[hit[0]]) if len(hit) else 0.0
+
+    def set_coefficients(self, con, variables: list, values) -> None:
+        """Set the matrix entries of ``variables`` in the (single) row of ``con`` (an entry of 0 is removed)."""
+        (row,) = self.row[id(con)]
+        for var, value in zip(variables, values):
+            self.h.changeCoeff(row, self._col(var), float(value))
+
     def set_sense(self, maximize: bool) -> None:
         self.h.changeObjectiveSense(highspy.ObjSense.kMaximize if maximize else highspy.ObjSense.kMinimize)
 

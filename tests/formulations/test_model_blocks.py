@@ -269,7 +269,7 @@ def test_block_structure_counts():
                                     "liveability", "welfare", "objective"]
     assert len(m.facilities.open) == 2 and len(m.coverage.reach) == 2      # (a1, gp), (b1, gp)
     assert len(m.budget.flow) == 4 and len(m.budget.domain_balance) == 2   # 2 streams × 2 domains
-    assert len(m.hold_harmless.region_floor) == 2 and len(m.facilities.keep_last) == 1  # only A had a site
+    assert len(m.hold_harmless.region_total) == 2 and len(m.facilities.keep_last) == 1  # only A had a site
     assert len(m.min_service.minimum) == 2 and len(m.welfare.gain) == 4 * 3
 
 

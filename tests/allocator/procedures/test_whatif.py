@@ -25,22 +25,63 @@ def warm_m():
     return model
 
 
-@pytest.mark.parametrize("change", [{"shortfall_price": 6000}, {"extra_budget": 5.0}, {"shortfall_price": 500, "extra_budget": 2.0}])
+WARM_CHANGES = [{"shortfall_price": 6000}, {"extra_budget": 5.0}, {"shortfall_price": 500, "extra_budget": 2.0},
+                {"equity_alpha": 2.5}, {"equity_alpha": 0.0, "shortfall_price": 4000},
+                {"welfare": {"slopes": [1.0, 0.5, 0.1]}}, {"welfare": {"loss_aversion": 3.0}}]
+
+
+@pytest.mark.parametrize("change", WARM_CHANGES)
 def test_a_cost_or_right_hand_side_change_re_solves_the_built_model(warm, change):
+    warm.solve()
     r = warm.solve(**change)
-    cold = allocator.solve("gen:S:0", **change)
     assert warm.rebuilt is False
-    assert r.status == "optimal" and r.check == "passed"
+    cold = allocator.solve("gen:S:0", **change)
+    assert r.status == "optimal" and r.check == "passed"  # the checker recomputes W with the new weights
     # both are optimal within the MIP gap (10⁻⁴ of the objective W − λ'Q); W and Q alone may differ between optima
     assert r.objective == pytest.approx(cold.objective, rel=2e-4)
     assert r.summary()["extra_money"] <= change.get("extra_budget", 0.0) + 1e-6
+    # W_max (price of fairness) is solved again when W's weights change: both to 0.1 %
+    assert r.run.solution.indicators["welfare_max"] == pytest.approx(cold.run.solution.indicators["welfare_max"], rel=2e-3)
+
+
+def test_liveability_value_is_a_weight_once_the_block_exists(warm):
+    warm.solve(liveability_value=200.0)
+    assert warm.rebuilt is True  # β from 0 to positive adds the liveability block
+    r = warm.solve(liveability_value=800.0)
+    assert warm.rebuilt is False
+    cold = allocator.solve("gen:S:0", liveability_value=800.0)
+    assert r.check == "passed" and r.objective == pytest.approx(cold.objective, rel=2e-4)
+    warm.solve()
+    assert warm.rebuilt is True
 
 
 def test_a_structural_change_rebuilds(warm):
-    r = warm.solve(hold_harmless="region")
-    assert warm.rebuilt is True and r.regions_worse_off == 0 and r.check == "passed"
+    warm.solve()
+    r = warm.solve(norms={"gp_practice": 3.0})
+    assert warm.rebuilt is True and r.check == "passed"
     warm.solve()
     assert warm.rebuilt is True  # back to the default: rebuilt again
+
+
+# (scenario, rebuilt?) in order: a model built under "none" has no hold-harmless rows; one built under
+# "region" switches to the other region-total modes and back to none by bounds; region-domain adds rows
+HOLD_HARMLESS_PATH = [({"hold_harmless": "region"}, True), ({"hold_harmless": "none"}, False),
+                      ({"hold_harmless": "corridor", "corridor_down": 0.01}, False),
+                      ({"hold_harmless": "per-capita-cap", "per_capita_cap": 20.0}, False),
+                      ({"hold_harmless": "region-domain"}, True), ({"hold_harmless": "region"}, False),
+                      ({}, False)]
+
+
+def test_hold_harmless_modes_switch_by_row_bounds(warm):
+    warm.solve(hold_harmless="none")
+    for change, rebuilt in HOLD_HARMLESS_PATH:
+        r = warm.solve(**change)
+        assert warm.rebuilt is rebuilt, change
+        cold = allocator.solve("gen:S:0", **change)
+        assert r.status == "optimal" and r.check == "passed", change  # the checker re-checks the mode's rule
+        assert r.objective == pytest.approx(cold.objective, rel=2e-4), change
+        if change.get("hold_harmless", "none").startswith("region"):  # the default of gen:S:0 is none
+            assert r.regions_worse_off == 0, change
 
 
 def test_a_result_is_a_snapshot(warm):
@@ -64,3 +105,17 @@ def test_a_stopped_solve_leaves_the_warm_model_intact(warm_m, mode):
     r = warm_m.solve(shortfall_price=3000)
     cold = allocator.solve("gen:M:0", shortfall_price=3000)
     assert r.objective == pytest.approx(cold.objective, rel=2e-4) and r.check == "passed"
+
+
+def test_welfare_max_is_solved_once_per_scenario(warm, monkeypatch):
+    from allocator.procedures import modes
+
+    calls = []
+    real = modes.max_welfare
+    monkeypatch.setattr(modes, "max_welfare", lambda run, sol: calls.append(1) or real(run, sol))
+    first = warm.solve(equity_alpha=1.7).run.solution.indicators["welfare_max"]
+    assert len(calls) == 1
+    warm.solve(equity_alpha=0.3)
+    again = warm.solve(equity_alpha=1.7, shortfall_price=7000)  # λ does not change W_max
+    assert len(calls) == 2 and warm.rebuilt is False
+    assert again.run.solution.indicators["welfare_max"] == pytest.approx(first)

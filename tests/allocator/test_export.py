@@ -1,0 +1,18 @@
+"""Tables for spreadsheets: text a spreadsheet would run as a formula is quoted, numbers are not."""
+
+import pandas as pd
+
+from allocator.export import safe_cells, unquote_cells
+
+
+def test_formulas_are_quoted_and_negative_numbers_kept():
+    frame = pd.DataFrame({"name": ["=SUM(A1)", "-3", "+x", "Delft", None], "value": [1.0, -2.0, 3.0, 4.0, 5.0]})
+    safe = safe_cells(frame)
+    assert safe["name"].tolist()[:4] == ["'=SUM(A1)", "-3", "'+x", "Delft"]
+    assert safe["value"].tolist() == frame["value"].tolist()
+    assert unquote_cells(safe)["name"].tolist()[:4] == ["=SUM(A1)", "-3", "+x", "Delft"]
+
+
+def test_a_column_of_negative_numbers_as_text_is_left_alone():
+    frame = pd.DataFrame({"code": ["-1", "-2.5"]})
+    assert safe_cells(frame)["code"].tolist() == ["-1", "-2.5"]
