@@ -194,9 +194,10 @@ def solve(instance: Instance | str | None = None, scenario=None, mode: str | Non
 class WarmModel:
     """What-ifs on one instance with the model kept built between them (see :mod:`allocator.procedures.whatif`).
 
-    A change of λ (``shortfall_price``), the extra money (``extra_budget``), the mode or the solver's limits
-    re-solves the model already built, starting from the last plan; any other change rebuilds it.  Each
-    answer is checked either way.
+    A change of λ (``shortfall_price``), α, the welfare curve's slopes or loss aversion, β, the extra money
+    (``extra_budget``), the hold-harmless rule (while the built model has the rows it needs), the mode or
+    the solver's limits re-solves the model already built, starting from the last plan; any other change
+    rebuilds it.  Each answer is checked either way.
 
     Parameters
     ----------
