@@ -6,7 +6,9 @@ Every caller (``pareto``, ``sweep``) uses one interface, :class:`concurrent.futu
 * ``workers == 1`` and no scheduler: :class:`InlineExecutor` runs each task at ``submit`` in this
   process (no pickling, and a model built here for the payoff table is reused);
 * ``workers > 1``: :class:`~concurrent.futures.ProcessPoolExecutor` with the *spawn* start method
-  (a forked child would inherit HiGHS's thread pool in an undefined state);
+  (a forked child would inherit HiGHS's thread pool in an undefined state); with ``here=True``
+  (:class:`HereAndPool`) one of the ``workers`` slots is a thread of this process, which reuses the model
+  built here, and ``workers − 1`` are spawned processes that build their own;
 * ``scheduler`` (an address such as ``tcp://10.0.0.5:8786``): an existing Dask distributed
   cluster, through ``Client.get_executor()`` — the same Executor interface.
 
@@ -20,7 +22,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 
 from allocator.errors import InputError, InputIssue
@@ -52,9 +54,37 @@ class InlineExecutor(Executor):
         return future
 
 
+class HereAndPool(Executor):
+    """``workers`` slots: a thread of this process first (its model is built already), then spawned processes.
+
+    A task goes to this process's thread when that is free, else to the pool; :meth:`submit_elsewhere`
+    always uses the pool (for a task that must not share this process's model with the caller).  HiGHS
+    releases the GIL while it solves, so the thread's solve and this process's own work run side by side.
+    """
+
+    def __init__(self, workers: int):
+        self.pool = process_pool(workers - 1)
+        self.here = ThreadPoolExecutor(max_workers=1, thread_name_prefix="regio-here")
+        self.slots = self.pool.slots + 1
+        self._here_task: Future | None = None
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        if self._here_task is None or self._here_task.done():
+            self._here_task = self.here.submit(fn, *args, **kwargs)
+            return self._here_task
+        return self.pool.submit(fn, *args, **kwargs)
+
+    def submit_elsewhere(self, fn, /, *args, **kwargs) -> Future:
+        return self.pool.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self.here.shutdown(wait=wait, cancel_futures=cancel_futures)
+        self.pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
 @contextmanager
-def executor(workers: int = 1, scheduler: str | None = None) -> Iterator[Executor]:
-    """An Executor for ``workers`` local processes, or for the Dask cluster at ``scheduler``."""
+def executor(workers: int = 1, scheduler: str | None = None, here: bool = False) -> Iterator[Executor]:
+    """An Executor for ``workers`` local processes (``here``: this one and workers − 1 others), or for Dask."""
     if scheduler:
         try:
             from distributed import Client
@@ -71,7 +101,7 @@ def executor(workers: int = 1, scheduler: str | None = None) -> Iterator[Executo
         finally:
             client.close()
     elif min(workers, os.cpu_count() or 1) > 1:
-        with process_pool(workers) as pool:
+        with (HereAndPool(min(workers, os.cpu_count() or 1)) if here else process_pool(workers)) as pool:
             yield pool
     else:
         yield InlineExecutor()
