@@ -47,6 +47,7 @@ class Run:
     w_max: float | None = None
     w_max_gap: float | None = None
     warnings: tuple[str, ...] = ()
+    head_start: float = 0.0  # seconds spent finding the next stage's start: off its time limit, in its seconds
 
 
 def build(data: InstanceData) -> Run:
@@ -135,7 +136,7 @@ def marginal_welfare(run: Run, sol: Solution) -> float | None:
     lo, hi = hm.col_bounds(cols)
     hm.set_col_bounds(cols, fixed, fixed)
     hm.relax_integers(True)
-    _set_weighted_objective(run)
+    set_weighted_objective(run)
     try:
         rep = hm.solve(time_limit=run.data.scenario.solver.time_limit)
         return hm.row_duals(m.budget.extra_limit) if rep.status == Status.OPTIMAL else None
@@ -145,12 +146,20 @@ def marginal_welfare(run: Run, sol: Solution) -> float | None:
 
 
 def solve_stage(run: Run, options: dict | None = None) -> SolveReport:
-    """One solve of the built model with the scenario's solver settings (and HiGHS ``options`` for this run)."""
+    """One solve of the built model with the scenario's solver settings (and HiGHS ``options`` for this run).
+
+    Seconds already spent on this stage's start (``run.head_start``) count against its time limit and
+    are included in its seconds.
+    """
     o = run.data.scenario.solver
-    return run.highs.solve(time_limit=o.time_limit, mip_gap=o.mip_gap, threads=o.threads, seed=o.seed, options=options)
+    spent, run.head_start = run.head_start, 0.0
+    limit = o.time_limit if o.time_limit is None else max(o.time_limit - spent, 1e-3)
+    rep = run.highs.solve(time_limit=limit, mip_gap=o.mip_gap, threads=o.threads, seed=o.seed, options=options)
+    return replace(rep, solve_seconds=rep.solve_seconds + spent, time_limit=o.time_limit) if spent else rep
 
 
-def _set_weighted_objective(run: Run) -> None:
+def set_weighted_objective(run: Run) -> None:
+    """max W − λ'·measure on the built model."""
     m = run.model
     run.highs.set_objective([(m.welfare.W, 1.0), (measure_var(m, run.data.scenario), -shortfall_cost(run.data))],
                             maximize=True)
@@ -158,7 +167,7 @@ def _set_weighted_objective(run: Run) -> None:
 
 def weighted(run: Run) -> list[tuple[str, SolveReport]]:
     """max W − λ'·measure."""
-    _set_weighted_objective(run)
+    set_weighted_objective(run)
     return [("weighted", solve_stage(run))]
 
 

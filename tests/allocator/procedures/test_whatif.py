@@ -119,3 +119,28 @@ def test_welfare_max_is_solved_once_per_scenario(warm, monkeypatch):
     again = warm.solve(equity_alpha=1.7, shortfall_price=7000)  # λ does not change W_max
     assert len(calls) == 2 and warm.rebuilt is False
     assert again.run.solution.indicators["welfare_max"] == pytest.approx(first)
+
+
+def test_the_neighbourhood_start_leaves_the_model_as_it_was():
+    import numpy as np
+
+    from allocator.api import prepare
+    from allocator.procedures.modes import build, set_weighted_objective, weighted
+    from allocator.procedures.neighbourhood import neighbourhood_start
+
+    run = build(prepare("gen:S:0"))
+    weighted(run)
+    hm = run.highs
+    lp = hm.h.getLp()
+    bounds = (np.array(lp.col_lower_), np.array(lp.col_upper_))
+    run.data = prepare("gen:S:0", shortfall_price=9000)
+    set_weighted_objective(run)
+    seconds = neighbourhood_start(run)
+    lp = hm.h.getLp()
+    assert np.array_equal(np.array(lp.col_lower_), bounds[0]) and np.array_equal(np.array(lp.col_upper_), bounds[1])
+    assert not hm.relaxed and hm.start is not None and seconds > 0
+    cold = allocator.solve("gen:S:0", shortfall_price=9000)
+    run.head_start = seconds
+    rep = weighted(run)[0][1]
+    assert rep.status.value == "optimal" and rep.objective == pytest.approx(cold.objective, rel=2e-4)
+    assert rep.solve_seconds >= seconds  # the start's seconds are the stage's
