@@ -3,16 +3,19 @@
 Shown only when stderr is a terminal and the command was not asked for ``--json``; the CLI
 switches it on with :func:`enable`.  Library callers (tests, notebooks) see nothing unless they
 ask.  A single solve shows elapsed seconds against its time limit once it has run
-:data:`SOLVE_DELAY` seconds, so quick solves stay quiet.
+:data:`SOLVE_DELAY` seconds, so quick solves stay quiet, and how far its best plan so far can be from
+the optimum (HiGHS's relative gap) once it has one.
 
 A program that runs regio for someone else (the web app's workers) follows the same events with
 :func:`watch`: a ``listener`` receives each event as a dict (``{"phase": "solving", "seconds": 12.4,
-"time_limit": 60}``, ``{"done": 3, "total": 9}``), and a ``stop`` callable, asked every 0.2 s during a
+"time_limit": 60, "best": 10321.4, "bound": 10332.0, "gap": 0.00103}`` — best, bound and gap are None
+until HiGHS has a plan; ``{"done": 3, "total": 9}``), and a ``stop`` callable, asked every 0.2 s during a
 solve and at every point, ends the work with :class:`~allocator.errors.Cancelled`.
 """
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -100,20 +103,29 @@ class Points:
 
 
 class SolveTicker:
-    """Elapsed seconds of one HiGHS run against its time limit (appears after SOLVE_DELAY seconds)."""
+    """Elapsed seconds of one HiGHS run against its time limit (appears after SOLVE_DELAY seconds), with the
+    best plan's objective, the bound and the relative gap between them once HiGHS has an incumbent."""
 
     def __init__(self, time_limit: float | None):
         self.total = float(time_limit) if time_limit else None
         self.bar = None
+        self.search: tuple[float, float, float] | None = None  # (best, bound, gap), all finite
+
+    def found(self, best: float, bound: float, gap: float) -> None:
+        """HiGHS's incumbent objective, best bound and relative gap (from its callback thread)."""
+        if all(math.isfinite(x) for x in (best, bound, gap)):
+            self.search = (best, bound, gap)
 
     def tick(self, elapsed: float) -> None:
-        report(phase="solving", seconds=round(elapsed, 1), time_limit=self.total)
+        best, bound, gap = self.search or (None, None, None)
+        report(phase="solving", seconds=round(elapsed, 1), time_limit=self.total, best=best, bound=bound, gap=gap)
         if not _enabled or elapsed < SOLVE_DELAY:
             return
         if self.bar is None:
             fmt = "{desc}: {bar} {n:.0f}/{total:.0f} s" if self.total else "{desc}: {n:.0f} s"
             self.bar = tqdm(total=self.total, desc="solving", file=sys.stderr, leave=False, bar_format=fmt)
         self.bar.n = min(elapsed, self.total) if self.total else elapsed
+        self.bar.set_description_str("solving" if gap is None else f"solving, best plan within {gap:.2%}", refresh=False)
         self.bar.refresh()
 
     def close(self) -> None:

@@ -342,6 +342,8 @@ def _run_interruptibly(h, ticker: SolveTicker, time_limit: float | None = None) 
     expired = threading.Event()
 
     def interrupt(event):
+        out = event.data_out
+        ticker.found(out.mip_primal_bound, out.mip_dual_bound, out.mip_gap)
         if stop.is_set():
             event.interrupt()
         elif deadline.too_late(time.perf_counter() - t0):

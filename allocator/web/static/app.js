@@ -17,6 +17,7 @@ const WORDS = {
     runprogramme: "Meerjarenprogramma", years: "Jaren", cancel: "Annuleren",
     mine: "Mijn gemeente", search: "Zoek een gemeente", result: "Uitkomst", runs: "Eerdere runs",
     queued: "in de wachtrij", running: "bezig", building: "model opbouwen", solving: "oplossen", writing: "uitkomst wegschrijven",
+    bestwithin: "beste plan tot nu toe hooguit", ofoptimum: "van het optimum",
     done: "klaar", failed: "mislukt", cancelled: "geannuleerd", of: "van", points: "punten",
     status: "Status", gap: "MIP-gap", W: "Brede welvaart W", Q: "Tekort Q", short: "Inwoners zonder basisvoorziening",
     check: "Controle", seconds: "Tijd", rebuilt: "model opnieuw opgebouwd", warm: "warm model hergebruikt",
@@ -48,6 +49,7 @@ const WORDS = {
     runprogramme: "Multi-year programme", years: "Years", cancel: "Cancel",
     mine: "My municipality", search: "Find a municipality", result: "Result", runs: "Earlier runs",
     queued: "queued", running: "running", building: "building the model", solving: "solving", writing: "writing the result",
+    bestwithin: "best plan so far at most", ofoptimum: "from the optimum",
     done: "done", failed: "failed", cancelled: "cancelled", of: "of", points: "points",
     status: "Status", gap: "MIP gap", W: "Broad welfare W", Q: "Shortfall Q", short: "People short of a basic service",
     check: "Check", seconds: "Time", rebuilt: "model rebuilt", warm: "warm model reused",
@@ -190,6 +192,7 @@ async function follow(job) {
       else if (p.time_limit) { bar.max = p.time_limit; bar.value = p.seconds || 0; }
       else bar.removeAttribute("value");
       if (p.seconds !== undefined && p.phase === "solving") line += ` (${num(p.seconds, 0)} s${p.time_limit ? " / " + num(p.time_limit) + " s" : ""})`;
+      if (p.gap !== undefined && p.gap !== null && p.phase === "solving") line += ` — ${t("bestwithin")} ${num(p.gap * 100, 2)} % ${t("ofoptimum")}`;
     }
     text.textContent = line;
     if (["done", "failed", "cancelled"].includes(record.status)) {

@@ -78,3 +78,20 @@ def test_an_lp_after_long_solves_is_not_cut_off(tmp_path):
     run.highs.relax_integers(True)
     rep = run.highs.solve(time_limit=spent / 2)  # the LP itself takes a few milliseconds on gen:S:0
     assert rep.status.value == "optimal", run.highs.h.modelStatusToString(run.highs.h.getModelStatus())
+
+
+def test_a_long_solve_reports_its_best_plan_and_gap_while_it_runs():
+    """The web app and the terminal show how far the best plan so far can be from the optimum."""
+    from allocator import progress
+    from allocator.api import prepare
+    from allocator.procedures.modes import build, weighted
+
+    run = build(prepare("gen:M:0", solver={"time_limit": 60}))
+    events = []
+    with progress.watch(events.append, stop=lambda: False):
+        rep = weighted(run)[0][1]
+    searching = [e for e in events if e.get("phase") == "solving" and e.get("gap") is not None]
+    assert searching, "no event carried a gap"
+    last = searching[-1]
+    assert 0 <= last["gap"] and last["best"] <= last["bound"] + 1e-6  # a maximisation: the bound is above
+    assert rep.objective >= last["best"] - 1e-6  # the answer is at least the plan reported on the way
