@@ -106,9 +106,10 @@ class SolveTicker:
     """Elapsed seconds of one HiGHS run against its time limit (appears after SOLVE_DELAY seconds), with the
     best plan's objective, the bound and the relative gap between them once HiGHS has an incumbent."""
 
-    def __init__(self, time_limit: float | None):
+    def __init__(self, time_limit: float | None, quiet: bool = False):
         self.total = float(time_limit) if time_limit else None
         self.bar = None
+        self.quiet = quiet  # a solve beside the one the user waits for: no events, no bar
         self.search: tuple[float, float, float] | None = None  # (best, bound, gap), all finite
 
     def found(self, best: float, bound: float, gap: float) -> None:
@@ -117,6 +118,8 @@ class SolveTicker:
             self.search = (best, bound, gap)
 
     def tick(self, elapsed: float) -> None:
+        if self.quiet:
+            return
         best, bound, gap = self.search or (None, None, None)
         report(phase="solving", seconds=round(elapsed, 1), time_limit=self.total, best=best, bound=bound, gap=gap)
         if not _enabled or elapsed < SOLVE_DELAY:

@@ -11,7 +11,9 @@ that incumbent on, with its gap.
 
 from __future__ import annotations
 
+import os
 import time
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -74,10 +76,22 @@ def build(data: InstanceData) -> Run:
     return Run(data, m, hm, seconds, warnings=warnings)
 
 
-def solve(run: Run, mode: str | None = None, run_check: bool = True, indicators: bool = True) -> Run:
-    """Run ``mode`` (default: the scenario's) on the built model; extract, check, add indicators."""
+def solve(run: Run, mode: str | None = None, run_check: bool = True, indicators: bool = True,
+          beside: bool = False) -> Run:
+    """Run ``mode`` (default: the scenario's) on the built model; extract, check, add indicators.
+
+    ``beside``: W_max, when it is not known, is solved on a twin of the model while the mode runs
+    (:func:`welfare_max_beside`) instead of after it.
+    """
     mode = mode or run.data.scenario.mode
-    stages = weighted(run) if Mode(mode) == Mode.WEIGHTED else lexicographic(run)
+    pending = welfare_max_beside(run) if beside and indicators and run.w_max is None else None
+    try:
+        stages = weighted(run) if Mode(mode) == Mode.WEIGHTED else lexicographic(run)
+    finally:
+        if pending is not None:
+            wait([pending])  # a stop reaches both solves; never leave the twin running
+    if pending is not None and pending.exception() is None and pending.result()[0] is not None:
+        run.w_max, run.w_max_gap = pending.result()
     report = combine_stages(stages, run.build_seconds)
     run.report, run.solution, run.check = report, None, None
     if report.status.has_solution:
@@ -110,20 +124,41 @@ def max_welfare(run: Run, sol: Solution) -> float | None:
     The price of fairness is a ratio of a few per cent; W_max to 0.1 % (its gap is reported as
     ``welfare_max_gap``) costs a fraction of a full-precision solve on large instances.
     """
-    m, hm = run.model, run.highs
+    run.highs.start_from_current_integers()
+    w, run.w_max_gap = welfare_max_on(run.highs, run)
+    return max(w, sol.welfare) if w is not None else None
+
+
+def welfare_max_on(hm: HighsModel, run: Run) -> tuple[float | None, float | None]:
+    """(W_max, its gap) solved on ``hm`` — the run's model or its twin — from the start offered there."""
+    m = run.model
     q_cols = hm.cols_of(m.min_service.shortfall[p] for p in m.min_service.pair)
     lo, hi = hm.col_bounds(q_cols)
     hm.set_col_bounds(q_cols, lo, np.full(len(q_cols), INF))
     hm.set_objective([(m.welfare.W, 1.0)], maximize=True)
-    hm.start_from_current_integers()
     o = run.data.scenario.solver
     try:
         rep = hm.solve(time_limit=o.time_limit, mip_gap=max(o.mip_gap, WMAX_GAP), threads=o.threads, seed=o.seed)
     finally:  # also when stopped: the next what-if finds the scenario's bounds
         hm.set_col_bounds(q_cols, lo, hi)
-    run.w_max_gap = rep.mip_gap
-    w = hm.value(m.welfare.W) if rep.status.has_solution else None
-    return max(w, sol.welfare) if w is not None else None
+    return (hm.value(m.welfare.W) if rep.status.has_solution else None), rep.mip_gap
+
+
+def welfare_max_beside(run: Run) -> Future | None:
+    """Start W_max on a twin of the model in a thread of its own, beside the mode's solves (None: no second core).
+
+    Both HiGHS runs use one thread each and release the GIL, so on two cores a what-if waits for the longer
+    of the two instead of their sum.  The twin costs a second copy of the model in HiGHS while it runs.
+    """
+    o = run.data.scenario.solver
+    if (os.cpu_count() or 1) < 2 or (o.threads or 1) > 1:
+        return None
+    twin = run.highs.twin()  # the start offered for the mode's first solve is the twin's too
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="regio-welfare-max")
+    try:
+        return pool.submit(welfare_max_on, twin, run)
+    finally:
+        pool.shutdown(wait=False)
 
 
 def marginal_welfare(run: Run, sol: Solution) -> float | None:

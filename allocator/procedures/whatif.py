@@ -16,9 +16,11 @@ found the better plan after λ changes and nothing, in 0.85 s, after changes of 
 or the hold-harmless rule, so it runs only for λ). Any other change (the curve's breakpoints, norms,
 eligibility, forced sites) changes the bounds, the rows or the reach sets, and the model is rebuilt: an
 answer is always the answer of the model its scenario describes, which the checker re-verifies after
-every solve. W_max (for the price of fairness) is kept per scenario without λ, mode and solver settings,
-so going back to a scenario asked before does not solve it again. After a warm change the live model is
-the one in HiGHS; the Pyomo rows keep the coefficients they were built with.
+every solve. W_max (for the price of fairness), when a change moves it, is solved on a twin of the model
+beside the scenario's own solve (two cores: the what-if waits for the longer, not the sum), and kept per
+scenario without λ, mode and solver settings, so going back to a scenario asked before does not solve it
+again. After a warm change the live model is the one in HiGHS; the Pyomo rows keep the coefficients they
+were built with.
 
 Everything outside :data:`OBJECTIVE_ONLY`, :data:`SOLVER_ONLY`, :data:`RIGHT_HAND_SIDES`,
 :data:`HOLD_HARMLESS` and :data:`WELFARE_WEIGHTS` is the model's *structure*, compared as the resolved
@@ -131,7 +133,7 @@ class WhatIf:
         if self.run.w_max is None and w_key in self.welfare_max:  # a scenario asked before: W_max is known
             self.run.w_max, self.run.w_max_gap = self.welfare_max[w_key]
         progress.report(phase="solving", seconds=0.0, time_limit=data.scenario.solver.time_limit)
-        solve(self.run, mode)
+        solve(self.run, mode, beside=True)
         if self.run.w_max is not None:
             self.welfare_max[w_key] = (self.run.w_max, self.run.w_max_gap)
         return copy.copy(self.run)

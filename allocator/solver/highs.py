@@ -24,6 +24,7 @@ value is their lower bound (0 for every variable of this model).
 
 from __future__ import annotations
 
+import copy
 import math
 import os
 import sys
@@ -102,6 +103,7 @@ class HighsModel:
         self.compile_seconds = time.perf_counter() - t0
         self.values: np.ndarray | None = None
         self.start: tuple[np.ndarray, np.ndarray] | None = None  # (columns, values) for the next solve
+        self.quiet = False  # a twin's solves report no progress (:meth:`twin`)
 
     def _new_highs(self) -> highspy.Highs:
         with _silenced_stdout(not self.options["output_flag"]):
@@ -128,6 +130,19 @@ class HighsModel:
         model = self.h.getModel()
         self.h = self._new_highs()
         self.h.passModel(model)
+
+    def twin(self) -> "HighsModel":
+        """The model as it stands, in a ``Highs`` of its own, for a solve beside this one's (in another thread).
+
+        Same columns and rows (so the same Pyomo variables address it); its own costs, bounds and start from
+        here on.  The next start offered here is offered there too.  Its solves report no progress.
+        """
+        twin = copy.copy(self)
+        twin.options = dict(self.options)
+        twin.h = twin._new_highs()
+        twin.h.passModel(self.h.getModel())
+        twin.values, twin.quiet = None, True
+        return twin
 
     # --- size ---------------------------------------------------------------
     @property
@@ -239,7 +254,7 @@ class HighsModel:
             h.setSolution(len(self.start[0]), *self.start)
             self.start = None
         t0 = time.perf_counter()
-        expired = _run_interruptibly(h, SolveTicker(time_limit),
+        expired = _run_interruptibly(h, SolveTicker(time_limit, quiet=self.quiet),
                                      time_limit if self.integer.any() and not self.relaxed else None)
         seconds = time.perf_counter() - t0
         model_status = h.getModelStatus()

@@ -111,8 +111,8 @@ def test_welfare_max_is_solved_once_per_scenario(warm, monkeypatch):
     from allocator.procedures import modes
 
     calls = []
-    real = modes.max_welfare
-    monkeypatch.setattr(modes, "max_welfare", lambda run, sol: calls.append(1) or real(run, sol))
+    real = modes.welfare_max_on
+    monkeypatch.setattr(modes, "welfare_max_on", lambda hm, run: calls.append(1) or real(hm, run))
     first = warm.solve(equity_alpha=1.7).run.solution.indicators["welfare_max"]
     assert len(calls) == 1
     warm.solve(equity_alpha=0.3)

@@ -8,10 +8,13 @@ run clock adds up over the runs of one ``Highs`` object, so each solve moves the
 
 from __future__ import annotations
 
+import pytest
 
+from allocator import progress
+from allocator.api import prepare
 from allocator.data import InstanceData
 from allocator.instance import load_instance
-from allocator.procedures.modes import build, lexicographic, weighted
+from allocator.procedures.modes import build, lexicographic, solve, weighted
 from allocator.scenario import Scenario
 from tests.helpers import MIP_STARTS, log_highs_to
 
@@ -82,10 +85,6 @@ def test_an_lp_after_long_solves_is_not_cut_off(tmp_path):
 
 def test_a_long_solve_reports_its_best_plan_and_gap_while_it_runs():
     """The web app and the terminal show how far the best plan so far can be from the optimum."""
-    from allocator import progress
-    from allocator.api import prepare
-    from allocator.procedures.modes import build, weighted
-
     run = build(prepare("gen:M:0", solver={"time_limit": 60}))
     events = []
     with progress.watch(events.append, stop=lambda: False):
@@ -95,3 +94,21 @@ def test_a_long_solve_reports_its_best_plan_and_gap_while_it_runs():
     last = searching[-1]
     assert 0 <= last["gap"] and last["best"] <= last["bound"] + 1e-6  # a maximisation: the bound is above
     assert rep.objective >= last["best"] - 1e-6  # the answer is at least the plan reported on the way
+
+
+def test_a_twin_is_the_same_model_in_a_highs_of_its_own():
+    run = build(prepare("gen:S:0"))
+    hm, m = run.highs, run.model
+    twin = hm.twin()
+    assert twin.n_rows == hm.n_rows and twin.n_cols == hm.n_cols and twin.start is hm.start
+    twin.set_bounds(m.welfare.W, 0.0, 1.0)
+    assert hm.bounds(m.welfare.W) != twin.bounds(m.welfare.W)  # changes there stay there
+
+
+def test_welfare_max_beside_the_mode_equals_welfare_max_after_it():
+    after = solve(build(prepare("gen:M:0")))
+    beside = solve(build(prepare("gen:M:0")), beside=True)
+    a, b = after.solution.indicators, beside.solution.indicators
+    assert beside.report.status.value == "optimal" and beside.check.passed
+    assert b["welfare_max"] == pytest.approx(a["welfare_max"], rel=2e-3)  # both to HiGHS's 0.1 %
+    assert beside.solution.welfare == pytest.approx(after.solution.welfare, rel=2e-4)
