@@ -91,6 +91,17 @@ def test_a_result_is_a_snapshot(warm):
     assert first.welfare == w
 
 
+def test_a_stop_reaches_welfare_max_beside_the_solve(warm_m):
+    """α moves W_max, so it is solved on a twin beside the scenario's solve: a stop ends both."""
+    with pytest.raises(Cancelled), progress.watch(stop=lambda: True):
+        warm_m.solve(equity_alpha=1.6)
+    r = warm_m.solve(equity_alpha=1.6)
+    cold = allocator.solve("gen:M:0", equity_alpha=1.6)
+    assert r.check == "passed" and r.objective == pytest.approx(cold.objective, rel=2e-4)
+    assert r.run.solution.indicators["welfare_max"] == pytest.approx(cold.run.solution.indicators["welfare_max"],
+                                                                     rel=2e-3)
+
+
 @pytest.mark.parametrize("mode", ["weighted", "lexicographic"])
 def test_a_stopped_solve_leaves_the_warm_model_intact(warm_m, mode):
     asked = []
