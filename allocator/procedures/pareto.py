@@ -24,12 +24,11 @@ others too (tests/allocator/procedures/test_pareto.py has an instance with such 
 Each worker builds the model once (:func:`allocator.procedures.executors.cached`) and only changes the
 shortfall column's upper bound and the two objective costs between points; with two or more local workers
 one of them is a thread of this process, which solves on the model built here
-(:class:`~allocator.procedures.executors.HereAndPool`); every point starts from
-P_Q's sites, which are feasible at every ε of the grid.  With two or more workers P_W runs on a worker
-beside P_Q.  Points are dispatched loose → tight to free
-workers; a point whose grid value a finished point bypasses is not dispatched.  Each point is
-extracted, checked by the independent checker and carries W, Q, price of fairness
-(W(P_W) − W)/|W(P_W)|, Gini of welfare per inhabitant, extra money used, status and gap.
+(:class:`~allocator.procedures.executors.HereAndPool`); every point starts from P_Q's sites, which are
+feasible at every ε of the grid. With two or more workers P_W runs on a worker beside P_Q. Points are
+dispatched loose → tight to free workers; a point whose grid value a finished point bypasses is not
+dispatched. Each point is extracted, checked by the independent checker and carries W, Q, price of
+fairness (W(P_W) − W)/|W(P_W)|, Gini of welfare per inhabitant, extra money used, status and gap.
 """
 
 from __future__ import annotations
