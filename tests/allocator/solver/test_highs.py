@@ -83,17 +83,38 @@ def test_an_lp_after_long_solves_is_not_cut_off(tmp_path):
     assert rep.status.value == "optimal", run.highs.h.modelStatusToString(run.highs.h.getModelStatus())
 
 
-def test_a_long_solve_reports_its_best_plan_and_gap_while_it_runs():
-    """The web app and the terminal show how far the best plan so far can be from the optimum."""
+def test_a_solve_hands_its_best_plan_and_gap_to_the_progress_while_it_runs(monkeypatch):
+    """The web app and the terminal show how far the best plan so far can be from the optimum: HiGHS's
+    callback hands (best, bound, gap) to the ticker, whose next tick reports them."""
+    seen = []
+    real = progress.SolveTicker.found
+    monkeypatch.setattr(progress.SolveTicker, "found", lambda self, *args: seen.append(args) or real(self, *args))
     run = build(prepare("gen:M:0", solver={"time_limit": 60}))
-    events = []
-    with progress.watch(events.append, stop=lambda: False):
+    with progress.watch(lambda event: None, stop=lambda: False):
         rep = weighted(run)[0][1]
-    searching = [e for e in events if e.get("phase") == "solving" and e.get("gap") is not None]
-    assert searching, "no event carried a gap"
-    last = searching[-1]
-    assert 0 <= last["gap"] and last["best"] <= last["bound"] + 1e-6  # a maximisation: the bound is above
-    assert rep.objective >= last["best"] - 1e-6  # the answer is at least the plan reported on the way
+    finite = [(best, bound, gap) for best, bound, gap in seen if abs(best) < 1e30 and abs(bound) < 1e30]
+    assert finite, "HiGHS's callback never had an incumbent"
+    best, bound, gap = finite[-1]
+    assert 0 <= gap and best <= bound + 1e-6  # a maximisation: the bound is above
+    assert rep.objective >= best - 1e-6  # the answer is at least the plan reported on the way
+
+
+def test_the_ticker_reports_the_search_once_it_has_a_plan():
+    events = []
+    ticker = progress.SolveTicker(60)
+    with progress.watch(events.append):
+        ticker.tick(0.2)
+        ticker.found(float("inf"), float("inf"), float("inf"))  # no incumbent yet: nothing to report
+        ticker.tick(0.4)
+        ticker.found(10321.4, 10332.0, 0.00103)
+        ticker.tick(0.6)
+    assert [e["gap"] for e in events] == [None, None, 0.00103]
+    assert events[-1]["best"] == 10321.4 and events[-1]["bound"] == 10332.0
+    quiet = progress.SolveTicker(60, quiet=True)
+    with progress.watch(events.append):
+        quiet.found(1.0, 2.0, 0.5)
+        quiet.tick(1.0)
+    assert len(events) == 3  # a twin's solve reports nothing
 
 
 def test_a_twin_is_the_same_model_in_a_highs_of_its_own():
