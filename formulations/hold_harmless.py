@@ -60,7 +60,7 @@ def add_hold_harmless(m: pyo.ConcreteModel, data: InstanceData) -> None:
     if bounds is not None:
         lower, upper = bounds
         b.region_total = pyo.Constraint(data.regions.index.tolist(), rule=lambda _, r: (
-            _finite(lower[r]), total(r), _finite(upper[r])))
+            bound_or_none(lower[r]), total(r), bound_or_none(upper[r])))
     floor = domain_floors(data)
     if floor is not None:
         fac = _cost_by_region_domain(m, data)
@@ -89,7 +89,8 @@ def domain_floors(data: InstanceData) -> pd.Series | None:
     return baseline_domain_totals(data) if data.scenario.hold_harmless == HoldHarmless.REGION_DOMAIN else None
 
 
-def _finite(value: float) -> float | None:
+def bound_or_none(value: float) -> float | None:
+    """A bound of :func:`region_total_bounds` as a row takes it: NaN (no bound) becomes None."""
     return None if value != value else float(value)
 
 

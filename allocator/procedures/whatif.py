@@ -40,7 +40,7 @@ from allocator.policy import Mode
 from allocator.procedures.modes import Run, build, set_weighted_objective, solve
 from allocator.procedures.neighbourhood import neighbourhood_start
 from allocator.scenario import Scenario
-from formulations.hold_harmless import domain_floors, region_total_bounds
+from formulations.hold_harmless import bound_or_none, domain_floors, region_total_bounds
 from formulations.welfare import welfare_terms
 
 # scenario fields that enter only the objective or the solver's options (see the module docstring)
@@ -55,11 +55,16 @@ WELFARE_WEIGHTS = ("equity_alpha", "liveability_value")
 WELFARE_CURVE_WEIGHTS = ("slopes", "loss_aversion")
 
 
+def scenario_fields(scenario: Scenario, exclude) -> dict:
+    """The resolved scenario's fields without ``exclude`` and without the solver settings of :data:`SOLVER_ONLY`."""
+    fields = scenario.model_dump(mode="json", exclude=set(exclude))
+    fields["solver"] = {k: v for k, v in fields["solver"].items() if k not in SOLVER_ONLY}
+    return fields
+
+
 def structure_key(scenario: Scenario) -> str:
     """The resolved scenario without the fields a warm model takes as they come (same key: same matrix)."""
-    fields = scenario.model_dump(mode="json", exclude={*OBJECTIVE_ONLY, *RIGHT_HAND_SIDES, *WELFARE_WEIGHTS,
-                                                       *HOLD_HARMLESS})
-    fields["solver"] = {k: v for k, v in fields["solver"].items() if k not in SOLVER_ONLY}
+    fields = scenario_fields(scenario, {*OBJECTIVE_ONLY, *RIGHT_HAND_SIDES, *WELFARE_WEIGHTS, *HOLD_HARMLESS})
     fields["welfare"] = {k: v for k, v in fields["welfare"].items() if k not in WELFARE_CURVE_WEIGHTS}
     fields["liveability"] = scenario.liveability_value > 0  # a positive β adds the liveability block
     return json.dumps(fields, sort_keys=True)
@@ -67,13 +72,11 @@ def structure_key(scenario: Scenario) -> str:
 
 def welfare_max_key(data: InstanceData) -> str:
     """What W_max (max W with the minimum service ignored) depends on: the scenario without λ, mode and solver."""
-    fields = data.scenario.model_dump(mode="json", exclude=set(OBJECTIVE_ONLY))
-    fields["solver"] = {k: v for k, v in fields["solver"].items() if k not in SOLVER_ONLY}
-    return f"{data.instance.name}\n{json.dumps(fields, sort_keys=True)}"
+    return f"{data.instance.name}\n{json.dumps(scenario_fields(data.scenario, OBJECTIVE_ONLY), sort_keys=True)}"
 
 
 def hold_harmless_rows(data: InstanceData) -> set[str]:
-    """The hold-harmless rows the scenario needs: ``region_total`` unless ``none``, ``domain_floor`` for region-domain."""
+    """The hold-harmless rows the scenario needs: ``region_total`` unless none, ``domain_floor`` for region-domain."""
     needed = {"region_total": region_total_bounds(data), "domain_floor": domain_floors(data)}
     return {name for name, bounds in needed.items() if bounds is not None}
 
@@ -82,10 +85,10 @@ def restate_hold_harmless(run: Run, data: InstanceData) -> None:
     """Bounds of the built hold-harmless rows as ``data``'s mode says; a row the mode does not need is left free."""
     b, hm = run.model.hold_harmless, run.highs
     if hasattr(b, "region_total"):
-        bounds = region_total_bounds(data)
+        lower, upper = region_total_bounds(data) or (None, None)  # none: every region total free
         for r, con in b.region_total.items():
-            lower, upper = (None, None) if bounds is None else (bounds[0][r], bounds[1][r])
-            hm.set_row_bounds(con, None if lower != lower else lower, None if upper != upper else upper)
+            hm.set_row_bounds(con, None if lower is None else bound_or_none(lower[r]),
+                              None if upper is None else bound_or_none(upper[r]))
     if hasattr(b, "domain_floor"):
         floor = domain_floors(data)
         for key, con in b.domain_floor.items():
