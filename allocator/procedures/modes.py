@@ -181,16 +181,10 @@ def marginal_welfare(run: Run, sol: Solution) -> float | None:
     present = [(hm.col_of(m.facilities.open[j]), y) for j, y in zip(fac["site_id"], fac["open"])]
     cols = np.array([c for c, _ in present if c is not None], dtype=np.int32)
     fixed = np.array([y for c, y in present if c is not None], dtype=float)
-    lo, hi = hm.col_bounds(cols)
-    hm.set_col_bounds(cols, fixed, fixed)
-    hm.relax_integers(True)
     set_weighted_objective(run)
-    try:
+    with hm.fixed_lp(cols, fixed):
         rep = hm.solve(time_limit=run.data.scenario.solver.time_limit)
         return hm.row_duals(m.budget.extra_limit) if rep.status == Status.OPTIMAL else None
-    finally:
-        hm.relax_integers(False)
-        hm.set_col_bounds(cols, lo, hi)
 
 
 def solve_stage(run: Run, options: dict | None = None) -> SolveReport:

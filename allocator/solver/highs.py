@@ -215,6 +215,19 @@ class HighsModel:
             kind = highspy.HighsVarType.kContinuous if relax else highspy.HighsVarType.kInteger
             self.h.changeColsIntegrality(len(cols), cols, np.array([kind] * len(cols)))
 
+    @contextmanager
+    def fixed_lp(self, cols: np.ndarray, values: np.ndarray):
+        """Within the block: ``cols`` fixed at ``values`` and every integer column continuous (an LP, for duals
+        and reduced costs); bounds and integrality restored after, also on an error."""
+        lower, upper = self.col_bounds(cols)
+        self.set_col_bounds(cols, values, values)
+        self.relax_integers(True)
+        try:
+            yield
+        finally:
+            self.relax_integers(False)
+            self.set_col_bounds(cols, lower, upper)
+
     def _col(self, var) -> int:
         n = self.col.get(id(var))
         if n is None:
