@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy.spatial import cKDTree
 
 from allocator.data import InstanceData
 from allocator.instance import PROGRAMME_PAYER
-from allocator.travel import great_circle_km
+from allocator.travel import EARTH_RADIUS_KM, great_circle_km, unit_vectors
 from allocator.units import EUR_TO_MEUR
 from allocator.policy import HoldHarmless, MinService
 
@@ -293,13 +294,26 @@ def _open_in_reach(data: InstanceData, open_sites: pd.DataFrame, pairs: pd.DataF
             out[rows] = pd.Series(pts).map(arcs.groupby("point_id").size()).fillna(0).to_numpy()
         else:
             limit_km = norm if unit == "km" else norm / 60.0 * t.speed_kmh
-            plat, plon = points.loc[pts, "lat"].to_numpy(), points.loc[pts, "lon"].to_numpy()
-            slat, slon = cand["lat"].to_numpy(), cand["lon"].to_numpy()
-            for start in range(0, len(pts), 512):  # brute force in chunks, bounded memory
-                sl = slice(start, start + 512)
-                km = t.detour_factor * great_circle_km(plat[sl, None], plon[sl, None], slat[None, :], slon[None, :])
-                out[rows[sl]] = (km <= limit_km[sl, None] * (1 + 1e-9) + 1e-9).sum(axis=1)
+            out[rows] = _count_within_km(points.loc[pts, ["lat", "lon"]].to_numpy(float),
+                                         cand[["lat", "lon"]].to_numpy(float), limit_km, t.detour_factor)
     return out
+
+
+def _count_within_km(points: np.ndarray, sites: np.ndarray, limit_km: np.ndarray, detour: float) -> np.ndarray:
+    """Per point (lat, lon): how many sites have detour × haversine km ≤ its limit.
+
+    A k-d tree on the unit sphere only proposes candidates (chord radius with a 10⁻⁶ margin, so no pair
+    within the limit is missed); each candidate is then decided by the haversine distance itself.
+    """
+    arc = np.minimum(limit_km / detour / EARTH_RADIUS_KM, np.pi)
+    chord = 2 * np.sin(arc / 2) * (1 + 1e-6) + 1e-9
+    tree = cKDTree(unit_vectors(sites[:, 0], sites[:, 1]))
+    near = tree.query_ball_point(unit_vectors(points[:, 0], points[:, 1]), chord)
+    p = np.repeat(np.arange(len(points)), [len(n) for n in near])
+    s = np.fromiter((j for n in near for j in n), dtype=np.int64, count=len(p))
+    km = detour * great_circle_km(points[p, 0], points[p, 1], sites[s, 0], sites[s, 1])
+    inside = km <= limit_km[p] * (1 + 1e-9) + 1e-9
+    return np.bincount(p[inside], minlength=len(points)).astype(float)
 
 
 def _pair_within_norm(data: InstanceData, pairs: pd.DataFrame) -> np.ndarray:

@@ -124,6 +124,8 @@ class WhatIf:
     def solve(self, data: InstanceData, mode: str | None = None) -> Run:
         """The solved run of ``data`` (a snapshot: later what-ifs do not change it)."""
         key = f"{data.instance.name}\n{structure_key(data.scenario)}"
+        if self.run is not None and key == self.key:
+            data.share_frames(self.run.data)
         self.rebuilt = self.run is None or key != self.key or not hold_harmless_rows(data) <= self._built_rows()
         if self.rebuilt:
             progress.report(phase="building")
@@ -155,7 +157,6 @@ class WhatIf:
         if any(getattr(data.scenario, f) != getattr(before, f) for f in HOLD_HARMLESS):
             restate_hold_harmless(self.run, data)
             self.run.w_max = None  # W_max is solved under the same hold-harmless rule
-        data.share_frames(self.run.data)
         self.run.data = data
         self.run.build_seconds = 0.0
         weighted = Mode(mode or data.scenario.mode) == Mode.WEIGHTED

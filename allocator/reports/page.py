@@ -71,8 +71,11 @@ def result_kind(folder: Path) -> str:
                                 "(write one with --out)"))
 
 
-def build_report(folder: str | Path, instance: str | None = None) -> Report:
+def build_report(folder: str | Path, instance: str | Instance | None = None) -> Report:
     """Read a result folder and its instance; assemble the page's sections.
+
+    ``instance``: a name or path (default: the one the folder's run.json names), or the instance itself
+    where the caller has it loaded (the web app: no second reading per page).
 
     Altair checks every chart object against the Vega-Lite schema as it is made and the whole spec once
     more in ``to_dict``; the second check is kept and the first turned off (it doubled the time of a page).
@@ -81,7 +84,7 @@ def build_report(folder: str | Path, instance: str | None = None) -> Report:
         return _assemble(Path(folder), instance)
 
 
-def _assemble(folder: Path, instance: str | None) -> Report:
+def _assemble(folder: Path, instance: str | Instance | None) -> Report:
     if not folder.is_dir():
         raise InputError(InputIssue(str(folder), "missing result folder"))
     kind = result_kind(folder)
@@ -89,7 +92,7 @@ def _assemble(folder: Path, instance: str | None) -> Report:
     ref = instance or run.get("instance")
     if not ref:
         raise InputError(InputIssue(str(folder / "run.json"), "the result folder does not say its instance; pass --instance"))
-    inst = load_instance(ref)
+    inst = ref if isinstance(ref, Instance) else load_instance(ref)
     scenario_file = folder / "scenario.toml"
     scenario_text = read_text(scenario_file, "resolved scenario", within=folder) if scenario_file.exists() else ""
     data = _scenario_data(inst, scenario_file, scenario_text) if scenario_text else None

@@ -182,7 +182,7 @@ def create_app(instance_ref: str = "nl", results: str | Path = "regio-results", 
     async def view(job_id: str, lang: str = "nl"):
         """The result as the page shows it: the report's sections with Vega-Lite specs and tables."""
         folder = result_folder(job_id)
-        return json_response(await asyncio.to_thread(views.result_view, folder, lang if lang in LANGUAGES else "nl"))
+        return json_response(await asyncio.to_thread(views.result_view, folder, lang if lang in LANGUAGES else "nl", inst))
 
     @app.get("/api/jobs/{job_id}/download/{fmt}")
     async def download(job_id: str, fmt: Literal["csv", "xlsx", "html"]):

@@ -140,9 +140,12 @@ def _region_map(data: InstanceData, region_id: str, lang: str) -> dict:
     return spec
 
 
-def result_view(folder: Path, lang: str) -> dict:
-    """A finished job's page: headline, then each section with its Vega-Lite spec and table (as records)."""
-    report = build_report(folder)
+def result_view(folder: Path, lang: str, instance: Instance | None = None) -> dict:
+    """A finished job's page: headline, then each section with its Vega-Lite spec and table (as records).
+
+    ``instance``: the folder's instance where the caller has it loaded (else read again from run.json's name).
+    """
+    report = build_report(folder, instance)
     sections = []
     for s in report.sections:
         table = None

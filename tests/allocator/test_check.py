@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
-from allocator.check import CheckFailed, check
+from allocator.check import CheckFailed, _count_within_km, check
 from allocator.data import InstanceData
 from allocator.instance import load_instance
 from allocator.procedures.modes import build, solve
 from allocator.scenario import Scenario
+from allocator.travel import great_circle_km
 
 
 @pytest.fixture(scope="module")
@@ -99,3 +101,19 @@ def test_liveability_without_coverage_is_caught(solved):
     cov.loc[(cov["point_id"] == p) & (cov["ftype_id"] == "gp_practice"), "covered"] = 0.0
     res = check(data, replace(sol, coverage=cov))
     assert any(v.constraint.startswith("6 liveability") and v.index == p for v in res.violations)
+
+
+def test_open_sites_within_the_norm_counted_as_by_brute_force():
+    """The k-d tree only proposes candidates: the counts equal the haversine test over every pair,
+    also for sites placed exactly on a point's limit."""
+    rng = np.random.default_rng(7)
+    points = np.column_stack((rng.uniform(50.7, 53.5, 400), rng.uniform(3.4, 7.2, 400)))
+    sites = np.column_stack((rng.uniform(50.7, 53.5, 900), rng.uniform(3.4, 7.2, 900)))
+    detour = 1.3
+    limit = rng.uniform(0.5, 40.0, len(points))
+    limit[:50] = detour * great_circle_km(points[:50, 0], points[:50, 1], sites[:50, 0], sites[:50, 1])  # on the edge
+    sites[60] = points[60]  # a site on a point
+    km = detour * great_circle_km(points[:, None, 0], points[:, None, 1], sites[None, :, 0], sites[None, :, 1])
+    brute = (km <= limit[:, None] * (1 + 1e-9) + 1e-9).sum(axis=1)
+    assert np.array_equal(_count_within_km(points, sites, limit, detour), brute)
+    assert brute[:50].min() >= 1 and brute[60] >= 1

@@ -52,7 +52,7 @@ def test_what_if_nl(benchmark, warm, change, tmp_path):
         t0 = time.perf_counter()
         result = warm.solve(**WHAT_IFS[change])
         folder = result.to_folder(tmp_path / f"{change}-{len(seen)}")
-        result_view(folder, "nl")
+        result_view(folder, "nl", warm.instance)  # the web app passes the instance it holds
         seen.update(result=result, seconds=time.perf_counter() - t0, rebuilt=warm.rebuilt)
 
     benchmark.pedantic(what_if, setup=setup, rounds=1, iterations=1)
