@@ -54,7 +54,14 @@ PRESOLVE_RULES_OFF = 1 << 12
 # columns by reduced cost, restarts, and then spends 10-15 s in this sub-MIP on the nl instance in half
 # of the random seeds (nl solve 17-23 s against 6 s).  Off: nl 5.8-6.9 s over seeds 0-7; gen:M/L/XL:0
 # unchanged within noise (docs/performance.md).
-HIGHS_OPTIONS = {"presolve_rule_off": PRESOLVE_RULES_OFF, "mip_heuristic_run_root_reduced_cost": False}
+# HiGHS solves the MIP's first root LP with its LP presolve switched on (unless this option is set), and
+# there the singleton-column stuffing is quadratic when region totals are free: under hold-harmless
+# ``none`` every region's spending columns hang off W's row alone.  nl, hold-harmless none: 11.7 s between
+# the end of presolve and the root LP's 4,204 iterations (a plain LP of the same model: 0.4 s), solve 23.1 s
+# → 5.2 s; gen:M:0 3.6 → 0.7 s, gen:L:0 5.3 → 1.0 s; what-ifs 0.1-0.3 s faster (docs/performance.md).
+# The MIP presolve itself is unchanged.
+HIGHS_OPTIONS = {"presolve_rule_off": PRESOLVE_RULES_OFF, "mip_heuristic_run_root_reduced_cost": False,
+                 "mip_root_presolve_only": True}
 
 
 class HighsModel:
