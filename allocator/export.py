@@ -59,12 +59,14 @@ def safe_cells(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            s = out[col].astype("string")
-            risky = s.str.startswith(FORMULA_START, na=False)
+            codes, uniques = pd.factorize(out[col])  # names and ids repeat: each distinct text is looked at once
+            text = pd.Series(uniques, dtype=object).astype("string")
+            risky = text.str.startswith(FORMULA_START, na=False)
             if risky.any():  # a number such as -3 is not a formula; only the few candidates are parsed
-                risky[risky] = pd.to_numeric(s[risky], errors="coerce").isna()
+                risky[risky] = pd.to_numeric(text[risky], errors="coerce").isna()
             if risky.any():
-                out[col] = s.where(~risky, "'" + s)
+                s = out[col].astype("string")
+                out[col] = s.where(~((codes >= 0) & risky.to_numpy()[codes]), "'" + s)
     return out
 
 

@@ -98,15 +98,24 @@ def solve(run: Run, mode: str | None = None, run_check: bool = True, indicators:
     if report.status.has_solution:
         run.solution = extract(run.model, run.highs, run.data, report,
                                stages=tuple({"stage": n, **s.as_dict()} for n, s in stages))
-        if run_check:
-            run.check = check(run.data, run.solution)
-        if indicators:
-            run.solution = replace(run.solution, indicators=compute_indicators(run, run.solution))
+        # with W_max known, HiGHS's only remaining run is the marginal-welfare LP: it runs beside the check
+        marginal = marginal_beside(run, run.solution) if indicators and run.w_max is not None else None
+        try:
+            if run_check:
+                run.check = check(run.data, run.solution)
+            if indicators:
+                run.solution = replace(run.solution, indicators=compute_indicators(run, run.solution, marginal))
+        finally:
+            if marginal is not None:
+                wait([marginal])  # never leave HiGHS running on the model
     return run
 
 
-def compute_indicators(run: Run, sol: Solution) -> dict:
-    """Inequality, price of fairness (W_max on the same model) and marginal welfare of one extra M€."""
+def compute_indicators(run: Run, sol: Solution, marginal: Future | None = None) -> dict:
+    """Inequality, price of fairness (W_max on the same model) and marginal welfare of one extra M€.
+
+    ``marginal``: the marginal-welfare LP already started (:func:`marginal_beside`), else solved here after W_max.
+    """
     out = inequality(run.data, sol)
     if run.w_max is None:
         run.w_max = max_welfare(run, sol)
@@ -115,8 +124,22 @@ def compute_indicators(run: Run, sol: Solution) -> dict:
     out["welfare_max"] = run.w_max
     out["welfare_max_gap"] = run.w_max_gap
     out["price_of_fairness"] = (run.w_max - sol.welfare) / abs(run.w_max) if run.w_max else None
-    out["marginal_welfare_per_meur"] = marginal_welfare(run, sol)
+    out["marginal_welfare_per_meur"] = marginal.result() if marginal is not None else marginal_welfare(run, sol)
     return out
+
+
+def marginal_beside(run: Run, sol: Solution) -> Future:
+    """:func:`marginal_welfare` in a thread of its own (HiGHS releases the GIL), while this one checks the plan."""
+    return in_thread("regio-marginal-welfare", marginal_welfare, run, sol)
+
+
+def in_thread(name: str, fn, *args) -> Future:
+    """``fn(*args)`` in a thread of its own; the caller waits for the returned Future."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
+    try:
+        return pool.submit(fn, *args)
+    finally:
+        pool.shutdown(wait=False)
 
 
 def max_welfare(run: Run, sol: Solution) -> float | None:
@@ -167,11 +190,7 @@ def welfare_max_beside(run: Run) -> Future | None:
     if (os.cpu_count() or 1) < 2 or (o.threads or 1) > 1:
         return None
     twin = run.highs.twin()  # starts from the last W_max plan, else from the start offered for the mode
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="regio-welfare-max")
-    try:
-        return pool.submit(welfare_max_on, twin, run)
-    finally:
-        pool.shutdown(wait=False)
+    return in_thread("regio-welfare-max", welfare_max_on, twin, run)
 
 
 def marginal_welfare(run: Run, sol: Solution) -> float | None:

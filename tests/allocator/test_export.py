@@ -16,3 +16,9 @@ def test_formulas_are_quoted_and_negative_numbers_kept():
 def test_a_column_of_negative_numbers_as_text_is_left_alone():
     frame = pd.DataFrame({"code": ["-1", "-2.5"]})
     assert safe_cells(frame)["code"].tolist() == ["-1", "-2.5"]
+
+
+def test_repeated_text_is_quoted_at_every_row():
+    frame = pd.DataFrame({"name": ["=x", "Delft", None, "=x", "Delft", "@a", "-4"]})
+    safe = safe_cells(frame)["name"].tolist()
+    assert safe[:2] == ["'=x", "Delft"] and pd.isna(safe[2]) and safe[3:] == ["'=x", "Delft", "'@a", "-4"]

@@ -155,3 +155,17 @@ def test_the_neighbourhood_start_leaves_the_model_as_it_was():
     rep = weighted(run)[0][1]
     assert rep.status.value == "optimal" and rep.objective == pytest.approx(cold.objective, rel=2e-4)
     assert rep.solve_seconds >= seconds  # the start's seconds are the stage's
+
+
+def test_marginal_welfare_beside_the_check_equals_it_solved_after(warm, monkeypatch):
+    from allocator.procedures import modes
+
+    calls = []
+    real = modes.marginal_beside
+    monkeypatch.setattr(modes, "marginal_beside", lambda run, sol: calls.append(1) or real(run, sol))
+    warm.solve()
+    calls.clear()
+    r = warm.solve(shortfall_price=3000)  # λ leaves W_max known: the marginal LP runs beside the check
+    assert calls == [1] and r.check == "passed"
+    again = modes.marginal_welfare(r.run, r.run.solution)
+    assert r.run.solution.indicators["marginal_welfare_per_meur"] == pytest.approx(again, rel=1e-9, abs=1e-12)
