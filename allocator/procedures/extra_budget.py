@@ -111,6 +111,7 @@ def least_extra_budget(data: InstanceData, epsilon: float = 0.0) -> ExtraBudgetR
     """Stages 0-3 above on one built model; ε in persons (or as a share for shortfall_measure = worst)."""
     run = build(data)
     m, hm = run.model, run.highs
+    hm.root_lp_without_presolve()  # the redistribution contrast frees the region totals on this model
     q = measure_var(m, data.scenario)
     unit = measure_scale(data.scenario)  # ε, floor and target are reported in persons (or a share)
     q_lo, q_hi = hm.bounds(q)

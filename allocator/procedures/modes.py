@@ -29,7 +29,7 @@ from allocator.solver.highs import INF, HighsModel
 from allocator.status import SEVERITY, Deadline, SolveReport, Status
 from formulations.min_service import measure_scale, measure_var
 from formulations.objective import shortfall_cost
-from allocator.policy import Mode
+from allocator.policy import HoldHarmless, Mode
 
 COEFFICIENT_RANGE_WARNING = 1e7
 WMAX_GAP = 1e-3
@@ -66,6 +66,8 @@ def build(data: InstanceData) -> Run:
     deadline = Deadline(data.scenario.solver.time_limit)
     m, _ = build_model(data, deadline)
     hm = HighsModel(m, verbose=data.scenario.solver.verbose)
+    if data.scenario.hold_harmless == HoldHarmless.NONE:
+        hm.root_lp_without_presolve()
     deadline.check("handing the model to HiGHS")
     seconds = time.perf_counter() - t0
     hm.start_from([m.facilities.open[j] for j in data.sites.index], greedy_sites(data).to_numpy())

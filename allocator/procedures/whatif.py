@@ -131,6 +131,7 @@ class WhatIf:
             progress.report(phase="building")
             self.run, self.key = None, None  # a failed build leaves no half-built model behind
             self.run, self.key = build(data), key
+            self.run.highs.root_lp_without_presolve()  # a what-if may free the region totals at any time
             progress.stop_if_requested("building the model")
         else:
             self._restate(data, mode)

@@ -54,14 +54,7 @@ PRESOLVE_RULES_OFF = 1 << 12
 # columns by reduced cost, restarts, and then spends 10-15 s in this sub-MIP on the nl instance in half
 # of the random seeds (nl solve 17-23 s against 6 s).  Off: nl 5.8-6.9 s over seeds 0-7; gen:M/L/XL:0
 # unchanged within noise (docs/performance.md).
-# HiGHS solves the MIP's first root LP with its LP presolve switched on (unless this option is set), and
-# there the singleton-column stuffing is quadratic when region totals are free: under hold-harmless
-# ``none`` every region's spending columns hang off W's row alone.  nl, hold-harmless none: 11.7 s between
-# the end of presolve and the root LP's 4,204 iterations (a plain LP of the same model: 0.4 s), solve 23.1 s
-# → 5.2 s; gen:M:0 3.6 → 0.7 s, gen:L:0 5.3 → 1.0 s; what-ifs 0.1-0.3 s faster (docs/performance.md).
-# The MIP presolve itself is unchanged.
-HIGHS_OPTIONS = {"presolve_rule_off": PRESOLVE_RULES_OFF, "mip_heuristic_run_root_reduced_cost": False,
-                 "mip_root_presolve_only": True}
+HIGHS_OPTIONS = {"presolve_rule_off": PRESOLVE_RULES_OFF, "mip_heuristic_run_root_reduced_cost": False}
 
 
 class HighsModel:
@@ -118,6 +111,20 @@ class HighsModel:
         for option, value in self.options.items():
             h.setOptionValue(option, value)
         return h
+
+    def root_lp_without_presolve(self) -> None:
+        """Solve the MIP's first root LP without HiGHS's LP presolve (``mip_root_presolve_only``), from now on.
+
+        HiGHS presolves that LP again, and its singleton-column stuffing is quadratic when the region totals
+        are free (hold-harmless ``none``: every region's spending columns hang off W's row alone).  nl under
+        none: 11.7 s between the end of presolve and the root LP's 4,204 iterations (the same LP alone: 0.4 s);
+        solve 23.1 → 5.2 s; gen:M:0 3.6 → 0.7 s, gen:L:0 5.3 → 1.0 s, gen:XL:0 83 → 70 s.  Under a
+        hold-harmless rule one solve of nl changes within noise and holds about 20 MB more (486 → 507 MB
+        peak), so it is set where region totals are or may become free: a model built under ``none``, a warm
+        model (a what-if may switch to ``none``), the extra-budget stages (their contrast frees the totals;
+        nl VNG scenario 29.7 → 19.1 s, 469 → 423 MB).  See docs/performance.md.
+        """
+        self.set_option("mip_root_presolve_only", True)
 
     def set_option(self, option: str, value) -> None:
         """Set a HiGHS option for this and every later solve (kept across :meth:`_renew_clock`)."""

@@ -133,3 +133,23 @@ def test_welfare_max_beside_the_mode_equals_welfare_max_after_it():
     assert beside.report.status.value == "optimal" and beside.check.passed
     assert b["welfare_max"] == pytest.approx(a["welfare_max"], rel=2e-3)  # both to HiGHS's 0.1 %
     assert beside.solution.welfare == pytest.approx(after.solution.welfare, rel=2e-4)
+
+
+def test_the_root_lp_skips_presolve_where_region_totals_are_or_may_become_free(monkeypatch):
+    import allocator
+    from allocator.procedures import extra_budget
+
+    def option(run):
+        return run.highs._option("mip_root_presolve_only")
+
+    inst = load_instance("gen:S:0")
+    assert option(build(InstanceData.prepare(inst, Scenario(hold_harmless="none")))) is True
+    assert option(build(InstanceData.prepare(inst, Scenario(hold_harmless="region")))) is False
+    warm = allocator.WarmModel(inst)
+    warm.solve(hold_harmless="region")  # a later what-if may switch to none
+    assert option(warm._whatif.run) is True and warm._whatif.run.highs.twin()._option("mip_root_presolve_only") is True
+    built = []
+    real = extra_budget.build
+    monkeypatch.setattr(extra_budget, "build", lambda data: built.append(real(data)) or built[-1])
+    extra_budget.least_extra_budget(InstanceData.prepare(inst, Scenario(hold_harmless="region")))
+    assert option(built[0]) is True
