@@ -177,8 +177,7 @@ def welfare_max_on(hm: HighsModel, run: Run) -> tuple[float | None, float | None
         hm.set_col_bounds(q_cols, lo, hi)
     if not rep.status.has_solution:
         return None, rep.mip_gap
-    idx = np.flatnonzero(hm.integer).astype(np.int32)
-    run.w_max_start = (idx, np.round(hm.values[idx]))
+    run.w_max_start = hm.current_integers()
     return hm.value(m.welfare.W), rep.mip_gap
 
 

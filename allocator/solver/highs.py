@@ -314,12 +314,15 @@ class HighsModel:
         val = np.array([x for c, x in pairs if c is not None], dtype=float)
         self.start = (idx, val) if len(idx) else None
 
+    def current_integers(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """(integer columns, their rounded values) of the last solution: a sparse start (None: nothing to offer)."""
+        idx = np.flatnonzero(self.integer).astype(np.int32)
+        return (idx, np.round(self.values[idx])) if self.values is not None and len(idx) else None
+
     def start_from_current_integers(self) -> None:
         """Offer the last solution's integer columns (site decisions) as a sparse start for the next solve."""
-        if self.values is None:
-            return
-        idx = np.flatnonzero(self.integer).astype(np.int32)
-        self.start = (idx, np.round(self.values[idx])) if len(idx) else None
+        if self.values is not None:
+            self.start = self.current_integers()
 
     def coefficient_range(self) -> tuple[float, float]:
         """Smallest and largest absolute nonzero in the matrix (scaling diagnostics)."""
