@@ -61,7 +61,9 @@ def build(data: InstanceData) -> Run:
     The seconds cover the build and the hand-over.  The start (:func:`allocator.greedy.greedy_sites`:
     the status quo's sites plus candidates that pay for themselves) gives a time-limited run an
     incumbent from the first seconds; the status quo alone is feasible (model.md invariant 1), the
-    greedy additions are paid from cuts or, under hold-harmless, from unspent money.
+    greedy additions are paid from cuts or, under hold-harmless, from unspent money.  The first stage
+    solved on the model replaces it with the plan of a dive in the LP relaxation when that is better
+    (``Run.dive``, :mod:`allocator.procedures.dive`).
     """
     check_size(data)  # before any reach set or Pyomo object exists
     t0 = time.perf_counter()
