@@ -283,6 +283,7 @@ class HighsModel:
 
     @property
     def maximize(self) -> bool:
+        """Whether the objective as it stands is maximised."""
         return self.h.getObjectiveSense()[1] == highspy.ObjSense.kMaximize
 
     def _col(self, var) -> int:
