@@ -89,3 +89,18 @@ def test_the_dives_plan_reaches_highs_whole(data, tmp_path):
     assert "solving LP for user-supplied values of discrete variables" in text
     starts = [float(s) for s in MIP_STARTS.findall(text)]
     assert len(starts) == 1 and starts[0] <= rep.objective + 1e-6
+
+
+def test_the_dives_seconds_count_against_the_stage(data, monkeypatch):
+    """A dive that took 0.3 s leaves the stage's HiGHS run 0.3 s less of its limit and is in its seconds."""
+    from allocator.procedures import modes
+
+    limits = []
+    monkeypatch.setattr(modes, "dive_start", lambda hm, time_limit=None: 0.3)
+    run = build(InstanceData.prepare(data.instance, data.scenario.model_copy(
+        update={"solver": data.scenario.solver.model_copy(update={"time_limit": 30.0})})))
+    real = run.highs.solve
+    monkeypatch.setattr(run.highs, "solve", lambda **kw: limits.append(kw["time_limit"]) or real(**kw))
+    (_, rep), = weighted(run)
+    assert limits == [pytest.approx(29.7)]
+    assert rep.solve_seconds >= 0.3 and rep.time_limit == 30.0
