@@ -33,6 +33,7 @@ from allocator.policy import HoldHarmless, Mode
 from allocator.procedures.dive import dive_start
 
 COEFFICIENT_RANGE_WARNING = 1e7
+DIVE_SHARE_OF_LIMIT = 0.5  # the dive for a start may take at most this share of a stage's time limit
 WMAX_GAP = 1e-3
 
 
@@ -219,9 +220,9 @@ def solve_stage(run: Run, options: dict | None = None) -> SolveReport:
     greedy's (:mod:`allocator.procedures.dive`).
     """
     o = run.data.scenario.solver
-    if run.dive:
+    if run.dive:  # at most half the stage's time limit, so HiGHS keeps time for the start it is given
         run.dive = False
-        run.head_start += dive_start(run.highs, o.time_limit)
+        run.head_start += dive_start(run.highs, None if o.time_limit is None else o.time_limit * DIVE_SHARE_OF_LIMIT)
     spent, run.head_start = run.head_start, 0.0
     limit = o.time_limit if o.time_limit is None else max(o.time_limit - spent, 1e-3)
     rep = run.highs.solve(time_limit=limit, mip_gap=o.mip_gap, threads=o.threads, seed=o.seed, options=options)

@@ -92,15 +92,17 @@ def test_the_dives_plan_reaches_highs_whole(data, tmp_path):
 
 
 def test_the_dives_seconds_count_against_the_stage(data, monkeypatch):
-    """A dive that took 0.3 s leaves the stage's HiGHS run 0.3 s less of its limit and is in its seconds."""
+    """A dive that took 0.3 s leaves the stage's HiGHS run 0.3 s less of its limit and is in its seconds; the dive
+    itself may take at most half the limit."""
     from allocator.procedures import modes
 
-    limits = []
-    monkeypatch.setattr(modes, "dive_start", lambda hm, time_limit=None: 0.3)
+    limits, dive_limits = [], []
+    monkeypatch.setattr(modes, "dive_start", lambda hm, time_limit=None: dive_limits.append(time_limit) or 0.3)
     run = build(InstanceData.prepare(data.instance, data.scenario.model_copy(
         update={"solver": data.scenario.solver.model_copy(update={"time_limit": 30.0})})))
     real = run.highs.solve
     monkeypatch.setattr(run.highs, "solve", lambda **kw: limits.append(kw["time_limit"]) or real(**kw))
     (_, rep), = weighted(run)
     assert limits == [pytest.approx(29.7)]
+    assert dive_limits == [15.0]  # at most half the stage's limit: HiGHS keeps time for the start
     assert rep.solve_seconds >= 0.3 and rep.time_limit == 30.0
