@@ -44,11 +44,9 @@ def dive_start(hm: HighsModel, time_limit: float | None = None) -> float:
     offer, an LP is not solved to optimality or the time limit comes first.
     """
     t0 = time.perf_counter()
-    integer = np.flatnonzero(hm.integer).astype(np.int32)
-    if hm.start is None or not len(integer):
+    if hm.start is None or not hm.integer.any():
         return 0.0
-    with hm.as_lp():
-        lower, upper = hm.col_bounds(integer)
+    with hm.as_lp() as (integer, lower, upper):  # the bounds as they were: each read copies the whole model
         cols, values = hm.start
         hm.set_col_bounds(cols, values, values)
         offered = hm.run_lp(time_limit)

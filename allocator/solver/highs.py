@@ -246,12 +246,12 @@ class HighsModel:
     @contextmanager
     def as_lp(self):
         """Within the block: every integer column continuous (an LP); their bounds and integrality restored
-        after, also on an error."""
+        after, also on an error.  Yields (integer columns, their lower and upper bounds) as they were."""
         cols = np.flatnonzero(self.integer).astype(np.int32)
         lower, upper = self.col_bounds(cols)
         self.relax_integers(True)
         try:
-            yield
+            yield cols, lower, upper
         finally:
             self.relax_integers(False)
             self.set_col_bounds(cols, lower, upper)
