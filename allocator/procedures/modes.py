@@ -54,6 +54,7 @@ class Run:
     head_start: float = 0.0  # seconds spent finding the next stage's start: off its time limit, in its seconds
     w_max_start: tuple | None = None  # (integer columns, values) of the last W_max plan: the next W_max's start
     dive: bool = False  # the next stage's start may come from a dive (the first solve of a built model)
+    mip_options: dict | None = None  # HiGHS options for the scenario's MIP solves and W_max's (a what-if's)
 
 
 def build(data: InstanceData) -> Run:
@@ -177,7 +178,8 @@ def welfare_max_on(hm: HighsModel, run: Run) -> tuple[float | None, float | None
     hm.set_objective([(m.welfare.W, 1.0)], maximize=True)
     o = run.data.scenario.solver
     try:
-        rep = hm.solve(time_limit=o.time_limit, mip_gap=max(o.mip_gap, WMAX_GAP), threads=o.threads, seed=o.seed)
+        rep = hm.solve(time_limit=o.time_limit, mip_gap=max(o.mip_gap, WMAX_GAP), threads=o.threads, seed=o.seed,
+                       options=run.mip_options)
     finally:  # also when stopped: the next what-if finds the scenario's bounds
         hm.set_col_bounds(q_cols, lo, hi)
     if not rep.status.has_solution:
@@ -213,7 +215,8 @@ def marginal_welfare(run: Run, sol: Solution) -> float | None:
 
 
 def solve_stage(run: Run, options: dict | None = None) -> SolveReport:
-    """One solve of the built model with the scenario's solver settings (and HiGHS ``options`` for this run).
+    """One solve of the built model with the scenario's solver settings (and HiGHS ``options`` for this run,
+    over ``run.mip_options``).
 
     Seconds already spent on this stage's start (``run.head_start``) count against its time limit and
     are included in its seconds.  The first stage of a built model first dives for a better start than the
@@ -225,6 +228,7 @@ def solve_stage(run: Run, options: dict | None = None) -> SolveReport:
         run.head_start += dive_start(run.highs, None if o.time_limit is None else o.time_limit * DIVE_SHARE_OF_LIMIT)
     spent, run.head_start = run.head_start, 0.0
     limit = o.time_limit if o.time_limit is None else max(o.time_limit - spent, 1e-3)
+    options = {**(run.mip_options or {}), **(options or {})}
     rep = run.highs.solve(time_limit=limit, mip_gap=o.mip_gap, threads=o.threads, seed=o.seed, options=options)
     return replace(rep, solve_seconds=rep.solve_seconds + spent, time_limit=o.time_limit) if spent else rep
 
