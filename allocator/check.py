@@ -69,13 +69,30 @@ class Checker:
         self.out: list[Violation] = []
 
     def leq(self, name: str, index, lhs, rhs, what: str = "") -> None:
-        """Record every position where lhs > rhs beyond tolerance."""
+        """Record every position where lhs > rhs beyond tolerance.
+
+        ``index`` names the positions: one label, a sequence of labels, or a tuple of sequences whose items
+        are joined by "/" (e.g. point and facility type); labels are made only for the violations recorded.
+        """
         lhs, rhs = np.broadcast_arrays(np.atleast_1d(np.asarray(lhs, float)), np.atleast_1d(np.asarray(rhs, float)))
         excess = lhs - rhs
-        bad = excess > self.tol * np.maximum(1.0, np.abs(rhs))
-        idx = np.asarray(list(index), dtype=object) if np.ndim(index) else np.full(lhs.shape, index, dtype=object)
-        for n in np.flatnonzero(bad)[:200]:
-            self.out.append(Violation(name, str(idx[n]), f"{what}{lhs[n]:.6g} > {rhs[n]:.6g}", float(excess[n])))
+        bad = np.flatnonzero(excess > self.tol * np.maximum(1.0, np.abs(rhs)))[:200]
+        for n, label in zip(bad, _labels(index, bad)):
+            self.out.append(Violation(name, label, f"{what}{lhs[n]:.6g} > {rhs[n]:.6g}", float(excess[n])))
+
+
+def _labels(index, positions: np.ndarray) -> list[str]:
+    """The labels of ``index`` (see :meth:`Checker.leq`) at ``positions``."""
+    if not len(positions):
+        return []
+    if isinstance(index, tuple):
+        return ["/".join(parts) for parts in zip(*(_labels(part, positions) for part in index))]
+    if np.ndim(index) == 0:
+        return [str(index)] * len(positions)
+    if isinstance(index, (pd.Series, pd.Index)):
+        return [str(v) for v in index[positions]] if isinstance(index, pd.Index) else \
+            [str(v) for v in index.iloc[positions]]
+    return [str(v) for v in np.asarray(list(index), dtype=object)[positions]]
 
 
 def check(data: InstanceData, sol, tol: float = 1e-6, outlays: pd.DataFrame | None = None) -> CheckResult:
@@ -93,9 +110,9 @@ def check(data: InstanceData, sol, tol: float = 1e-6, outlays: pd.DataFrame | No
     y = sites["open"].to_numpy(float)
 
     # variable domains
-    c.leq("domain: x ≥ 0", alloc["region_id"] + "/" + alloc["domain_id"], -alloc["plan"], 0.0)
-    c.leq("domain: g ≥ 0", flows["stream_id"] + "/" + flows["domain_id"], -flows["amount"], 0.0)
-    c.leq("domain: E ≥ 0", extra["payer"] + "/" + extra["domain_id"], -extra["extra"], 0.0)
+    c.leq("domain: x ≥ 0", (alloc["region_id"], alloc["domain_id"]), -alloc["plan"], 0.0)
+    c.leq("domain: g ≥ 0", (flows["stream_id"], flows["domain_id"]), -flows["amount"], 0.0)
+    c.leq("domain: E ≥ 0", (extra["payer"], extra["domain_id"]), -extra["extra"], 0.0)
     c.leq("domain: y ∈ {0,1}", sites.index, np.abs(y - np.round(y)), 0.0)
 
     # 1 streams and de-earmarking
@@ -146,10 +163,10 @@ def check(data: InstanceData, sol, tol: float = 1e-6, outlays: pd.DataFrame | No
     # 4 coverage, recomputed from scratch against open sites
     cov = sol.coverage.merge(data.points[["region_id", "population"]], left_on="point_id", right_index=True)
     cov["population"] = data.persons(cov["region_id"], cov["ftype_id"], cov["population"])  # who needs the type
-    c.leq("domain: 0 ≤ u ≤ 1", cov["point_id"] + "/" + cov["ftype_id"], np.abs(cov["covered"] - 0.5), 0.5)
+    c.leq("domain: 0 ≤ u ≤ 1", (cov["point_id"], cov["ftype_id"]), np.abs(cov["covered"] - 0.5), 0.5)
     served = cov[cov["covered"] > tol]
     reachable = _open_in_reach(data, sites[sites["open"] > 0.5], served)
-    c.leq("4 coverage u_ik ≤ Σ_{j∈N_k(i)} y_j", served["point_id"] + "/" + served["ftype_id"],
+    c.leq("4 coverage u_ik ≤ Σ_{j∈N_k(i)} y_j", (served["point_id"], served["ftype_id"]),
           served["covered"], reachable)
 
     # 5 minimum service (recomputed from covered persons, not from the reported covered_persons)
@@ -343,11 +360,12 @@ def _check_capacity(c: Checker, data: InstanceData, sites: pd.DataFrame, cov: pd
     u = cov.set_index(["point_id", "ftype_id"])["covered"]
     total = a.groupby(["point_id", "ftype_id"])["share"].sum()
     diff = (total - u.reindex(total.index)).abs()
-    c.leq("7 assignment Σ_j a_ij = pop_i u_ik", [f"{p}/{k}" for p, k in total.index], diff, 0.0)
+    pairs = (total.index.get_level_values(0), total.index.get_level_values(1))
+    c.leq("7 assignment Σ_j a_ij = pop_i u_ik", pairs, diff, 0.0)
     y = a["site_id"].map(sites["open"]).to_numpy(float)
-    c.leq("7 assignment only to open sites", a["point_id"] + "/" + a["site_id"], a["share"], y)
+    c.leq("7 assignment only to open sites", (a["point_id"], a["site_id"]), a["share"], y)
     used = a[a["share"] > c.tol]
-    c.leq("7 assignment within the norm", used["point_id"] + "/" + used["site_id"], 1.0,
+    c.leq("7 assignment within the norm", (used["point_id"], used["site_id"]), 1.0,
           _pair_within_norm(data, used).astype(float))
     people = data.persons(a["point_id"].map(data.points["region_id"]), a["site_id"].map(sites["ftype_id"]),
                           a["point_id"].map(data.points["population"]))

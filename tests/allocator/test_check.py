@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from allocator.check import CheckFailed, _count_within_km, check
@@ -117,3 +118,17 @@ def test_open_sites_within_the_norm_counted_as_by_brute_force():
     brute = (km <= limit[:, None] * (1 + 1e-9) + 1e-9).sum(axis=1)
     assert np.array_equal(_count_within_km(points, sites, limit, detour), brute)
     assert brute[:50].min() >= 1 and brute[60] >= 1
+
+
+def test_violations_are_named_by_their_labels_made_only_where_they_occur():
+    from allocator.check import Checker
+
+    c = Checker(1e-6)
+    points, ftypes = pd.Series(["p1", "p2", "p3"], index=[7, 8, 9]), pd.Series(["gp", "school", "gp"])
+    c.leq("pairs", (points, ftypes), [0.0, 2.0, 0.5], [1.0, 1.0, 1.0])  # labels by position, not by the index
+    c.leq("one label", "R0001", [3.0, 0.0], 1.0)
+    c.leq("an index", pd.Index(["a", "b"]), [0.0, 5.0], 1.0)
+    c.leq("a list", ["x", "y"], [5.0, 5.0], [1.0, 6.0])
+    assert [(v.constraint, v.index) for v in c.out] == [("pairs", "p2/school"), ("one label", "R0001"),
+                                                         ("an index", "b"), ("a list", "x")]
+    assert c.out[0].amount == pytest.approx(1.0)
