@@ -19,8 +19,9 @@ answer is always the answer of the model its scenario describes, which the check
 every solve. W_max (for the price of fairness), when a change moves it, is solved on a twin of the model
 beside the scenario's own solve (two cores: the what-if waits for the longer, not the sum), and kept per
 scenario without λ, mode and solver settings, so going back to a scenario asked before does not solve it
-again. After a warm change the live model is the one in HiGHS; the Pyomo rows keep the coefficients they
-were built with.
+again. HiGHS presolves the whole model again for each what-if; its MIP solves stop that presolve early
+(:func:`resolve_presolve_limit`). After a warm change the live model is the one in HiGHS; the Pyomo rows
+keep the coefficients they were built with.
 
 Everything outside :data:`OBJECTIVE_ONLY`, :data:`SOLVER_ONLY`, :data:`RIGHT_HAND_SIDES`,
 :data:`HOLD_HARMLESS` and :data:`WELFARE_WEIGHTS` is the model's *structure*, compared as the resolved
@@ -63,10 +64,11 @@ def resolve_presolve_limit(hm) -> int:
     HiGHS presolves again after any change, and on nl the last fifth of its reductions takes most of that
     presolve (``perf``: dominated columns and dual fixing): a what-if's full presolve makes 12,394
     reductions in 1.1-1.2 s, the first 9,838 (0.4 of the 24,596 rows) in 0.3 s.  Thirteen nl what-ifs (α,
-    λ, slopes, money, hold-harmless), each run twice: HiGHS 0.4-1.3 s faster in 23 of 26 runs, λ 3,000
-    within noise; gen:L:0's 13 what-ifs faster in 25 of 26 runs, gen:M:0's 12 of 13 within noise or
+    λ, slopes, money, hold-harmless), each run twice: HiGHS 0.1-2.1 s faster in 25 of 26 runs, λ 3,000
+    once 1.1 s slower; gen:L:0's 13 what-ifs faster in 25 of 26 runs, gen:M:0's 12 of 13 within noise or
     faster and λ 1,000 1.3 → 2.4 s.  A cold solve gains nothing (nl 7.4-8.1 s either way), nor does the
-    W-Q front (150.5 / 154.4 s), so only what-ifs set it, and only for the scenario's and W_max's MIPs: the
+    W-Q front (150.5 / 154.4 s), and the extra-budget stages lose (24.5 → 41.5 s), so only what-ifs set it,
+    and only for the scenario's and W_max's MIPs: the
     neighbourhood's sub-MIP and the LPs fix thousands of columns, each fixing one reduction.  A shorter
     presolve leaves HiGHS a bigger model, not a different one: the same optimum in every run.  See
     docs/performance.md, "A what-if's presolve".
