@@ -28,7 +28,9 @@ bad grid fails at once, naming the grid file and the run.  Runs go to an
 :func:`allocator.procedures.executors.executor` (in this process, a process pool, or a Dask cluster — one code
 path).  Each finished run is appended to ``journal.jsonl`` in the output folder and flushed to disk;
 started again with the same grid, the sweep skips the runs the journal holds.  ``results.csv`` is
-(re)written from the journal when the sweep ends.
+(re)written from the journal when the sweep ends.  Each worker solves its runs on one warm model
+(:func:`run_one`): a run that changes only costs, weights, money or the hold-harmless rule re-solves the
+model built for an earlier run instead of building again.
 """
 
 from __future__ import annotations
@@ -50,10 +52,10 @@ import pandas as pd
 from allocator.data import InstanceData
 from allocator.errors import InputError, InputIssue, IssueCollector
 from allocator.files import read_text
-from allocator.procedures.executors import executor
+from allocator.procedures.executors import WORKER_CACHE, cached, executor
 from allocator.indicators import inequality
 from allocator.instance import Instance
-from allocator.procedures.modes import build, solve
+from allocator.procedures.whatif import WhatIf
 from allocator.output import json_records
 from allocator.progress import Points
 from allocator.scenario import OVERRIDES, Scenario, check_against, deep_merge, dotted, resolve_scenario
@@ -180,13 +182,23 @@ def code_version() -> str:
         return "unknown"
 
 
-def run_one(instance: Instance, scenario: Scenario, run_id: str, overrides: dict, key: str = "") -> dict:
-    """Build, solve and check one scenario; one row of the sweep table."""
+def run_one(instance: Instance, scenario: Scenario, run_id: str, overrides: dict, key: str = "",
+            model_key: str = "") -> dict:
+    """Solve and check one scenario on the worker's warm model; one row of the sweep table.
+
+    A worker keeps one :class:`~allocator.procedures.whatif.WhatIf` under ``model_key`` (the instance's
+    fingerprint): a run that differs from the worker's last one only in costs, weights, money or the
+    hold-harmless rule re-solves the model built before, from the last plan; any other change rebuilds it
+    (``rebuilt`` in the row).  Each row is proven to its own MIP gap either way; where a scenario has more
+    than one optimum within that gap, which one a row reports may depend on the run before it.
+    """
     data = InstanceData.prepare(instance, scenario)
-    run = solve(build(data), indicators=False)
+    whatif = cached(sweep_model_key(model_key), WhatIf)
+    run = whatif.solve(data, indicators=False)
     rep, sol = run.report, run.solution
     row = {"run_id": run_id, "key": key, **{f"set:{k}": v for k, v in overrides.items()}, "status": rep.status.value,
-           "mip_gap": rep.mip_gap, "build_seconds": rep.build_seconds, "solve_seconds": rep.solve_seconds}
+           "mip_gap": rep.mip_gap, "rebuilt": whatif.rebuilt, "build_seconds": rep.build_seconds,
+           "solve_seconds": rep.solve_seconds}
     if sol is not None:
         head = sol.headline()
         row.update({"welfare": sol.welfare, "shortfall": sol.shortfall, "shortfall_worst": sol.shortfall_worst,
@@ -196,6 +208,11 @@ def run_one(instance: Instance, scenario: Scenario, run_id: str, overrides: dict
                     "gini_welfare": inequality(data, sol).get("gini_welfare"),
                     "check": "passed" if run.check.passed else "FAILED"})
     return row
+
+
+def sweep_model_key(fingerprint: str) -> str:
+    """Where a worker keeps its warm model for the instance with ``fingerprint`` (:data:`WORKER_CACHE`)."""
+    return f"sweep:{fingerprint}"
 
 
 def run_sweep(instance: Instance, runs: list[SweepRun], scenarios: list[Scenario], out: Path, workers: int = 1,
@@ -212,23 +229,26 @@ def run_sweep(instance: Instance, runs: list[SweepRun], scenarios: list[Scenario
     if on_progress is not None and resumed:
         on_progress.done(None, resumed)
     _end_torn_line(journal)
-    with executor(workers, scheduler) as ex, journal.open("a", encoding="utf-8") as log:
-        slots = getattr(ex, "slots", 1)
-        pending, inflight = list(reversed(todo)), {}
-        while pending or inflight:
-            while pending and len(inflight) < slots:
-                r, sc = pending.pop()
-                inflight[ex.submit(run_one, instance, sc, r.run_id, r.overrides, keys[r.run_id])] = r
-            finished, _ = wait(inflight, return_when=FIRST_COMPLETED)
-            for future in finished:
-                inflight.pop(future)
-                row = _finite(future.result())
-                log.write(json.dumps(row, default=str, allow_nan=False) + "\n")
-                log.flush()
-                os.fsync(log.fileno())
-                done[row["run_id"]] = row
-                if on_progress is not None:
-                    on_progress.done(Status(row["status"]))
+    try:
+        with executor(workers, scheduler) as ex, journal.open("a", encoding="utf-8") as log:
+            slots = getattr(ex, "slots", 1)
+            pending, inflight = list(reversed(todo)), {}
+            while pending or inflight:
+                while pending and len(inflight) < slots:
+                    r, sc = pending.pop()
+                    inflight[ex.submit(run_one, instance, sc, r.run_id, r.overrides, keys[r.run_id], fingerprint)] = r
+                finished, _ = wait(inflight, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    inflight.pop(future)
+                    row = _finite(future.result())
+                    log.write(json.dumps(row, default=str, allow_nan=False) + "\n")
+                    log.flush()
+                    os.fsync(log.fileno())
+                    done[row["run_id"]] = row
+                    if on_progress is not None:
+                        on_progress.done(Status(row["status"]))
+    finally:
+        WORKER_CACHE.pop(sweep_model_key(fingerprint), None)  # run here (one worker): not needed any more
     table = pd.DataFrame([done[r.run_id] for r in runs if r.run_id in done])
     tmp = out / f".{RESULTS}.tmp"
     table.to_csv(tmp, index=False)

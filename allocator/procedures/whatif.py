@@ -142,8 +142,11 @@ class WhatIf:
         self.rebuilt = False
         self.welfare_max: dict[str, tuple[float, float | None]] = {}  # W_max and its gap per welfare_max_key
 
-    def solve(self, data: InstanceData, mode: str | None = None) -> Run:
-        """The solved run of ``data`` (a snapshot: later what-ifs do not change it)."""
+    def solve(self, data: InstanceData, mode: str | None = None, indicators: bool = True) -> Run:
+        """The solved run of ``data`` (a snapshot: later what-ifs do not change it).
+
+        ``indicators``: inequality, price of fairness (W_max) and marginal welfare (off: a sweep's row).
+        """
         key = f"{data.instance.name}\n{structure_key(data.scenario)}"
         if self.run is not None and key == self.key:
             data.share_frames(self.run.data)
@@ -161,7 +164,7 @@ class WhatIf:
         if self.run.w_max is None and w_key in self.welfare_max:  # a scenario asked before: W_max is known
             self.run.w_max, self.run.w_max_gap = self.welfare_max[w_key]
         progress.report(phase="solving", seconds=0.0, time_limit=data.scenario.solver.time_limit)
-        solve(self.run, mode, beside=True)
+        solve(self.run, mode, indicators=indicators, beside=True)
         if self.run.w_max is not None:
             self.welfare_max[w_key] = (self.run.w_max, self.run.w_max_gap)
         return copy.copy(self.run)

@@ -62,3 +62,34 @@ def test_what_if_nl(benchmark, warm, change, tmp_path):
                                 peak_rss_mb=peak_rss_mb())
     assert r.status == "optimal" and r.check == "passed"
     assert seen["rebuilt"] == (change in REBUILT)
+
+
+SWEEP_GRID = """kind = "product"
+[values]
+shortfall_price = [1000, 2000, 4000]
+equity_alpha = [1.0, 2.0]
+"""
+
+
+def test_sweep_nl(benchmark, tmp_path):
+    """Six runs (λ × α) of `regio sweep` on one worker: the first builds, the other five re-solve its model."""
+    from allocator.instance import load_instance
+    from allocator.procedures.sweep import read_grid, resolve_runs, run_sweep
+
+    grid = tmp_path / "grid.toml"
+    grid.write_text(SWEEP_GRID, encoding="utf-8")
+    inst = load_instance("nl")
+    runs = read_grid(grid)
+    scenarios = resolve_runs(inst, runs, None, "grid.toml")
+    seen = {}
+
+    def sweep():
+        seen["result"] = run_sweep(inst, runs, scenarios, tmp_path / f"out-{len(seen)}")
+
+    benchmark.pedantic(sweep, rounds=1, iterations=1)
+    table = seen["result"].table
+    benchmark.extra_info.update(runs=len(table), rebuilt=int(table["rebuilt"].sum()),
+                                solve_seconds=[round(s, 2) for s in table["solve_seconds"]],
+                                statuses=sorted(set(table["status"])), peak_rss_mb=peak_rss_mb())
+    assert (table["status"] == "optimal").all() and (table["check"] == "passed").all()
+    assert table["rebuilt"].tolist() == [True] + [False] * 5
