@@ -159,10 +159,9 @@ def test_a_torn_journal_line_does_not_swallow_the_next_row(tmp_path):
 
 
 def test_sweep_killed_by_sigterm_resumes_where_it_stopped(tmp_path):
-    # 60 runs, each a rebuild (the norm alternates; a re-solve would take 0.05 s): about 15 s, time to stop in
-    prices = ", ".join(str(50 * i) for i in range(30))
-    grid = _grid(tmp_path, f'kind = "product"\n[fixed]\n"solver.threads" = 1\n[values]\nshortfall_price = [{prices}]\n'
-                           '"norms.gp_practice" = [4.0, 5.0]\n')
+    # 60 runs, each a rebuild (each its own norm; a re-solve would take 0.05 s): about 15 s, time to stop in
+    norms = ", ".join(f"{3 + 0.05 * i:.2f}" for i in range(60))
+    grid = _grid(tmp_path, f'kind = "product"\n[fixed]\n"solver.threads" = 1\n[values]\n"norms.gp_practice" = [{norms}]\n')
     out = tmp_path / "sw"
     cmd = [sys.executable, "-c", "from regio_cli.main import cli; cli()", "sweep", "gen:S:0", "--grid", str(grid), "--out", str(out)]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -191,17 +190,32 @@ def test_a_dask_cluster_of_more_than_five_workers_gets_a_run_per_thread():
 
 
 def test_a_worker_re_solves_its_model_when_only_costs_or_bounds_change(tmp_path):
-    """λ and the hold-harmless rule re-solve the worker's model; the first run, and the switch from a model
-    built under none (it has no region rows) to region, build one.  Each row equals a cold solve."""
+    """λ and the hold-harmless rule re-solve the worker's model, which is built once: the runs under region
+    go first (a model built under none has no region rows).  Each row equals a cold solve."""
     from allocator.api import solve
 
     result = _sweep(tmp_path)
     runs = read_grid(_grid(tmp_path))
     assert [r.overrides["hold_harmless"] for r in runs] == ["none", "region", "none", "region"]
-    assert result.table["rebuilt"].tolist() == [True, True, False, False]
+    # dispatched region, region, none, none: one build, then bounds (the table keeps the grid's order)
+    assert result.table["rebuilt"].tolist() == [False, True, False, False]
     assert (result.table.loc[~result.table["rebuilt"], "build_seconds"] == 0).all()
     inst = instance(tiny_tables())
     for scenario, row in zip(resolve_runs(inst, runs, None, "grid.toml"), result.table.itertuples()):
         cold = solve(inst, scenario)  # built for this run alone, mip_gap 0 as the grid fixes it
         assert row.status == "optimal" and row.check == "passed"
         assert (row.welfare, row.shortfall) == pytest.approx((cold.welfare, cold.shortfall), rel=1e-6, abs=1e-6)
+
+
+def test_runs_that_share_a_model_are_dispatched_together(tmp_path):
+    from allocator.procedures.sweep import dispatch_order
+
+    text = 'kind = "product"\n[values]\nshortfall_price = [1000, 2000]\n"norms.gp" = [4.0, 5.0]\n' \
+           'hold_harmless = ["none", "region-domain", "region"]\n'
+    inst = instance(tiny_tables())
+    runs = read_grid(_grid(tmp_path, text))
+    order = dispatch_order(list(zip(runs, resolve_runs(inst, runs, None, "grid.toml"))))
+    seen = [(sc.norms["gp"], sc.hold_harmless) for _, sc in order]
+    assert [n for n, _ in seen] == [4.0] * 6 + [5.0] * 6  # alternating in the grid, grouped for the workers
+    assert [h for _, h in seen[:6]] == ["region-domain"] * 2 + ["region"] * 2 + ["none"] * 2
+    assert sorted(r.run_id for r, _ in order) == sorted(r.run_id for r in runs)
