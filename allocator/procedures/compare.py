@@ -1,8 +1,10 @@
 """Compare scenarios side by side: one row per scenario, and per-region differences to the first.
 
-The first scenario is the baseline of the comparison.  Each scenario is built
-and solved on its own (scenarios may change the model's structure: norms,
-hold-harmless mode, capacities), each with the checker and the indicators.
+The first scenario is the baseline of the comparison.  The scenarios are solved one after another on
+one warm model (:class:`~allocator.procedures.whatif.WhatIf`): a scenario that differs from the one
+before only in costs, weights, money or the hold-harmless rule re-solves the model built for it, from its
+plan; any other change (norms, capacities, de-earmarking, ...) builds the model again.  Each answer is
+proven to its own MIP gap and re-checked, with its indicators; only one model is held at a time.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import pandas as pd
 
 from allocator.data import InstanceData
 from allocator.units import EUR_PER_MEUR
-from allocator.procedures.modes import Run, build, solve
+from allocator.procedures.modes import Run
+from allocator.procedures.whatif import WhatIf
 from formulations.hold_harmless import baseline_totals
 
 COLUMNS = ["scenario", "description", "status", "mip_gap", "welfare", "shortfall", "people_short", "regions_worse_off",
@@ -30,7 +33,8 @@ class Comparison:
 
 
 def compare(datas: list[InstanceData]) -> Comparison:
-    runs = [solve(build(d)) for d in datas]
+    whatif = WhatIf()
+    runs = [whatif.solve(d) for d in datas]
     rows = []
     for d, r in zip(datas, runs):
         row = {"scenario": d.scenario.name, "description": d.scenario.description,
