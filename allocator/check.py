@@ -89,9 +89,10 @@ def _labels(index, positions: np.ndarray) -> list[str]:
         return ["/".join(parts) for parts in zip(*(_labels(part, positions) for part in index))]
     if np.ndim(index) == 0:
         return [str(index)] * len(positions)
-    if isinstance(index, (pd.Series, pd.Index)):
-        return [str(v) for v in index[positions]] if isinstance(index, pd.Index) else \
-            [str(v) for v in index.iloc[positions]]
+    if isinstance(index, pd.Series):
+        return [str(v) for v in index.iloc[positions]]  # by position, whatever the Series' own index
+    if isinstance(index, pd.Index):
+        return [str(v) for v in index[positions]]
     return [str(v) for v in np.asarray(list(index), dtype=object)[positions]]
 
 
