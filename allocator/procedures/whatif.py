@@ -68,10 +68,9 @@ def resolve_presolve_limit(hm) -> int:
     once 1.1 s slower; gen:L:0's 13 what-ifs faster in 25 of 26 runs, gen:M:0's 12 of 13 within noise or
     faster and λ 1,000 1.3 → 2.4 s.  A cold solve gains nothing (nl 7.4-8.1 s either way), nor does the
     W-Q front (150.5 / 154.4 s), and the extra-budget stages lose (24.5 → 41.5 s), so only what-ifs set it,
-    and only for the scenario's and W_max's MIPs: the
-    neighbourhood's sub-MIP and the LPs fix thousands of columns, each fixing one reduction.  A shorter
-    presolve leaves HiGHS a bigger model, not a different one: the same optimum in every run.  See
-    docs/performance.md, "A what-if's presolve".
+    and only for the scenario's and W_max's MIPs: the neighbourhood's sub-MIP and the LPs fix thousands of
+    columns, each fixing one reduction.  A shorter presolve leaves HiGHS a bigger model, not a different
+    one: the same optimum in every run.  See docs/performance.md, "A what-if's presolve".
     """
     return math.ceil(RESOLVE_PRESOLVE_SHARE * hm.n_rows)
 
