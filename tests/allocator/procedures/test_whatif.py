@@ -171,9 +171,10 @@ def test_marginal_welfare_beside_the_check_equals_it_solved_after(warm, monkeypa
     assert r.run.solution.indicators["marginal_welfare_per_meur"] == pytest.approx(again, rel=1e-9, abs=1e-12)
 
 
-def test_only_a_what_ifs_own_mip_solves_stop_presolve_early(monkeypatch):
-    """The scenario's MIP and W_max's (on the twin) get the reduction limit; the first solve of a built model,
-    the neighbourhood's sub-MIP and the LPs do not (they fix thousands of columns, each one reduction)."""
+def test_only_a_what_ifs_own_mip_solves_stop_presolve_early_and_skip_rens(monkeypatch):
+    """The scenario's MIP and W_max's (on the twin) get the reduction limit and no RENS; the first solve of a
+    built model, the neighbourhood's sub-MIP and the LPs get neither (they fix thousands of columns, each one
+    reduction)."""
     import math
 
     from allocator.procedures.whatif import RESOLVE_PRESOLVE_SHARE
@@ -183,21 +184,24 @@ def test_only_a_what_ifs_own_mip_solves_stop_presolve_early(monkeypatch):
     real = HighsModel.solve
 
     def spy(self, *args, **kwargs):
-        seen.append(((kwargs.get("options") or {}).get("presolve_reduction_limit"), self.relaxed))
+        options = kwargs.get("options") or {}
+        seen.append(((options.get("presolve_reduction_limit"), options.get("mip_heuristic_run_rens", True)),
+                     self.relaxed))
         return real(self, *args, **kwargs)
 
     monkeypatch.setattr(HighsModel, "solve", spy)
     model = allocator.WarmModel("gen:S:0")
     model.solve()
-    assert seen and all(limit is None for limit, _ in seen)  # a cold solve presolves fully
-    limit = math.ceil(RESOLVE_PRESOLVE_SHARE * model._whatif.run.highs.n_rows)
+    full = (None, True)  # HiGHS's defaults: full presolve, RENS on
+    assert seen and all(opts == full for opts, _ in seen)  # a cold solve
+    own = (math.ceil(RESOLVE_PRESOLVE_SHARE * model._whatif.run.highs.n_rows), False)
     seen.clear()
     r = model.solve(equity_alpha=2.0)  # W's row restated: the scenario's MIP and W_max's beside it
     assert r.status == "optimal" and r.check == "passed"
-    assert sorted(lim for lim, relaxed in seen if not relaxed) == [limit, limit]
-    assert all(lim is None for lim, relaxed in seen if relaxed)  # the marginal-welfare LP
+    assert [opts for opts, relaxed in seen if not relaxed] == [own, own]
+    assert all(opts == full for opts, relaxed in seen if relaxed)  # the marginal-welfare LP
     seen.clear()
     model.solve(equity_alpha=2.0, shortfall_price=6000)  # λ: the neighbourhood's LP and sub-MIP first
-    mips = [lim for lim, relaxed in seen if not relaxed]
-    assert mips[-1] == limit and all(lim is None for lim in mips[:-1])
-    assert all(lim is None for lim, relaxed in seen if relaxed)
+    mips = [opts for opts, relaxed in seen if not relaxed]
+    assert mips[-1] == own and all(opts == full for opts in mips[:-1])
+    assert all(opts == full for opts, relaxed in seen if relaxed)
