@@ -172,9 +172,9 @@ def test_marginal_welfare_beside_the_check_equals_it_solved_after(warm, monkeypa
 
 
 def test_only_a_what_ifs_own_mip_solves_stop_presolve_early_and_skip_rens(monkeypatch):
-    """The scenario's MIP and W_max's (on the twin) get the reduction limit and no RENS; the first solve of a
-    built model, the neighbourhood's sub-MIP and the LPs get neither (they fix thousands of columns, each one
-    reduction)."""
+    """The scenario's MIP and W_max's (on the twin) get the reduction limit, and no RENS in the weighted mode;
+    the first solve of a built model, the neighbourhood's sub-MIP and the LPs get neither (they fix thousands
+    of columns, each one reduction)."""
     import math
 
     from allocator.procedures.whatif import RESOLVE_PRESOLVE_SHARE
@@ -205,3 +205,6 @@ def test_only_a_what_ifs_own_mip_solves_stop_presolve_early_and_skip_rens(monkey
     mips = [opts for opts, relaxed in seen if not relaxed]
     assert mips[-1] == own and all(opts == full for opts in mips[:-1])
     assert all(opts == full for opts, relaxed in seen if relaxed)
+    seen.clear()
+    model.solve(equity_alpha=2.0, shortfall_price=6000, mode="lexicographic")  # min Q, then max W: RENS kept
+    assert [opts for opts, relaxed in seen if not relaxed] == [(own[0], True)] * 2
