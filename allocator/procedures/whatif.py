@@ -166,8 +166,8 @@ class WhatIf:
             self.run.highs.root_lp_without_presolve()  # a what-if may free the region totals at any time
             progress.stop_if_requested("building the model")
         else:
-            self._restate(data, mode)
             weighted = Mode(mode or data.scenario.mode) == Mode.WEIGHTED
+            self._restate(data, weighted)
             self.run.mip_options = {"presolve_reduction_limit": resolve_presolve_limit(self.run.highs),
                                     **(RESOLVE_HEURISTICS if weighted else {})}
         w_key = welfare_max_key(data)
@@ -179,8 +179,9 @@ class WhatIf:
             self.welfare_max[w_key] = (self.run.w_max, self.run.w_max_gap)
         return copy.copy(self.run)
 
-    def _restate(self, data: InstanceData, mode: str | None) -> None:
-        """Carry ``data``'s costs, bounds and weights into the built model and set the next start."""
+    def _restate(self, data: InstanceData, weighted: bool) -> None:
+        """Carry ``data``'s costs, bounds and weights into the built model and set the next start (``weighted``:
+        the what-if runs the weighted mode, where a change of λ sets the objective and the neighbourhood's start)."""
         before = self.run.data.scenario
         for field, row in RIGHT_HAND_SIDES.items():
             value = getattr(data.scenario, field)
@@ -195,7 +196,6 @@ class WhatIf:
             self.run.w_max = None  # W_max is solved under the same hold-harmless rule
         self.run.data = data
         self.run.build_seconds = 0.0
-        weighted = Mode(mode or data.scenario.mode) == Mode.WEIGHTED
         if weighted and data.scenario.shortfall_price != before.shortfall_price:
             set_weighted_objective(self.run)  # λ moves the sites at the margin of the minimum service
             self.run.head_start = neighbourhood_start(self.run)
