@@ -35,7 +35,7 @@ def run_options(fn):
 @click.command("extra-budget")
 @instance_argument
 @scenario_option
-@click.option("--epsilon", type=float, default=0.0, show_default=True, help="Allowed shortfall Q (persons).")
+@click.option("--epsilon", type=float, default=0.0, show_default=True, help="Allowed shortfall Q (person-services: a person short of two facility types counts twice).")
 @report_option
 @run_options
 @handle_input_errors

@@ -6,19 +6,20 @@ model.md                                               attribute                
 q_rk = pop_rk · s_rk ≥ 0                               ``shortfall[region,ftype]``  s_rk: share of the region short
 Σ_{i∈r} pop_i u_ik + q_rk ≥ σ_k Σ_{i∈r} pop_i          ``minimum[region,ftype]``    constraint 5, divided by pop_rk:
                                                                                  Σ (pop_i/pop_rk) u_ik + s_rk ≥ σ_k
-Q = Σ_{r,k} q_rk                                       ``Q``, ``total``            total shortfall, thousands of persons
+Q = Σ_{r,k} q_rk                                       ``Q``, ``total``            total shortfall, thousands of person-services
 Q_max ≥ q_rk / pop_r                                   ``Q_max``, ``worst``        Q_max ≥ s_rk (worst share; rows
                                                                                  only when the objective uses it)
 =====================================================  ========================  ====================================
 
 Scaling (numerical safety): dividing each minimum row by its population and
-counting Q in thousands keeps every coefficient of this block between about
+counting Q in thousands of person-services keeps every coefficient of this block between about
 10⁻³ and 10³, whatever the populations (raw persons put 10⁻⁶ and 10⁶ in the
-same matrix).  Results are reported in persons (:data:`PERSONS_PER_UNIT`).
+same matrix).  Results are reported in person-services (:data:`PERSONS_PER_UNIT`; a person
+short of two facility types counts twice).
 
 Hard mode fixes q = 0 (upper bound 0); when that is infeasible the engine
 explains which regions and types cannot be served.  :func:`measure_var` gives
-the variable the objective uses: ``Q`` (persons) or ``Q_max`` (share).
+the variable the objective uses: ``Q`` (person-services) or ``Q_max`` (share).
 """
 
 from __future__ import annotations
@@ -70,5 +71,5 @@ def add_min_service(m: pyo.ConcreteModel, data: InstanceData) -> None:
 
 
 def measure_var(m: pyo.ConcreteModel, scenario) -> pyo.Var:
-    """The shortfall column the objective uses: ``Q`` (persons) or ``Q_max`` (worst share)."""
+    """The shortfall column the objective uses: ``Q`` (person-services) or ``Q_max`` (worst share)."""
     return m.min_service.Q if scenario.shortfall_measure == ShortfallMeasure.TOTAL else m.min_service.Q_max

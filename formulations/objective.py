@@ -1,6 +1,6 @@
-"""Objective: maximise W − λ·Q (weighted mode), with Q in persons or Q_max as a share.
+"""Objective: maximise W − λ·Q (weighted mode), with Q in person-services or Q_max as a share.
 
-max  W − λ' · measure,   λ' = λ · 10⁻⁶ · 1000 (M€ per thousand persons) for Q = Σ q_rk,
+max  W − λ' · measure,   λ' = λ · 10⁻⁶ · 1000 (M€ per thousand person-services) for Q = Σ q_rk,
                          λ' = λ · 10⁻⁶ · Σ_r pop_r for Q_max (a worst share of 1 % costs as 1 % of people short).
 
 W and the shortfall measure are single columns, so every mode (lexicographic,

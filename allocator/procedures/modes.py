@@ -2,7 +2,7 @@
 
 * ``weighted``: max W − λ'·Q, one solve.
 * ``lexicographic``: (1) min Q; (2) max W subject to Q ≤ Q*·(1 + tolerance) + slack, slack = max(10⁻⁴·Q*,
-  5 persons) (10⁻⁶ for the worst share): room for the solver's rounding of Q*, so stage 2 stays feasible.
+  5 person-services) (10⁻⁶ for the worst share): room for the solver's rounding of Q*, so stage 2 stays feasible.
 
 Every stage is reported (status, objective, gap, seconds); the run's status is
 the worst stage's.  A stage that hits its time limit with an incumbent passes
@@ -260,7 +260,7 @@ def shortfall_first(run: Run, tolerance: float = 0.0) -> list[tuple[str, SolveRe
     ε = ``TIE_BREAK_WELFARE`` breaks stage 1's ties towards high W: without it HiGHS returned a min-Q plan with
     W = −64,034 on nl (sites opened and programmes cut for nothing), and stage 2 started from there and stopped
     at its time limit 3.2 % from the optimum; with it, stage 1 ends at W 10,357 and stage 2 within 0.03 %.
-    A unit of the measure (1,000 persons) outweighs 10⁶ M€-eq of W, so Q* moves by less than ε·(W range), far
+    A unit of the measure (1,000 person-services) outweighs 10⁶ M€-eq of W, so Q* moves by less than ε·(W range), far
     inside the room stage 2 allows.
     """
     m = run.model

@@ -60,11 +60,11 @@ def facility_map(sites: pd.DataFrame, key: str | None, regions: pd.DataFrame) ->
 def front_chart(points: pd.DataFrame, chosen: int | None, pof_at_tightest: float | None) -> alt.LayerChart:
     """W against Q, every point coloured by its status; the point the scenario's λ would choose is ringed."""
     pof = "" if pof_at_tightest is None else f" — price of fairness 0 % (top) to {pof_at_tightest:.1%} (tightest)"
-    x = alt.X("shortfall:Q", title="shortfall Q below the minimum (persons)", axis=alt.Axis(format="~s"))
+    x = alt.X("shortfall:Q", title="shortfall Q below the minimum (person-services)", axis=alt.Axis(format="~s"))
     y = alt.Y("welfare:Q", title=f"broad welfare W (M€-eq/yr){pof}", scale=alt.Scale(zero=False))
     statuses = [s for s in STATUS_COLOURS if s in set(points["status"])]
     tooltip = [alt.Tooltip("k:Q", title="grid point"), alt.Tooltip("welfare:Q", format=",.2f", title="W (M€-eq/yr)"),
-               alt.Tooltip("shortfall:Q", format=",.0f", title="Q (persons)"),
+               alt.Tooltip("shortfall:Q", format=",.0f", title="Q (person-services)"),
                alt.Tooltip("price_of_fairness:Q", format=".2%", title="price of fairness"),
                alt.Tooltip("status:N"), alt.Tooltip("mip_gap:Q", format=".3%", title="MIP gap")]
     line = alt.Chart(points).mark_line(color="#777777").encode(x=x, y=y, order="shortfall:Q")
@@ -85,7 +85,7 @@ def front_chart(points: pd.DataFrame, chosen: int | None, pof_at_tightest: float
 def scenario_bars(table: pd.DataFrame) -> alt.HConcatChart:
     """Scenarios side by side: W, Q and extra money."""
     charts = []
-    for column, title in (("welfare", "broad welfare W (M€-eq/yr)"), ("shortfall", "shortfall Q (persons)"),
+    for column, title in (("welfare", "broad welfare W (M€-eq/yr)"), ("shortfall", "shortfall Q (person-services)"),
                           ("extra_money", "extra money (M€/yr)")):
         charts.append(alt.Chart(table).mark_bar().encode(
             x=alt.X("scenario:N", title=None, sort=None), y=alt.Y(f"{column}:Q", title=title),

@@ -68,6 +68,8 @@ PHRASES_NL = {
     "Change in spending": "Verandering in uitgaven", "€ per inhabitant per year": "€ per inwoner per jaar",
     "% of people within the norm": "% inwoners binnen de norm", "Shortfall Q": "Tekort Q",
     "person-services below the minimum": "persoonsvoorzieningen onder het minimum", "People short": "Inwoners tekort",
+    "shortfall Q below the minimum (person-services)": "tekort Q onder het minimum (persoonsvoorzieningen)",
+    "shortfall Q (person-services)": "tekort Q (persoonsvoorzieningen)", "Q (person-services)": "Q (persoonsvoorzieningen)",
     "persons": "personen", "ω (mean 1)": "ω (gemiddeld 1)", "region": "gemeente", "site": "locatie",
     "type": "type", "facility type": "voorzieningstype", "decision": "besluit", "keep": "behouden", "open": "openen",
     "close": "sluiten", "existing": "bestaand", "candidate": "kandidaat",

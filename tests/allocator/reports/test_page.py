@@ -52,6 +52,8 @@ def test_pareto_report_marks_every_point_status_and_the_chosen_point(tmp_path, m
     spec = _specs((out / "report.html").read_text())["front"]
     text = json.dumps(spec)
     assert "status" in text and "chosen (scenario" in text
+    # Q counts person-services (a person short of two types counts twice), never "persons"
+    assert "Q below the minimum (person-services)" in text and "Q (person-services)" in text and "(persons)" not in text
     # λ = 1000 €/person: W − 0.001·Q is best at B (−3, 1000): −4, against −5, −6 and −5
     ring = [layer for layer in spec["layer"] if layer.get("mark", {}).get("size") == 420][0]
     chosen = spec["datasets"][ring["data"]["name"]]
