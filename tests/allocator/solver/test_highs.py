@@ -8,6 +8,7 @@ run clock adds up over the runs of one ``Highs`` object, so each solve moves the
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from allocator import progress
@@ -150,3 +151,28 @@ def test_the_root_lp_skips_presolve_where_region_totals_are_or_may_become_free(m
     monkeypatch.setattr(extra_budget, "build", lambda data: built.append(real(data)) or built[-1])
     extra_budget.least_extra_budget(InstanceData.prepare(inst, Scenario(hold_harmless="region")))
     assert option(built[0]) is True
+
+
+def test_an_lp_starts_from_the_last_lp_optimum_and_ends_where_a_cold_one_does():
+    """The marginal-welfare LP and the neighbourhood's LP of a what-if start from the last LP's basis (HiGHS then
+    skips its presolve); the optimum and the duals are those of a cold solve of the same LP."""
+    run = solve(build(prepare("gen:M:0")), indicators=False)
+    hm, m = run.highs, run.model
+    cols = np.flatnonzero(hm.integer).astype(np.int32)
+    plan = np.round(hm.values[cols])
+
+    def fixed_lp(extra: float, basis):
+        hm.lp_basis = basis
+        hm.set_row_bounds(m.budget.extra_limit, None, extra)
+        with hm.fixed_lp(cols, plan):
+            rep = hm.solve()
+            assert rep.status.value == "optimal"
+            return rep.objective, hm.row_duals(m.budget.extra_limit), hm.h.getInfo().simplex_iteration_count, hm.lp_basis
+
+    cold, dual, iterations, basis = fixed_lp(0.0, None)
+    assert iterations > 0 and basis is not None and basis.valid
+    again = fixed_lp(0.0, basis)
+    assert again[2] == 0 and again[:2] == pytest.approx((cold, dual), rel=1e-9)  # the basis is the optimum's
+    warm, cold_50 = fixed_lp(50.0, basis), fixed_lp(50.0, None)
+    assert warm[2] < cold_50[2] and warm[0] == pytest.approx(cold_50[0], rel=1e-9)
+    assert warm[1] == pytest.approx(cold_50[1], rel=1e-6, abs=1e-9)
