@@ -76,6 +76,11 @@ class SolveReport:
         return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in d.items()}
 
 
+def relative_gap(value: float, bound: float) -> float:
+    """A maximisation's relative gap, as HiGHS's MIP gap is measured: (bound − value) / max(|value|, 1)."""
+    return max(bound - value, 0.0) / max(abs(value), 1.0)
+
+
 class BuildTimeLimit(Exception):
     """The build of a model took longer than the solve's time limit: time limits bound the build as well, so the
     command stops with ``time_limit_no_solution`` (exit 3) before handing anything to HiGHS."""

@@ -25,7 +25,7 @@ from allocator.greedy import greedy_sites
 from allocator.model_size import check_size
 from allocator.indicators import inequality
 from allocator.results import Solution, extract
-from allocator.solver.highs import INF, HighsModel
+from allocator.solver.highs import INF, HighsModel, KnownBound
 from allocator.status import SEVERITY, Deadline, SolveReport, Status
 from formulations.min_service import measure_scale, measure_var
 from formulations.objective import shortfall_cost
@@ -55,6 +55,8 @@ class Run:
     w_max_start: tuple | None = None  # (integer columns, values) of the last W_max plan: the next W_max's start
     dive: bool = False  # the next stage's start may come from a dive (the first solve of a built model)
     mip_options: dict | None = None  # HiGHS options for the scenario's MIP solves and W_max's (a what-if's)
+    plan_values: np.ndarray | None = None  # every column of the plan the last mode returned (before any LP after it)
+    known_bound: KnownBound | None = None  # a bound on the next weighted stage's optimum, known before it runs
 
 
 def build(data: InstanceData) -> Run:
@@ -86,23 +88,25 @@ def build(data: InstanceData) -> Run:
 
 
 def solve(run: Run, mode: str | None = None, run_check: bool = True, indicators: bool = True,
-          beside: bool = False) -> Run:
+          beside: bool = False, stages: list[tuple[str, SolveReport]] | None = None) -> Run:
     """Run ``mode`` (default: the scenario's) on the built model; extract, check, add indicators.
 
     ``beside``: W_max, when it is not known, is solved on a twin of the model while the mode runs
-    (:func:`welfare_max_beside`) instead of after it.
+    (:func:`welfare_max_beside`) instead of after it.  ``stages``: the mode's stages already settled, with
+    their plan in ``run.highs.values`` (a what-if proven without HiGHS, :mod:`allocator.procedures.price_bounds`).
     """
     mode = mode or run.data.scenario.mode
     pending = welfare_max_beside(run) if beside and indicators and run.w_max is None else None
     try:
-        stages = weighted(run) if Mode(mode) == Mode.WEIGHTED else lexicographic(run)
+        if stages is None:
+            stages = weighted(run) if Mode(mode) == Mode.WEIGHTED else lexicographic(run)
     finally:
         if pending is not None:
             wait([pending])  # a stop reaches both solves; never leave the twin running
     if pending is not None and pending.exception() is None and pending.result()[0] is not None:
         run.w_max, run.w_max_gap = pending.result()
     report = combine_stages(stages, run.build_seconds)
-    run.report, run.solution, run.check = report, None, None
+    run.report, run.solution, run.check, run.plan_values = report, None, None, run.highs.values
     if report.status.has_solution:
         run.solution = extract(run.model, run.highs, run.data, report,
                                stages=tuple({"stage": n, **s.as_dict()} for n, s in stages))
@@ -214,9 +218,9 @@ def marginal_welfare(run: Run, sol: Solution) -> float | None:
         return hm.row_duals(m.budget.extra_limit) if rep.status == Status.OPTIMAL else None
 
 
-def solve_stage(run: Run, options: dict | None = None) -> SolveReport:
+def solve_stage(run: Run, options: dict | None = None, known_bound: KnownBound | None = None) -> SolveReport:
     """One solve of the built model with the scenario's solver settings (and HiGHS ``options`` for this run,
-    over ``run.mip_options``).
+    over ``run.mip_options``), stopped once its plan is within the gap of ``known_bound``, if given.
 
     Seconds already spent on this stage's start (``run.head_start``) count against its time limit and
     are included in its seconds.  The first stage of a built model first dives for a better start than the
@@ -229,7 +233,8 @@ def solve_stage(run: Run, options: dict | None = None) -> SolveReport:
     spent, run.head_start = run.head_start, 0.0
     limit = o.time_limit if o.time_limit is None else max(o.time_limit - spent, 1e-3)
     options = {**(run.mip_options or {}), **(options or {})}
-    rep = run.highs.solve(time_limit=limit, mip_gap=o.mip_gap, threads=o.threads, seed=o.seed, options=options)
+    rep = run.highs.solve(time_limit=limit, mip_gap=o.mip_gap, threads=o.threads, seed=o.seed, options=options,
+                          known_bound=known_bound)
     return replace(rep, solve_seconds=rep.solve_seconds + spent, time_limit=o.time_limit) if spent else rep
 
 
@@ -241,9 +246,10 @@ def set_weighted_objective(run: Run) -> None:
 
 
 def weighted(run: Run) -> list[tuple[str, SolveReport]]:
-    """max W − λ'·measure."""
+    """max W − λ'·measure (stopped early by ``run.known_bound``, which it uses up)."""
     set_weighted_objective(run)
-    return [("weighted", solve_stage(run))]
+    known, run.known_bound = run.known_bound, None
+    return [("weighted", solve_stage(run, known_bound=known))]
 
 
 TIE_BREAK_WELFARE = 1e-6  # ε: units of the shortfall measure per M€-eq of W in the min-shortfall stage

@@ -19,7 +19,9 @@ answer is always the answer of the model its scenario describes, which the check
 every solve. W_max (for the price of fairness), when a change moves it, is solved on a twin of the model
 beside the scenario's own solve (two cores: the what-if waits for the longer, not the sum), and kept per
 scenario without λ, mode and solver settings, so going back to a scenario asked before does not solve it
-again. HiGHS presolves the whole model again for each what-if; its MIP solves stop that presolve early
+again. A weighted what-if whose λ lies between (or on) λ's solved before on the model with the same other
+settings may be proven by their bounds without HiGHS (:mod:`allocator.procedures.price_bounds`).
+HiGHS presolves the whole model again for each what-if; its MIP solves stop that presolve early
 (:func:`resolve_presolve_limit`), and in the weighted mode they run no RENS (:data:`RESOLVE_HEURISTICS`).
 After a warm change the live model is the one in HiGHS; the Pyomo rows keep the coefficients they were built
 with.
@@ -42,8 +44,11 @@ from allocator.data import InstanceData
 from allocator.policy import Mode
 from allocator.procedures.modes import Run, build, set_weighted_objective, solve
 from allocator.procedures.neighbourhood import neighbourhood_start
+from allocator.procedures.price_bounds import PriceBounds, PricedPlan, proven_stage
 from allocator.scenario import Scenario
 from formulations.hold_harmless import bound_or_none, domain_floors, region_total_bounds
+from formulations.min_service import measure_var
+from formulations.objective import shortfall_cost
 from formulations.welfare import welfare_terms
 
 # scenario fields that enter only the objective or the solver's options (see the module docstring)
@@ -149,6 +154,7 @@ class WhatIf:
         self.key: str | None = None
         self.rebuilt = False
         self.welfare_max: dict[str, tuple[float, float | None]] = {}  # W_max and its gap per welfare_max_key
+        self.prices = PriceBounds()  # the built model's weighted solves, per welfare_max_key
 
     def solve(self, data: InstanceData, mode: str | None = None, indicators: bool = True) -> Run:
         """The solved run of ``data`` (a snapshot: later what-ifs do not change it).
@@ -159,29 +165,59 @@ class WhatIf:
         if self.run is not None and key == self.key:
             data.share_frames(self.run.data)
         self.rebuilt = self.run is None or key != self.key or not hold_harmless_rows(data) <= self._built_rows()
+        weighted = Mode(mode or data.scenario.mode) == Mode.WEIGHTED
+        w_key = welfare_max_key(data)
+        proven = None
         if self.rebuilt:
             progress.report(phase="building")
             self.run, self.key = None, None  # a failed build leaves no half-built model behind
+            self.prices.clear()  # their plans are columns of the model built before
             self.run, self.key = build(data), key
             self.run.highs.root_lp_without_presolve()  # a what-if may free the region totals at any time
             progress.stop_if_requested("building the model")
         else:
-            weighted = Mode(mode or data.scenario.mode) == Mode.WEIGHTED
-            self._restate(data, weighted)
+            moved = self._restate(data, weighted)
             self.run.mip_options = {"presolve_reduction_limit": resolve_presolve_limit(self.run.highs),
                                     **(RESOLVE_HEURISTICS if weighted else {})}
-        w_key = welfare_max_key(data)
+            if weighted and self.run.report is not None:
+                proven = proven_stage(self.prices, w_key, data.scenario.shortfall_price, shortfall_cost(data),
+                                      data.scenario.solver.mip_gap, self.run.report, data.scenario.solver.time_limit)
+            if proven is None:
+                self._start(moved)
+                if weighted:
+                    self.run.known_bound = self.prices.known_bound(w_key, shortfall_cost(data))
+            else:
+                self.run.highs.values = proven[0].plan.values
         if self.run.w_max is None and w_key in self.welfare_max:  # a scenario asked before: W_max is known
             self.run.w_max, self.run.w_max_gap = self.welfare_max[w_key]
         progress.report(phase="solving", seconds=0.0, time_limit=data.scenario.solver.time_limit)
-        solve(self.run, mode, indicators=indicators, beside=True)
+        solve(self.run, mode, indicators=indicators, beside=True,
+              stages=None if proven is None else [("weighted", proven[1])])
         if self.run.w_max is not None:
             self.welfare_max[w_key] = (self.run.w_max, self.run.w_max_gap)
+        if weighted and proven is None:
+            self._record(w_key)
         return copy.copy(self.run)
 
-    def _restate(self, data: InstanceData, weighted: bool) -> None:
-        """Carry ``data``'s costs, bounds and weights into the built model and set the next start (``weighted``:
-        the what-if runs the weighted mode, where a change of λ sets the objective and the neighbourhood's start)."""
+    def _record(self, w_key: str) -> None:
+        """Keep the weighted solve just made, its bound and its plan, for :mod:`allocator.procedures.price_bounds`."""
+        run, rep = self.run, self.run.report
+        if run.plan_values is None or rep.bound is None or rep.objective is None:
+            return
+        measure = run.plan_values[run.highs.col_of(measure_var(run.model, run.data.scenario))]
+        self.prices.record(w_key, PricedPlan(run.data.scenario.shortfall_price, shortfall_cost(run.data),
+                                             rep.objective, rep.bound, float(measure), run.plan_values))
+
+    def _start(self, moved: bool) -> None:
+        """The next solve's start: after a move of λ the last plan's neighbourhood, else the last plan's sites."""
+        if moved:
+            set_weighted_objective(self.run)  # λ moves the sites at the margin of the minimum service
+            self.run.head_start = neighbourhood_start(self.run)
+        else:
+            self.run.highs.start_from_current_integers()
+
+    def _restate(self, data: InstanceData, weighted: bool) -> bool:
+        """Carry ``data``'s costs, bounds and weights into the built model; whether λ moved in the weighted mode."""
         before = self.run.data.scenario
         for field, row in RIGHT_HAND_SIDES.items():
             value = getattr(data.scenario, field)
@@ -196,11 +232,7 @@ class WhatIf:
             self.run.w_max = None  # W_max is solved under the same hold-harmless rule
         self.run.data = data
         self.run.build_seconds = 0.0
-        if weighted and data.scenario.shortfall_price != before.shortfall_price:
-            set_weighted_objective(self.run)  # λ moves the sites at the margin of the minimum service
-            self.run.head_start = neighbourhood_start(self.run)
-        else:
-            self.run.highs.start_from_current_integers()
+        return weighted and data.scenario.shortfall_price != before.shortfall_price
 
     def _built_rows(self) -> set[str]:
         """The hold-harmless rows the built model has (a mode needing others is a rebuild)."""

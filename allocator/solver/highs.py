@@ -31,8 +31,9 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import highspy
 import numpy as np
@@ -43,7 +44,7 @@ from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 from allocator import progress
 from allocator.errors import Cancelled
 from allocator.progress import SolveTicker
-from allocator.status import SolveReport, Status
+from allocator.status import SolveReport, Status, relative_gap
 
 INF = highspy.kHighsInf
 # HiGHS presolve rule 12, the aggregator: it substitutes each region's spending out of the welfare-curve
@@ -298,13 +299,18 @@ class HighsModel:
 
     # --- solve --------------------------------------------------------------
     def solve(self, time_limit: float | None = None, mip_gap: float = 1e-4, threads: int | None = None,
-              seed: int = 0, build_seconds: float = 0.0, options: dict | None = None) -> SolveReport:
-        """One HiGHS run; ``options`` are HiGHS options for this run only (restored afterwards)."""
+              seed: int = 0, build_seconds: float = 0.0, options: dict | None = None,
+              known_bound: KnownBound | None = None) -> SolveReport:
+        """One HiGHS run; ``options`` are HiGHS options for this run only (restored afterwards).
+
+        ``known_bound``: a bound on this MIP's optimum proven before the run (a maximisation's upper
+        bound): the run stops, optimal, as soon as its plan is within ``mip_gap`` of it or of HiGHS's own.
+        """
         saved = {k: self._option(k) for k in (options or {})}
         for k, v in (options or {}).items():
             self.set_option(k, v)
         try:
-            return self._solve(time_limit, mip_gap, threads, seed, build_seconds)
+            return self._solve(time_limit, mip_gap, threads, seed, build_seconds, known_bound)
         finally:
             for k, v in saved.items():
                 self.set_option(k, v)
@@ -313,7 +319,7 @@ class HighsModel:
         value = self.h.getOptionValue(name)
         return value[1] if isinstance(value, tuple) else value  # some highspy releases return (status, value)
 
-    def _solve(self, time_limit, mip_gap, threads, seed, build_seconds) -> SolveReport:
+    def _solve(self, time_limit, mip_gap, threads, seed, build_seconds, known_bound=None) -> SolveReport:
         if self.h.getRunTime() > 0:
             self._renew_clock()
         h = self.h
@@ -331,8 +337,11 @@ class HighsModel:
             self.start = None
         if not mip and self.lp_basis is not None:
             h.setBasis(self.lp_basis)  # HiGHS skips presolve; a basis it rejects leaves a cold solve
+        known = known_bound if mip and known_bound is not None and self.maximize else None
+        proven = (lambda plan: known.proves(plan, float(mip_gap))) if known is not None else None
         t0 = time.perf_counter()
-        expired = _run_interruptibly(h, SolveTicker(time_limit, quiet=self.quiet), time_limit if mip else None)
+        expired, reached = _run_interruptibly(h, SolveTicker(time_limit, quiet=self.quiet),
+                                              time_limit if mip else None, proven)
         seconds = time.perf_counter() - t0
         model_status = h.getModelStatus()
         info = h.getInfo()
@@ -345,6 +354,12 @@ class HighsModel:
         gap = info.mip_gap if mip else (0.0 if status == Status.OPTIMAL else None)
         if mip and status == Status.OPTIMAL and _finite(bound) is None:
             status = Status.FEASIBLE_UNPROVEN
+        highs_status = DEADLINE_STATUS if expired else h.modelStatusToString(model_status)
+        if reached and status.has_solution and _finite(objective) is not None:
+            bound = min(_finite(bound) or INF, known.value)
+            gap = relative_gap(objective, bound)
+            status = Status.OPTIMAL
+            highs_status = f"stopped: its plan is within the MIP gap of {known.source}"
         if status.has_solution:
             self.values = np.asarray(h.getSolution().col_value, dtype=float)
         else:
@@ -354,7 +369,7 @@ class HighsModel:
             mip_gap=_finite(gap) if status.has_solution else None, solve_seconds=seconds, build_seconds=build_seconds,
             rows=self.n_rows, columns=self.n_cols, nonzeros=self.nonzeros, binaries=int(self.integer.sum()),
             nodes=int(info.mip_node_count) if mip else 0,
-            highs_status=DEADLINE_STATUS if expired else h.modelStatusToString(model_status),
+            highs_status=highs_status,
             time_limit=time_limit,
         )
 
@@ -418,7 +433,8 @@ def _silenced_stdout(silence: bool):
         os.close(saved)
 
 
-def _run_interruptibly(h, ticker: SolveTicker, time_limit: float | None = None) -> bool:
+def _run_interruptibly(h, ticker: SolveTicker, time_limit: float | None = None,
+                       proven: Callable[[float], bool] | None = None) -> tuple[bool, bool]:
     """``h.run()`` in a worker thread (highspy releases the GIL) while this thread waits in 0.2 s steps,
     so Ctrl-C / SIGTERM reach Python within 0.2 s instead of after the solve, and the terminal shows the
     elapsed seconds of a long solve.  On an interrupt the exception propagates; the CLI then ends the
@@ -428,14 +444,16 @@ def _run_interruptibly(h, ticker: SolveTicker, time_limit: float | None = None) 
     callback (HiGHS stops at its next node or cut round, leaving the model usable for the next solve),
     then raises :class:`~allocator.errors.Cancelled`.  The same callback keeps ``time_limit``
     (:class:`Deadline`): HiGHS looks at its clock only where it calls the callback, which on large models
-    can be 20-30 s apart (its root cut rounds on gen:XL:0), so it would end that much late.  True when the
-    deadline stopped the run."""
+    can be 20-30 s apart (its root cut rounds on gen:XL:0), so it would end that much late.  And it stops
+    the run once ``proven(plan value)`` (:meth:`KnownBound.proves`).  Returns (the deadline stopped the
+    run, ``proven`` did)."""
     done = threading.Event()
     stop = threading.Event()
     t0 = time.perf_counter()
     deadline = Deadline(time_limit)
 
     expired = threading.Event()
+    reached = threading.Event()
 
     def interrupt(event):
         out = event.data_out
@@ -445,6 +463,9 @@ def _run_interruptibly(h, ticker: SolveTicker, time_limit: float | None = None) 
         elif deadline.too_late(time.perf_counter() - t0):
             expired.set()
             event.interrupt()
+        elif proven is not None and proven(out.mip_primal_bound):
+            reached.set()
+            event.interrupt()
 
     def work():
         try:
@@ -453,7 +474,7 @@ def _run_interruptibly(h, ticker: SolveTicker, time_limit: float | None = None) 
             done.set()
 
     watched = progress.watched()
-    hooked = watched or deadline.limit is not None
+    hooked = watched or deadline.limit is not None or proven is not None
     if hooked:
         h.cbMipInterrupt += interrupt
     threading.Thread(target=work, daemon=True, name="highs").start()
@@ -468,10 +489,22 @@ def _run_interruptibly(h, ticker: SolveTicker, time_limit: float | None = None) 
         h.cbMipInterrupt -= interrupt
     if stop.is_set():
         raise Cancelled("solving")
-    return expired.is_set()
+    return expired.is_set(), reached.is_set()
 
 
 DEADLINE_STATUS = "Time limit reached (stopped at HiGHS's last look at its clock before the limit)"
+
+
+@dataclass(frozen=True)
+class KnownBound:
+    """An upper bound on a maximisation's optimum proven before its run, and where it comes from (for the status)."""
+
+    value: float
+    source: str
+
+    def proves(self, plan: float, mip_gap: float) -> bool:
+        """Whether a plan worth ``plan`` is within ``mip_gap`` of this bound (so proven optimal)."""
+        return abs(plan) < 1e30 and relative_gap(plan, self.value) <= mip_gap
 
 
 class Deadline:

@@ -6,7 +6,9 @@ A warm model (:class:`allocator.WarmModel`) has solved the default scenario; eac
 what-if from the request to the page's data: solve (re-solve or rebuild), extraction, checker and
 indicators, the result folder, and the result view the page draws (:func:`allocator.web.views.result_view`).
 Costs (λ, α, the welfare curve's slopes), the extra money and the hold-harmless mode re-solve the built
-model; norms rebuild it.  Each row records whether it rebuilt, HiGHS's seconds, status, gap and peak RSS.
+model; norms rebuild it.  Each row starts with only the default scenario solved on the model, but
+``lambda_between``, which asks λ 3,000 after 4,000 and 2,000: the bounds of those two solves prove it.
+Each row records whether it rebuilt, HiGHS's seconds, status, gap and peak RSS.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ WHAT_IFS = {
     "lambda": {"shortfall_price": 4000},
     "lambda_3000": {"shortfall_price": 3000},  # HiGHS's RENS took 15 of 20 s here (docs/performance.md)
     "lambda_1000": {"shortfall_price": 1000},
+    "lambda_between": {"shortfall_price": 3000},  # after 4,000 and 2,000 (ASKED_BEFORE)
     "alpha": {"equity_alpha": 2.0},
     "welfare_slopes": {"welfare": {"slopes": [1.0, 0.5, 0.2]}},
     "norms": {"norms": {"gp_practice": 4}},
@@ -33,6 +36,8 @@ WHAT_IFS = {
     "extra_budget": {"extra_budget": 50},
 }
 REBUILT = ("norms",)  # the reach sets change; every other row re-solves the built model
+# asked first, in the setup: λ 3,000 then lies between two prices solved before (allocator.procedures.price_bounds)
+ASKED_BEFORE = {"lambda_between": [{"shortfall_price": 4000}]}
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +50,9 @@ def warm():
 @pytest.mark.parametrize("change", list(WHAT_IFS))
 def test_what_if_nl(benchmark, warm, change, tmp_path):
     def setup():
+        warm._whatif.prices.clear()  # no row is proven by the solves of the rows before it
+        for asked in ASKED_BEFORE.get(change, []):
+            warm.solve(**asked)
         warm.solve()  # back to the default scenario, so every row starts from the same warm model
         return (), {}
 
@@ -59,11 +67,13 @@ def test_what_if_nl(benchmark, warm, change, tmp_path):
 
     benchmark.pedantic(what_if, setup=setup, rounds=1, iterations=1)
     r = seen["result"]
+    proven = r.run.report.highs_status.startswith("not run")
     benchmark.extra_info.update(rebuilt=seen["rebuilt"], highs_seconds=r.run.report.solve_seconds,
                                 build_seconds=r.run.report.build_seconds, status=r.status, mip_gap=r.mip_gap,
-                                peak_rss_mb=peak_rss_mb())
+                                peak_rss_mb=peak_rss_mb(), proven_without_highs=proven)
     assert r.status == "optimal" and r.check == "passed"
     assert seen["rebuilt"] == (change in REBUILT)
+    assert not proven or change in ASKED_BEFORE  # whether the two solves' bounds are close enough varies
 
 
 SWEEP_GRID = """kind = "product"

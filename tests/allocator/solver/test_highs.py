@@ -176,3 +176,27 @@ def test_an_lp_starts_from_the_last_lp_optimum_and_ends_where_a_cold_one_does():
     warm, cold_50 = fixed_lp(50.0, basis), fixed_lp(50.0, None)
     assert warm[2] < cold_50[2] and warm[0] == pytest.approx(cold_50[0], rel=1e-9)
     assert warm[1] == pytest.approx(cold_50[1], rel=1e-6, abs=1e-9)
+
+
+def test_a_known_bound_stops_the_run_once_its_plan_is_within_the_gap():
+    """A bound proven before the run (allocator.procedures.price_bounds) ends it at the first plan within the gap
+    of it: optimal, with the lower of the two bounds; without one, or for an LP, HiGHS decides alone."""
+    from allocator.solver.highs import KnownBound
+
+    run = build(prepare("gen:M:0"))
+    first = weighted(run)[0][1]
+    assert first.status.value == "optimal"
+    hm = run.highs
+    hm.start_from_current_integers()
+    known = KnownBound(first.objective, "the test's bound")  # HiGHS alone must close the gap to 10⁻⁹
+    rep = hm.solve(mip_gap=1e-9, known_bound=known)
+    assert rep.status.value == "optimal" and rep.highs_status == "stopped: its plan is within the MIP gap of the test's bound"
+    assert rep.objective == pytest.approx(first.objective, rel=1e-9) and rep.bound == known.value
+    assert rep.mip_gap <= 1e-9
+    hm.start_from_current_integers()
+    far = KnownBound(first.objective + 1e6, "a useless bound")
+    rep = hm.solve(mip_gap=1e-4, known_bound=far)
+    assert rep.status.value == "optimal" and "useless" not in rep.highs_status and rep.bound < far.value
+    with hm.as_lp():
+        lp = hm.solve(known_bound=known)
+    assert lp.highs_status == "Optimal" and lp.objective >= first.objective - 1e-6
