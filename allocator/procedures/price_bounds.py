@@ -71,18 +71,30 @@ def source(between: tuple[float, float]) -> str:
     return f"the bounds of the solves at {prices} (convexity in λ)"
 
 
+MAX_PLANS = 64  # plans kept per model, the oldest dropped first: each holds every column (nl: 0.3 MB)
+
+
 class PriceBounds:
     """The weighted solves of one built model, per scenario key (see the module docstring)."""
 
     def __init__(self) -> None:
         self.plans: dict[str, list[PricedPlan]] = {}
+        self.order: list[str] = []  # the key of each plan kept, oldest first
 
     def clear(self) -> None:
         self.plans.clear()
+        self.order.clear()
 
     def record(self, key: str, plan: PricedPlan) -> None:
-        if np.isfinite(plan.bound) and np.isfinite(plan.objective):
-            self.plans.setdefault(key, []).append(plan)
+        if not (np.isfinite(plan.bound) and np.isfinite(plan.objective)):
+            return
+        self.plans.setdefault(key, []).append(plan)
+        self.order.append(key)
+        if len(self.order) > MAX_PLANS:
+            oldest = self.order.pop(0)
+            self.plans[oldest].pop(0)
+            if not self.plans[oldest]:
+                del self.plans[oldest]
 
     def bound(self, key: str, cost: float) -> tuple[float, tuple[float, float]] | None:
         """The lowest bound on f(λ' = ``cost``) the solves before give, with the prices (€) it comes from."""

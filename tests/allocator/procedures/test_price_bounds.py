@@ -50,6 +50,16 @@ def test_no_proof_outside_the_prices_solved_nor_for_another_scenario():
     assert len(bounds.plans["k"]) == 2
 
 
+def test_it_keeps_the_newest_plans_only(monkeypatch):
+    monkeypatch.setattr("allocator.procedures.price_bounds.MAX_PLANS", 3)
+    bounds = PriceBounds()
+    for key, cost in (("a", 0.0), ("b", 0.0), ("a", 2.0), ("a", 1.0)):
+        bounds.record(key, solved(C, cost))
+    assert "b" in bounds.plans and [p.cost for p in bounds.plans["a"]] == [2.0, 1.0]
+    bounds.record("b", solved(A, 2.0))
+    assert [p.cost for p in bounds.plans["b"]] == [2.0] and len(bounds.order) == 3
+
+
 def test_every_bound_it_gives_is_above_the_optimum_and_every_value_a_plans():
     rng = np.random.default_rng(0)
     bounds = PriceBounds()
