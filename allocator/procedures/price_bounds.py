@@ -8,7 +8,7 @@ solves of the same model and scenario (everything but λ, the mode and the solve
 
 and each plan those solves returned is a plan at λ' too, worth W − λ'·Q.  When the best of them is within
 the asked MIP gap of the lowest such bound, the what-if is proven without HiGHS: a planner going back to a
-price asked before, or moving between two prices asked before, gets the answer at once.  nl, λ 3,000 after
+scenario asked before (any knob), or moving λ between two prices asked before, gets the answer at once.  nl, λ 3,000 after
 2,000 and 4,000: 7.7·10⁻⁵ (asked: 10⁻⁴) when the solve at 2,000 ended 3.9·10⁻⁷ from its bound, so the whole
 what-if took 0.8-1.1 s where HiGHS needs 5-6 s; after a solve at 2,000 that ended further from its bound,
 just above 10⁻⁴, and HiGHS ran.  Otherwise HiGHS gets the bound (:class:`~allocator.solver.highs.KnownBound`)
@@ -67,8 +67,9 @@ class Proof:
 def source(between: tuple[float, float]) -> str:
     """Where a bound comes from, for a status line: the solves at these prices (€)."""
     lo, hi = between
-    prices = f"λ {lo:,.0f}" if lo == hi else f"λ {lo:,.0f} and {hi:,.0f}"
-    return f"the bounds of the solves at {prices} (convexity in λ)"
+    if lo == hi:
+        return f"the bound of an earlier solve of this scenario (λ {lo:,.0f})"
+    return f"the bounds of the solves at λ {lo:,.0f} and {hi:,.0f} (convexity in λ)"
 
 
 MAX_PLANS = 64  # plans kept per model, the oldest dropped first: each holds every column (nl: 0.3 MB)

@@ -20,7 +20,8 @@ every solve. W_max (for the price of fairness), when a change moves it, is solve
 beside the scenario's own solve (two cores: the what-if waits for the longer, not the sum), and kept per
 scenario without λ, mode and solver settings, so going back to a scenario asked before does not solve it
 again. A weighted what-if whose λ lies between (or on) λ's solved before on the model with the same other
-settings may be proven by their bounds without HiGHS (:mod:`allocator.procedures.price_bounds`).
+settings may be proven by their bounds without HiGHS (:mod:`allocator.procedures.price_bounds`): so is
+a scenario asked before, by its own.
 HiGHS presolves the whole model again for each what-if; its MIP solves stop that presolve early
 (:func:`resolve_presolve_limit`), and in the weighted mode they run no RENS (:data:`RESOLVE_HEURISTICS`).
 After a warm change the live model is the one in HiGHS; the Pyomo rows keep the coefficients they were built

@@ -82,10 +82,19 @@ def warm():
 
 def test_a_price_asked_before_is_answered_without_highs_and_checked(warm):
     first = warm.solve(shortfall_price=1000)  # asked in the fixture: its own bound proves its plan
-    assert first.run.report.highs_status.startswith("not run: proven by the bounds of the solves at λ 1,000")
+    assert first.run.report.highs_status == "not run: proven by the bound of an earlier solve of this scenario (λ 1,000)"
     assert first.status == "optimal" and first.check == "passed" and first.mip_gap <= 1e-4
     cold = allocator.solve("gen:S:0", shortfall_price=1000)
     assert first.objective == pytest.approx(cold.objective, rel=2e-4)
+
+
+def test_going_back_to_any_scenario_asked_before_needs_no_solve(warm):
+    a = warm.solve(shortfall_price=1000, equity_alpha=2.0, hold_harmless="none")
+    assert not a.run.report.highs_status.startswith("not run")
+    warm.solve(shortfall_price=1000)
+    again = warm.solve(shortfall_price=1000, equity_alpha=2.0, hold_harmless="none")  # W and the rows restated back
+    assert again.run.report.highs_status.startswith("not run") and again.check == "passed"
+    assert (again.objective, again.welfare, again.shortfall) == (a.objective, a.welfare, a.shortfall)
 
 
 def test_a_price_between_two_asked_before_is_within_its_gap_of_the_cold_optimum(warm):
