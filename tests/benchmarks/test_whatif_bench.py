@@ -7,7 +7,8 @@ what-if from the request to the page's data: solve (re-solve or rebuild), extrac
 indicators, the result folder, and the result view the page draws (:func:`allocator.web.views.result_view`).
 Costs (λ, α, the welfare curve's slopes), the extra money and the hold-harmless mode re-solve the built
 model; norms rebuild it.  Each row starts with only the default scenario solved on the model, but
-``lambda_between``, which asks λ 3,000 after 4,000 and 2,000: the bounds of those two solves prove it.
+``lambda_between``, which asks λ 3,000 after 4,000 and 2,000 (the bounds of those two solves bound it), and
+``alpha_again``, which asks α 2 after α 2 and the default (its own earlier solve proves it).
 Each row records whether it rebuilt, HiGHS's seconds, status, gap and peak RSS.
 """
 
@@ -28,6 +29,7 @@ WHAT_IFS = {
     "lambda_3000": {"shortfall_price": 3000},  # HiGHS's RENS took 15 of 20 s here (docs/performance.md)
     "lambda_1000": {"shortfall_price": 1000},
     "lambda_between": {"shortfall_price": 3000},  # after 4,000 and 2,000 (ASKED_BEFORE)
+    "alpha_again": {"equity_alpha": 2.0},  # asked before, then the default (ASKED_BEFORE)
     "alpha": {"equity_alpha": 2.0},
     "welfare_slopes": {"welfare": {"slopes": [1.0, 0.5, 0.2]}},
     "norms": {"norms": {"gp_practice": 4}},
@@ -37,7 +39,7 @@ WHAT_IFS = {
 }
 REBUILT = ("norms",)  # the reach sets change; every other row re-solves the built model
 # asked first, in the setup: λ 3,000 then lies between two prices solved before (allocator.procedures.price_bounds)
-ASKED_BEFORE = {"lambda_between": [{"shortfall_price": 4000}]}
+ASKED_BEFORE = {"lambda_between": [{"shortfall_price": 4000}], "alpha_again": [{"equity_alpha": 2.0}]}
 
 
 @pytest.fixture(scope="module")
