@@ -115,6 +115,11 @@ class PriceBounds:
                     best = (chord, prices)
         return best
 
+    def best(self, key: str, cost: float) -> PricedPlan | None:
+        """The plan of these solves worth most at λ' = ``cost`` (None: none of this scenario)."""
+        plans = self.plans.get(key, [])
+        return max(plans, key=lambda p: p.value_at(cost)) if plans else None
+
     def known_bound(self, key: str, cost: float) -> KnownBound | None:
         """:meth:`bound` for HiGHS: its run stops once its plan is within the gap of it."""
         found = self.bound(key, cost)
@@ -126,7 +131,7 @@ class PriceBounds:
         if found is None:
             return None
         bound, between = found
-        best = max(self.plans[key], key=lambda p: p.value_at(cost))
+        best = self.best(key, cost)
         value = best.value_at(cost)
         gap = relative_gap(value, bound)
         return Proof(best, value, bound, gap, between) if gap <= mip_gap else None

@@ -184,7 +184,7 @@ class WhatIf:
                 proven = proven_stage(self.prices, w_key, data.scenario.shortfall_price, shortfall_cost(data),
                                       data.scenario.solver.mip_gap, self.run.report, data.scenario.solver.time_limit)
             if proven is None:
-                self._start(moved)
+                self._start(moved, self.prices.best(w_key, shortfall_cost(data)) if weighted else None)
                 if weighted:
                     self.run.known_bound = self.prices.known_bound(w_key, shortfall_cost(data))
             else:
@@ -209,8 +209,16 @@ class WhatIf:
         self.prices.record(w_key, PricedPlan(run.data.scenario.shortfall_price, shortfall_cost(run.data),
                                              rep.objective, rep.bound, float(measure), run.plan_values))
 
-    def _start(self, moved: bool) -> None:
-        """The next solve's start: after a move of λ the last plan's neighbourhood, else the last plan's sites."""
+    def _start(self, moved: bool, base: PricedPlan | None) -> None:
+        """The next solve's start: from ``base`` (the best plan at this λ among this scenario's solves at other λ's)
+        or else the last plan; after a move of λ from its neighbourhood, else its sites.
+
+        nl, eight λ's one after another (8,000, 2,500, 1,000, 6,000, 1,500, 3,000, 500, 5,000 after the default):
+        48.4 s from the last plan, 34.2 s from ``base`` (λ 500 8.3 → 2.3 s, 5,000 9.1 → 3.0 s: the last plan was
+        the far end's), the same optima.
+        """
+        if base is not None:
+            self.run.highs.values = base.values
         if moved:
             set_weighted_objective(self.run)  # λ moves the sites at the margin of the minimum service
             self.run.head_start = neighbourhood_start(self.run)

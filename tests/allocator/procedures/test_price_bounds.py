@@ -133,3 +133,18 @@ def test_without_a_proof_highs_gets_the_bound_and_its_answer_is_the_cold_one(mon
     cold = allocator.solve("gen:S:0", shortfall_price=2500)
     assert known[0].value >= cold.objective - 1e-6 * abs(cold.objective)
     assert r.status == "optimal" and r.check == "passed" and r.objective == pytest.approx(cold.objective, rel=2e-4)
+
+
+def test_a_new_lambda_starts_from_the_best_plan_of_the_scenario_solved_before(monkeypatch):
+    from allocator.procedures import whatif
+
+    warm = allocator.WarmModel("gen:S:0")
+    low = warm.solve(shortfall_price=1000)
+    warm.solve(shortfall_price=20000)  # the last plan is now the far end's
+    bases = []
+    real = whatif.neighbourhood_start
+    monkeypatch.setattr(whatif, "neighbourhood_start", lambda run: bases.append(run.highs.values) or real(run))
+    r = warm.solve(shortfall_price=800)  # below every λ solved: no bound, HiGHS solves it
+    assert len(bases) == 1 and bases[0] is low.run.plan_values  # the λ 1,000 plan is the nearer start
+    cold = allocator.solve("gen:S:0", shortfall_price=800)
+    assert r.check == "passed" and r.objective == pytest.approx(cold.objective, rel=2e-4)
