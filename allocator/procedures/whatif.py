@@ -14,8 +14,9 @@ HiGHS (:data:`WELFARE_WEIGHTS`). The start is the last plan's sites; after a cha
 mode they are improved in their neighbourhood first (:mod:`allocator.procedures.neighbourhood`: on nl it
 found the better plan after λ changes and nothing, in 0.85 s, after changes of α, the slopes, the money
 or the hold-harmless rule, so it runs only for λ). Any other change (the curve's breakpoints, norms,
-eligibility, forced sites) changes the bounds, the rows or the reach sets, and the model is rebuilt: an
-answer is always the answer of the model its scenario describes, which the checker re-verifies after
+eligibility, forced sites) changes the bounds, the rows or the reach sets, and the model is rebuilt, with
+the last plan's sites as its start (:func:`start_from_last_sites`): an answer is always the answer of the
+model its scenario describes, which the checker re-verifies after
 every solve. W_max (for the price of fairness), when a change moves it, is solved on a twin of the model
 beside the scenario's own solve (two cores: the what-if waits for the longer, not the sum), and kept per
 scenario without λ, mode and solver settings, so going back to a scenario asked before does not solve it
@@ -130,6 +131,31 @@ def restate_hold_harmless(run: Run, data: InstanceData) -> None:
             hm.set_row_bounds(con, None if floor is None else floor[key], None)
 
 
+def start_from_last_sites(run: Run, facilities) -> bool:
+    """Offer a rebuilt model the last plan's sites (``facilities``: site_id, open) as its start; whether it did.
+
+    A norm changes who is within reach of a site, not which sites may open: the last plan stays a plan, and
+    a near one, instead of the greedy's.  A site the new model fixes (one nobody is within reach of any more
+    is closed; a forced one open or closed) takes its fixed value; the dive for a start is then left out,
+    unless a site had to open, which costs money the last plan may not have (the dive keeps whichever start
+    is better).  nl, gp_practice 4 / 6 / 4 / 6 km, each after going back to the default (itself a rebuild):
+    47.4 s with the greedy's start and the dive, 33.0 s from the last plan with the dive, 30.0 s without it;
+    every answer optimal and checked.
+    """
+    m, hm = run.model, run.highs
+    open_ = facilities.set_index("site_id")["open"]
+    pairs = [(m.facilities.open[j], float(open_[j])) for j in run.data.sites.index
+             if j in open_.index and hm.col_of(m.facilities.open[j]) is not None]
+    if not pairs:
+        return False
+    values = np.array([x for _, x in pairs])
+    lower, upper = hm.col_bounds(hm.cols_of(v for v, _ in pairs))
+    fixed = np.clip(values, lower, upper)
+    hm.start_from([v for v, _ in pairs], fixed)
+    run.dive = bool((fixed > values).any())
+    return True
+
+
 def welfare_weights(scenario: Scenario) -> tuple:
     """The fields of :data:`WELFARE_WEIGHTS` and the curve's slopes and loss aversion, to compare two scenarios."""
     curve = scenario.welfare
@@ -171,10 +197,13 @@ class WhatIf:
         proven = None
         if self.rebuilt:
             progress.report(phase="building")
+            last = self.run.solution if self.run is not None else None
             self.run, self.key = None, None  # a failed build leaves no half-built model behind
             self.prices.clear()  # their plans are columns of the model built before
             self.run, self.key = build(data), key
             self.run.highs.root_lp_without_presolve()  # a what-if may free the region totals at any time
+            if last is not None:
+                start_from_last_sites(self.run, last.facilities)
             progress.stop_if_requested("building the model")
         else:
             moved = self._restate(data, weighted)

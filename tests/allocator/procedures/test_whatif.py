@@ -208,3 +208,31 @@ def test_only_a_what_ifs_own_mip_solves_stop_presolve_early_and_skip_rens(monkey
     seen.clear()
     model.solve(equity_alpha=2.0, shortfall_price=6000, mode="lexicographic")  # min Q, then max W: RENS kept
     assert [opts for opts, relaxed in seen if not relaxed] == [(own[0], True)] * 2
+
+
+def test_a_rebuild_starts_from_the_last_plans_sites_unless_a_forced_site_moved(monkeypatch):
+    from allocator.procedures import whatif
+
+    offered = []
+    real = whatif.start_from_last_sites
+
+    def spy(run, facilities):
+        offered.append((real(run, facilities), run.dive))
+        cols, values = run.highs.start
+        lower, upper = run.highs.col_bounds(cols)
+        assert ((lower <= values) & (values <= upper)).all()  # a site the new model fixes takes its fixed value
+        return offered[-1][0]
+
+    monkeypatch.setattr(whatif, "start_from_last_sites", spy)
+    model = allocator.WarmModel("gen:S:0")
+    first = model.solve()
+    assert offered == []  # the first build has no plan before it: the greedy's start and a dive
+    r = model.solve(norms={"gp_practice": 3.0})
+    assert model.rebuilt and offered == [(True, False)]  # the last plan's sites, no dive
+    cold = allocator.solve("gen:S:0", norms={"gp_practice": 3.0})
+    assert r.status == "optimal" and r.check == "passed" and r.objective == pytest.approx(cold.objective, rel=2e-4)
+    fac = first.facilities
+    closed = fac.loc[fac["open"] < 0.5, "site_id"].iloc[0]  # a site the last plan kept closed, now forced open
+    r = model.solve(force_open=[closed])
+    assert offered[-1] == (True, True)  # a site had to open: the dive keeps whichever start is better
+    assert r.check == "passed" and r.facilities.set_index("site_id").loc[closed, "open"] > 0.5
