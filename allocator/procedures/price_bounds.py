@@ -16,8 +16,9 @@ and stops at its first plan within the gap of it: nl, seven λ's (1,200-7,000) a
 8,000 with the proofs above left out, 23.2 s without the bound and 15.8 s with it, the same optima.
 
 The answer is the stored plan: the same extraction and independent check as any solve follow.  Only
-weighted solves with a finite bound are kept, per built model (a rebuild forgets them): their bound is
-on f at their λ' over the very feasible set a later what-if with the same key solves over.
+weighted solves with a finite bound are kept, per built model, and for a few models built before (a norm
+asked before is rebuilt with the same columns, checked by the matrix's fingerprint): their bound is on f at
+their λ' over the very feasible set a later what-if with the same key solves over.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from allocator.solver.highs import KnownBound
+from allocator.solver.highs import HighsModel, KnownBound
 from allocator.status import SolveReport, Status, relative_gap
 
 
@@ -56,11 +57,11 @@ class Proof:
     gap: float
     between: tuple[float, float]  # the asked prices (€) whose bounds give ``bound``
 
-    def report(self, like: SolveReport, seconds: float, time_limit: float | None) -> SolveReport:
-        """A stage report for the proven what-if: optimal, with this bound and gap, no HiGHS run (sizes as ``like``)."""
+    def report(self, hm: HighsModel, seconds: float, time_limit: float | None) -> SolveReport:
+        """A stage report for the proven what-if on ``hm``: optimal, with this bound and gap, no HiGHS run."""
         return SolveReport(status=Status.OPTIMAL, objective=self.value, bound=self.bound, mip_gap=self.gap,
-                           solve_seconds=seconds, rows=like.rows, columns=like.columns, nonzeros=like.nonzeros,
-                           binaries=like.binaries, nodes=0, time_limit=time_limit,
+                           solve_seconds=seconds, rows=hm.n_rows, columns=hm.n_cols, nonzeros=hm.nonzeros,
+                           binaries=int(hm.integer.sum()), nodes=0, time_limit=time_limit,
                            highs_status=f"not run: proven by {source(self.between)}")
 
 
@@ -72,13 +73,18 @@ def source(between: tuple[float, float]) -> str:
     return f"the bounds of the solves at λ {lo:,.0f} and {hi:,.0f} (convexity in λ)"
 
 
-MAX_PLANS = 64  # plans kept per model, the oldest dropped first: each holds every column (nl: 0.3 MB)
+MAX_PLANS = 32  # plans kept per model, the oldest dropped first: each holds every column (nl: 0.3 MB)
 
 
 class PriceBounds:
-    """The weighted solves of one built model, per scenario key (see the module docstring)."""
+    """The weighted solves of one built model, per scenario key (see the module docstring).
 
-    def __init__(self) -> None:
+    ``fingerprint``: the model's (:meth:`HighsModel.fingerprint`): a later build of the same structure with the
+    same fingerprint has the same columns, so these plans and bounds hold for it too.
+    """
+
+    def __init__(self, fingerprint: str = "") -> None:
+        self.fingerprint = fingerprint
         self.plans: dict[str, list[PricedPlan]] = {}
         self.order: list[str] = []  # the key of each plan kept, oldest first
 
@@ -138,8 +144,8 @@ class PriceBounds:
 
 
 def proven_stage(bounds: PriceBounds, key: str, price: float, cost: float, mip_gap: float,
-                 like: SolveReport, time_limit: float | None) -> tuple[Proof, SolveReport] | None:
+                 hm: HighsModel, time_limit: float | None) -> tuple[Proof, SolveReport] | None:
     """(proof, the stage's report) when the solves before prove the what-if; None: HiGHS must solve it."""
     t0 = time.perf_counter()
     proof = bounds.prove(key, price, cost, mip_gap)
-    return None if proof is None else (proof, proof.report(like, time.perf_counter() - t0, time_limit))
+    return None if proof is None else (proof, proof.report(hm, time.perf_counter() - t0, time_limit))

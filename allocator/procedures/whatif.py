@@ -72,6 +72,7 @@ RESOLVE_PRESOLVE_SHARE = 0.4  # a what-if's presolve stops after this share of t
 # Only in the weighted mode: a lexicographic what-if's first stage (min Q) starts far from the last plan, and
 # without RENS nl's took 20.2-23.6 s against 12.9-13.8 s (with α 2: 20.1-20.2 against 18.8-20.0 s).
 RESOLVE_HEURISTICS = {"mip_heuristic_run_rens": False}
+SHELVED_MODELS = 4  # structures whose stored solves a warm model keeps for a rebuild (each up to MAX_PLANS plans)
 
 
 def resolve_presolve_limit(hm) -> int:
@@ -182,6 +183,7 @@ class WhatIf:
         self.rebuilt = False
         self.welfare_max: dict[str, tuple[float, float | None]] = {}  # W_max and its gap per welfare_max_key
         self.prices = PriceBounds()  # the built model's weighted solves, per welfare_max_key
+        self.shelf: dict[str, PriceBounds] = {}  # those of the last few structures built, newest last
 
     def solve(self, data: InstanceData, mode: str | None = None, indicators: bool = True) -> Run:
         """The solved run of ``data`` (a snapshot: later what-ifs do not change it).
@@ -193,31 +195,34 @@ class WhatIf:
             data.share_frames(self.run.data)
         self.rebuilt = self.run is None or key != self.key or not hold_harmless_rows(data) <= self._built_rows()
         weighted = Mode(mode or data.scenario.mode) == Mode.WEIGHTED
-        w_key = welfare_max_key(data)
-        proven = None
+        w_key, cost = welfare_max_key(data), shortfall_cost(data)
+        last, moved = None, False
         if self.rebuilt:
             progress.report(phase="building")
             last = self.run.solution if self.run is not None else None
             self.run, self.key = None, None  # a failed build leaves no half-built model behind
-            self.prices.clear()  # their plans are columns of the model built before
             self.run, self.key = build(data), key
             self.run.highs.root_lp_without_presolve()  # a what-if may free the region totals at any time
-            if last is not None:
-                start_from_last_sites(self.run, last.facilities)
+            self.prices = self._shelved_prices(key)
             progress.stop_if_requested("building the model")
         else:
             moved = self._restate(data, weighted)
             self.run.mip_options = {"presolve_reduction_limit": resolve_presolve_limit(self.run.highs),
                                     **(RESOLVE_HEURISTICS if weighted else {})}
-            if weighted and self.run.report is not None:
-                proven = proven_stage(self.prices, w_key, data.scenario.shortfall_price, shortfall_cost(data),
-                                      data.scenario.solver.mip_gap, self.run.report, data.scenario.solver.time_limit)
-            if proven is None:
-                self._start(moved, self.prices.best(w_key, shortfall_cost(data)) if weighted else None)
-                if weighted:
-                    self.run.known_bound = self.prices.known_bound(w_key, shortfall_cost(data))
-            else:
-                self.run.highs.values = proven[0].plan.values
+        o = data.scenario.solver
+        proven = proven_stage(self.prices, w_key, data.scenario.shortfall_price, cost, o.mip_gap, self.run.highs,
+                              o.time_limit) if weighted else None
+        base = self.prices.best(w_key, cost) if weighted else None
+        if proven is not None:
+            self.run.highs.values, self.run.dive = proven[0].plan.values, False
+        elif self.rebuilt and base is None:
+            if last is not None:
+                start_from_last_sites(self.run, last.facilities)
+        else:
+            self.run.dive = False  # a plan of this model is on offer: no dive on a rebuilt one
+            self._start(moved, base)
+        if proven is None and weighted:
+            self.run.known_bound = self.prices.known_bound(w_key, cost)
         if self.run.w_max is None and w_key in self.welfare_max:  # a scenario asked before: W_max is known
             self.run.w_max, self.run.w_max_gap = self.welfare_max[w_key]
         progress.report(phase="solving", seconds=0.0, time_limit=data.scenario.solver.time_limit)
@@ -228,6 +233,22 @@ class WhatIf:
         if weighted and proven is None:
             self._record(w_key)
         return copy.copy(self.run)
+
+    def _shelved_prices(self, key: str) -> PriceBounds:
+        """The stored solves of this structure's last build if the new build has its matrix, else none."""
+        fingerprint = self.run.highs.fingerprint()
+        prices = self.shelf.pop(key, None)
+        if prices is None or prices.fingerprint != fingerprint:
+            prices = PriceBounds(fingerprint)
+        self.shelf[key] = prices
+        while len(self.shelf) > SHELVED_MODELS:
+            self.shelf.pop(next(iter(self.shelf)))
+        return prices
+
+    def forget_solves(self) -> None:
+        """Drop every stored solve (a benchmark's what-ifs then start from the same point)."""
+        self.prices.clear()
+        self.shelf = {k: v for k, v in self.shelf.items() if v is self.prices}
 
     def _record(self, w_key: str) -> None:
         """Keep the weighted solve just made, its bound and its plan, for :mod:`allocator.procedures.price_bounds`."""

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import copy
 import ctypes
+import hashlib
 import math
 import os
 import sys
@@ -176,6 +177,15 @@ class HighsModel:
         twin.h.passModel(self.h.getModel())
         twin.values, twin.quiet = None, True
         return twin
+
+    def fingerprint(self) -> str:
+        """The matrix's shape and pattern of nonzeros (not its values): equal for two builds of one structure, whose
+        columns then mean the same, so a plan of one is a plan of the other (nl: 0.02 s)."""
+        a = self.h.getLp().a_matrix_
+        digest = hashlib.sha1(np.asarray(a.start_, dtype=np.int64).tobytes())
+        digest.update(np.asarray(a.index_, dtype=np.int64).tobytes())
+        digest.update(np.flatnonzero(self.integer).astype(np.int64).tobytes())
+        return f"{self.n_rows}x{self.n_cols}:{digest.hexdigest()}"
 
     # --- size ---------------------------------------------------------------
     @property

@@ -148,3 +148,19 @@ def test_a_new_lambda_starts_from_the_best_plan_of_the_scenario_solved_before(mo
     assert len(bases) == 1 and bases[0] is low.run.plan_values  # the λ 1,000 plan is the nearer start
     cold = allocator.solve("gen:S:0", shortfall_price=800)
     assert r.check == "passed" and r.objective == pytest.approx(cold.objective, rel=2e-4)
+
+
+def test_a_norm_asked_before_is_rebuilt_and_answered_from_its_earlier_solve(monkeypatch):
+    warm = allocator.WarmModel("gen:S:0")
+    first = warm.solve(norms={"gp_practice": 3.0})
+    warm.solve()
+    again = warm.solve(norms={"gp_practice": 3.0})  # rebuilt: the same matrix, so the same columns
+    assert warm.rebuilt and again.run.report.highs_status.startswith("not run: proven by the bound of an earlier")
+    assert again.check == "passed" and (again.objective, again.welfare) == (first.objective, first.welfare)
+    # a build whose matrix differs (here: said to) keeps none of the solves before it
+    from allocator.solver.highs import HighsModel
+
+    monkeypatch.setattr(HighsModel, "fingerprint", lambda self: "another matrix")
+    warm.solve()
+    r = warm.solve(norms={"gp_practice": 3.0})
+    assert warm.rebuilt and not r.run.report.highs_status.startswith("not run") and r.check == "passed"
