@@ -8,10 +8,10 @@ solves of the same model and scenario (everything but λ, the mode and the solve
 
 and each plan those solves returned is a plan at λ' too, worth W − λ'·Q.  When the best of them is within
 the asked MIP gap of the lowest such bound, the what-if is proven without HiGHS: a planner going back to a
-scenario asked before (any knob), or moving λ between two prices asked before, gets the answer at once.  nl, λ 3,000 after
-2,000 and 4,000: 7.7·10⁻⁵ (asked: 10⁻⁴) when the solve at 2,000 ended 3.9·10⁻⁷ from its bound, so the whole
-what-if took 0.8-1.1 s where HiGHS needs 5-6 s; after a solve at 2,000 that ended further from its bound,
-just above 10⁻⁴, and HiGHS ran.  Otherwise HiGHS gets the bound (:class:`~allocator.solver.highs.KnownBound`)
+scenario asked before (whatever knob moved in between), or moving λ between two prices asked before, gets
+the answer at once.  nl, λ 3,000 after 2,000 and 4,000: 7.7·10⁻⁵ (asked: 10⁻⁴) when the solve at 2,000
+ended 3.9·10⁻⁷ from its bound, so the whole what-if took 0.8-1.1 s where HiGHS needs 5-6 s; after a solve
+at 2,000 that ended further from its bound, just above 10⁻⁴, and HiGHS ran.  Otherwise HiGHS gets the bound (:class:`~allocator.solver.highs.KnownBound`)
 and stops at its first plan within the gap of it: nl, seven λ's (1,200-7,000) after 1,000, 2,000, 4,000 and
 8,000 with the proofs above left out, 23.2 s without the bound and 15.8 s with it, the same optima.
 
@@ -131,7 +131,7 @@ class PriceBounds:
         found = self.bound(key, cost)
         return None if found is None else KnownBound(found[0], source(found[1]))
 
-    def prove(self, key: str, price: float, cost: float, mip_gap: float) -> Proof | None:
+    def prove(self, key: str, cost: float, mip_gap: float) -> Proof | None:
         """The proof of the what-if at λ' = ``cost`` to within ``mip_gap``, or None when the solves before do not give one."""
         found = self.bound(key, cost)
         if found is None:
@@ -143,9 +143,9 @@ class PriceBounds:
         return Proof(best, value, bound, gap, between) if gap <= mip_gap else None
 
 
-def proven_stage(bounds: PriceBounds, key: str, price: float, cost: float, mip_gap: float,
-                 hm: HighsModel, time_limit: float | None) -> tuple[Proof, SolveReport] | None:
-    """(proof, the stage's report) when the solves before prove the what-if; None: HiGHS must solve it."""
+def proven_stage(bounds: PriceBounds, key: str, cost: float, mip_gap: float, hm: HighsModel,
+                 time_limit: float | None) -> tuple[Proof, SolveReport] | None:
+    """(proof, the stage's report) when the solves before prove the what-if at λ' = ``cost``; None: HiGHS must."""
     t0 = time.perf_counter()
-    proof = bounds.prove(key, price, cost, mip_gap)
+    proof = bounds.prove(key, cost, mip_gap)
     return None if proof is None else (proof, proof.report(hm, time.perf_counter() - t0, time_limit))

@@ -210,8 +210,7 @@ class WhatIf:
             self.run.mip_options = {"presolve_reduction_limit": resolve_presolve_limit(self.run.highs),
                                     **(RESOLVE_HEURISTICS if weighted else {})}
         o = data.scenario.solver
-        proven = proven_stage(self.prices, w_key, data.scenario.shortfall_price, cost, o.mip_gap, self.run.highs,
-                              o.time_limit) if weighted else None
+        proven = proven_stage(self.prices, w_key, cost, o.mip_gap, self.run.highs, o.time_limit) if weighted else None
         base = self.prices.best(w_key, cost) if weighted else None
         if proven is not None:
             self.run.highs.values, self.run.dive = proven[0].plan.values, False

@@ -27,15 +27,15 @@ def test_between_two_solves_the_chord_of_their_bounds_bounds_the_optimum():
     bounds.record("k", solved(C, 0.0))
     bounds.record("k", solved(A, 2.0))
     # at λ' = 1 the chord is (13 + 10)/2 = 11.5 ≥ f(1) = 11; the plans known are worth 10 (A) and 10 (C): gap 15 %
-    assert bounds.prove("k", 1000, 1.0, mip_gap=1e-4) is None
-    proof = bounds.prove("k", 1000, 1.0, mip_gap=0.2)
+    assert bounds.prove("k", 1.0, mip_gap=1e-4) is None
+    proof = bounds.prove("k", 1.0, mip_gap=0.2)
     assert proof.bound == pytest.approx(11.5) and proof.value == pytest.approx(10.0) and proof.gap == pytest.approx(0.15)
     assert proof.between == (0.0, 2000.0)
     bounds.record("k", solved(B, 1.0))  # now B is known: its value 11 meets the lowest chord, 11 (from λ' 1 itself)
-    proof = bounds.prove("k", 1000, 1.0, mip_gap=0.0)
+    proof = bounds.prove("k", 1.0, mip_gap=0.0)
     assert proof.value == pytest.approx(11.0) and proof.bound == pytest.approx(11.0) and proof.plan.measure == 1.0
     # between λ' 1 and 2, f is the line of B: the chord of the bounds is f itself, so B is proven exactly
-    proof = bounds.prove("k", 1500, 1.5, mip_gap=0.0)
+    proof = bounds.prove("k", 1.5, mip_gap=0.0)
     assert proof.value == pytest.approx(f(1.5)) and proof.bound == pytest.approx(f(1.5))
 
 
@@ -43,9 +43,9 @@ def test_no_proof_outside_the_prices_solved_nor_for_another_scenario():
     bounds = PriceBounds()
     bounds.record("k", solved(C, 0.5))
     bounds.record("k", solved(A, 2.0))
-    assert bounds.prove("k", 3000, 3.0, mip_gap=1.0) is None  # above every solve: no chord
-    assert bounds.prove("k", 100, 0.1, mip_gap=1.0) is None  # below every solve
-    assert bounds.prove("other", 1000, 1.0, mip_gap=1.0) is None
+    assert bounds.prove("k", 3.0, mip_gap=1.0) is None  # above every solve: no chord
+    assert bounds.prove("k", 0.1, mip_gap=1.0) is None  # below every solve
+    assert bounds.prove("other", 1.0, mip_gap=1.0) is None
     bounds.record("k", PricedPlan(1000, 1.0, 11.0, np.inf, 1.0, np.zeros(2)))  # no bound: not kept
     assert len(bounds.plans["k"]) == 2
 
@@ -67,7 +67,7 @@ def test_every_bound_it_gives_is_above_the_optimum_and_every_value_a_plans():
         best = max((A, B, C), key=lambda p: p[0] - cost * p[1])
         bounds.record("k", solved(best, cost, slack=rng.uniform(0, 0.01)))
     for cost in np.linspace(0.0, 2.5, 51):
-        proof = bounds.prove("k", cost * 1000, cost, mip_gap=1.0)
+        proof = bounds.prove("k", cost, mip_gap=1.0)
         assert proof.bound >= f(cost) - 1e-12 >= proof.value - 1e-12
         assert proof.value in [pytest.approx(w - cost * q) for w, q in (A, B, C)]
 
