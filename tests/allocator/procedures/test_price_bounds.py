@@ -148,6 +148,12 @@ def test_a_new_lambda_starts_from_the_best_plan_of_the_scenario_solved_before(mo
     assert len(bases) == 1 and bases[0] is low.run.plan_values  # the λ 1,000 plan is the nearer start
     cold = allocator.solve("gen:S:0", shortfall_price=800)
     assert r.check == "passed" and r.objective == pytest.approx(cold.objective, rel=2e-4)
+    # after a change of α the last plan (the same λ, another W) is nearer than a stored plan at another λ
+    other = warm.solve(shortfall_price=800, equity_alpha=2.0)
+    warm.solve(shortfall_price=600)
+    assert len(bases) == 2 and all(bases[1] is not p.run.plan_values for p in (low, r))  # no stored plan of α 1
+    sites = np.flatnonzero(warm._whatif.run.highs.integer)
+    assert np.array_equal(np.round(bases[1][sites]), np.round(other.run.plan_values[sites]))  # the α 2 plan's sites
 
 
 def test_a_norm_asked_before_is_rebuilt_and_answered_from_its_earlier_solve(monkeypatch):
