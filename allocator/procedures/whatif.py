@@ -216,11 +216,10 @@ class WhatIf:
         base = self.prices.best(w_key, cost) if weighted and w_key == self.last_key else None
         if proven is not None:
             self.run.highs.values, self.run.dive = proven[0].plan.values, False
-        elif self.rebuilt and base is None:
+        elif self.rebuilt:
             if last is not None:
                 start_from_last_sites(self.run, last.facilities)
         else:
-            self.run.dive = False  # a plan of this model is on offer: no dive on a rebuilt one
             self._start(moved, base)
         if proven is None and weighted:
             self.run.known_bound = self.prices.known_bound(w_key, cost)
