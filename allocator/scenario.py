@@ -11,7 +11,7 @@ tables merge):
 
 The result is strict (unknown keys are errors, naming the file) and frozen,
 and it is written next to every result as ``scenario.toml``.
-Symbols of ``model.md``: ``shortfall_price`` = λ (€ per person below the
+Symbols of ``model.md``: ``shortfall_price`` = λ (€ per person-service below the
 minimum), ``equity_alpha`` = α, ``liveability_value`` = β (€ per person),
 ``extra_budget`` = E_max (M€), ``deearmark_share`` = θ, ``norms`` = τ_k,
 ``required_share`` = σ_k, ``site_change_cost`` = κ (€ per site closed or opened),
@@ -123,7 +123,7 @@ class Scenario(Strict):
     name: str = "default"
     description: str = ""
     mode: Mode = Field(Mode.WEIGHTED, strict=False, description="weighted (max W − λ·Q) or lexicographic (min Q, then max W)")
-    shortfall_price: float = Field(2000.0, ge=0, description="λ: € of welfare per person below the minimum")
+    shortfall_price: float = Field(2000.0, ge=0, description="λ: € of welfare per person-service below the minimum")
     shortfall_measure: ShortfallMeasure = Field(ShortfallMeasure.TOTAL, strict=False,
                                                 description="Q = Σ q_rk, or Q_max = max q_rk/pop_r")
     equity_alpha: float = Field(1.0, ge=0, description="α: ω_r = bw_r^-α normalised to mean 1")

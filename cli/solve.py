@@ -95,7 +95,7 @@ def _print_summary(data, run, diagnosis, warnings) -> None:
     click.echo(f"welfare W   {sol.welfare:,.2f} M€-eq/yr (illustrative welfare values)   objective W − λ·Q {sol.objective:,.2f}")
     click.echo(f"shortfall Q {sol.shortfall:,.0f} person-services below the minimum (a person short of two facility "
                f"types counts twice): {sol.shortfall_unreachable:,.0f} out of reach of every site, "
-               f"{sol.shortfall_by_choice:,.0f} left unserved at λ = €{sc.shortfall_price:,.0f} per person")
+               f"{sol.shortfall_by_choice:,.0f} left unserved at λ = €{sc.shortfall_price:,.0f} per person-service")
     click.echo(f"people      {sol.people_short:,.0f} people short of a basic-package service; worst region/type "
                f"{sol.shortfall_worst:.1%} below the minimum")
     click.echo(f"money       extra {h['extra_money']:,.1f} M€/yr, de-earmarked {h['deearmarked_money']:,.1f} M€/yr; "

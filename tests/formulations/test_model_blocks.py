@@ -1,6 +1,6 @@
 """Every block on an instance small enough to solve by hand; derivations in the docstrings.
 
-Money in M€; welfare in M€-equivalent; v, β, λ in € per person (× 10⁻⁶ in W).
+Money in M€; welfare in M€-equivalent; v and β in € per person, λ in € per person-service (× 10⁻⁶ in W).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ const LANG = document.body.dataset.lang === "en" ? "en" : "nl";
 const WORDS = {
   nl: {
     subtitle: "wat-als-verkenner voor budgetten en voorzieningen", knobs: "Beleidsknoppen",
-    lambda: "Prijs van een tekort λ (€ per persoon)", alpha: "Gelijkheid α", theta: "Ontschotting θ (0–1, leeg = tabel)",
+    lambda: "Prijs van een tekort λ (€ per persoonsvoorziening)", alpha: "Gelijkheid α", theta: "Ontschotting θ (0–1, leeg = tabel)",
     extra: "Extra budget (M€ per jaar)", eligible: "Extra geld alleen voor (leeg = iedereen)",
     hold: "Niemand erop achteruit (hold-harmless)", minservice: "Minimumvoorziening", mode: "Doel",
     timelimit: "Tijdslimiet (s)", norms: "Normen per voorziening", forced: "Locaties vastgezet",
@@ -40,7 +40,7 @@ const WORDS = {
   },
   en: {
     subtitle: "what-if explorer for budgets and facilities", knobs: "Policy knobs",
-    lambda: "Price of a shortfall λ (€ per person)", alpha: "Equity α", theta: "De-earmarking θ (0–1, empty = table)",
+    lambda: "Price of a shortfall λ (€ per person-service)", alpha: "Equity α", theta: "De-earmarking θ (0–1, empty = table)",
     extra: "Extra budget (M€ per year)", eligible: "Extra money only for (empty = all)",
     hold: "Nobody worse off (hold-harmless)", minservice: "Minimum service", mode: "Objective",
     timelimit: "Time limit (s)", norms: "Norms per facility type", forced: "Sites fixed",
