@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 import jinja2
 import pandas as pd
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
@@ -37,6 +37,7 @@ from allocator.web.store import to_json
 
 HERE = Path(__file__).parent
 MAX_BODY = 64 * 1024  # bytes a request body may have
+MAX_WAIT = 10.0  # seconds a request for a job may wait for its end (GET /api/jobs/ID?wait=)
 FILE_KEYS = ("extends", "agendas")  # scenario keys that name files: not from the web
 
 
@@ -169,8 +170,14 @@ def create_app(instance_ref: str = "nl", results: str | Path = "regio-results", 
         return json_response(board().list())
 
     @app.get("/api/jobs/{job_id}")
-    async def job(job_id: str):
-        """A job: status (queued, running, done, failed, cancelled), progress, and when done its result."""
+    async def job(job_id: str, wait: float = Query(0.0, ge=0.0, le=MAX_WAIT)):
+        """A job: status (queued, running, done, failed, cancelled), progress, and when done its result.
+
+        ``wait`` (seconds, at most :data:`MAX_WAIT`): answer when the job finishes or after that long, whichever
+        comes first: a page following a job hears of its end at once, and of its progress every ``wait``.
+        """
+        found(board().get(job_id), job_id)
+        await board().wait(job_id, wait)
         return json_response(found(board().get(job_id), job_id))
 
     @app.delete("/api/jobs/{job_id}")

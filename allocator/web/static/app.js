@@ -5,6 +5,7 @@
 "use strict";
 
 const LANG = document.body.dataset.lang === "en" ? "en" : "nl";
+const FOLLOW_WAIT = 0.5;  // seconds the server may hold a request for a running job (its progress is as fresh)
 const WORDS = {
   nl: {
     subtitle: "wat-als-verkenner voor budgetten en voorzieningen", knobs: "Beleidsknoppen",
@@ -183,7 +184,9 @@ async function follow(job) {
   bar.hidden = false;
   for (;;) {
     let record;
-    try { record = await api(`/api/jobs/${job}`); } catch (err) { text.textContent = err.message; return; }
+    const asked = Date.now();
+    // the server answers when the job ends or after FOLLOW_WAIT s, so its end is seen at once
+    try { record = await api(`/api/jobs/${job}?wait=${FOLLOW_WAIT}`); } catch (err) { text.textContent = err.message; return; }
     const p = record.progress || {};
     let line = t(record.status);
     if (record.status === "running") {
@@ -207,7 +210,8 @@ async function follow(job) {
       loadRuns();
       return;
     }
-    await new Promise((r) => setTimeout(r, 500));
+    const early = FOLLOW_WAIT * 1000 - (Date.now() - asked);  // a server that did not wait: no busy loop
+    if (early > 0) await new Promise((r) => setTimeout(r, early));
   }
 }
 

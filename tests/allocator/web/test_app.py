@@ -195,3 +195,16 @@ def test_municipality_profile(client):
     assert {s["ftype_id"] for s in profile["services"]}
     assert all(0 <= s["covered_share"] <= 1 for s in profile["services"] if s["covered_share"] is not None)
     assert profile["spending"] and profile["map"]["layer"]
+
+
+def test_a_job_asked_with_wait_is_answered_when_it_ends(client):
+    job = client.post("/api/solve", json={"scenario": {"shortfall_price": 5000}}).json()["job"]
+    t0 = time.monotonic()
+    record = client.get(f"/api/jobs/{job}?wait=10").json()  # a solve of gen:S:0 takes well under a second
+    assert record["status"] == "done" and record["result"]["status"] == "optimal"  # the first answer is its end
+    assert time.monotonic() - t0 < 9  # answered at the end, not after the whole wait
+    t0 = time.monotonic()
+    assert client.get(f"/api/jobs/{job}?wait=10").json()["status"] == "done"
+    assert time.monotonic() - t0 < 1  # a finished job is answered at once
+    assert client.get(f"/api/jobs/{job}?wait=11").status_code == 422  # the wait is bounded
+    assert client.get("/api/jobs/nosuchjob?wait=1").status_code == 404
