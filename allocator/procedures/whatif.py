@@ -15,9 +15,10 @@ mode they are improved in their neighbourhood first (:mod:`allocator.procedures.
 found the better plan after λ changes and nothing, in 0.85 s, after changes of α, the slopes, the money
 or the hold-harmless rule, so it runs only for λ). Any other change (the curve's breakpoints, norms,
 eligibility, forced sites) changes the bounds, the rows or the reach sets, and the model is rebuilt, with
-the last plan's sites as its start (:func:`start_from_last_sites`): an answer is always the answer of the
-model its scenario describes, which the checker re-verifies after
-every solve. W_max (for the price of fairness), when a change moves it, is solved on a twin of the model
+the last plan's sites as its start (:func:`start_from_last_sites`), unless a model of that structure built
+for an earlier what-if is still kept (:data:`KEPT_MODELS`): it then becomes the live model and is re-solved
+like any warm one.  An answer is always the answer of the model its scenario describes, which the checker
+re-verifies after every solve. W_max (for the price of fairness), when a change moves it, is solved on a twin of the model
 beside the scenario's own solve (two cores: the what-if waits for the longer, not the sum), and kept per
 scenario without λ, mode and solver settings, so going back to a scenario asked before does not solve it
 again. A weighted what-if whose λ lies between (or on) λ's solved before on the model with the same other
@@ -73,6 +74,10 @@ RESOLVE_PRESOLVE_SHARE = 0.4  # a what-if's presolve stops after this share of t
 # without RENS nl's took 20.2-23.6 s against 12.9-13.8 s (with α 2: 20.1-20.2 against 18.8-20.0 s).
 RESOLVE_HEURISTICS = {"mip_heuristic_run_rens": False}
 SHELVED_MODELS = 4  # structures whose stored solves a warm model keeps for a rebuild (each up to MAX_PLANS plans)
+# built models of other structures a warm model keeps, newest last: going back to a norm asked before switches to
+# its model instead of building it again (nl: a build 1.7-1.9 s, about 70 MB a model; the default after a GP norm
+# of 4 km 3.0 → 0.9 s through the web app).  Two cover comparing a norm or two with the default.
+KEPT_MODELS = 2
 
 
 def resolve_presolve_limit(hm) -> int:
@@ -185,6 +190,7 @@ class WhatIf:
         self.prices = PriceBounds()  # the built model's weighted solves, per welfare_max_key
         self.shelf: dict[str, PriceBounds] = {}  # those of the last few structures built, newest last
         self.last_key: str | None = None  # the welfare_max_key of the last what-if
+        self.models: dict[str, Run] = {}  # built models of other structures, newest last (:data:`KEPT_MODELS`)
 
     def solve(self, data: InstanceData, mode: str | None = None, indicators: bool = True) -> Run:
         """The solved run of ``data`` (a snapshot: later what-ifs do not change it).
@@ -192,6 +198,7 @@ class WhatIf:
         ``indicators``: inequality, price of fairness (W_max) and marginal welfare (off: a sweep's row).
         """
         key = f"{data.instance.name}\n{structure_key(data.scenario)}"
+        self._switch_to_kept(key, data)
         if self.run is not None and key == self.key:
             data.share_frames(self.run.data)
         self.rebuilt = self.run is None or key != self.key or not hold_harmless_rows(data) <= self._built_rows()
@@ -201,6 +208,8 @@ class WhatIf:
         if self.rebuilt:
             progress.report(phase="building")
             last = self.run.solution if self.run is not None else None
+            if self.run is not None and key != self.key:
+                self._keep(self.key, self.run)
             self.run, self.key = None, None  # a failed build leaves no half-built model behind
             self.run, self.key = build(data), key
             self.run.highs.root_lp_without_presolve()  # a what-if may free the region totals at any time
@@ -235,6 +244,25 @@ class WhatIf:
         self.last_key = w_key
         return copy.copy(self.run)
 
+    def _switch_to_kept(self, key: str, data: InstanceData) -> None:
+        """Make the kept model of ``key``'s structure the live one (the live one is kept in its place), when
+        there is one with the hold-harmless rows ``data`` needs; it is then re-solved like any warm model."""
+        run = self.models.get(key)
+        if key == self.key or run is None or not hold_harmless_rows(data) <= built_rows(run):
+            return
+        del self.models[key]
+        if self.run is not None:
+            self._keep(self.key, self.run)
+        self.run, self.key = run, key
+        self.prices = self._shelved_prices(key)
+
+    def _keep(self, key: str, run: Run) -> None:
+        """Keep a built model for a later what-if of its structure; the oldest beyond :data:`KEPT_MODELS` goes."""
+        self.models.pop(key, None)
+        self.models[key] = run
+        while len(self.models) > KEPT_MODELS:
+            self.models.pop(next(iter(self.models)))
+
     def _shelved_prices(self, key: str) -> PriceBounds:
         """The stored solves of this structure's last build if the new build has its matrix, else none."""
         fingerprint = self.run.highs.fingerprint()
@@ -247,9 +275,11 @@ class WhatIf:
         return prices
 
     def forget_solves(self) -> None:
-        """Drop every stored solve (a benchmark's what-ifs then start from the same point)."""
+        """Drop every stored solve and every kept model but the live one (a benchmark's what-ifs then start from
+        the same point)."""
         self.prices.clear()
         self.shelf = {k: v for k, v in self.shelf.items() if v is self.prices}
+        self.models.clear()
 
     def _record(self, w_key: str) -> None:
         """Keep the weighted solve just made, its bound and its plan, for :mod:`allocator.procedures.price_bounds`."""
@@ -296,6 +326,11 @@ class WhatIf:
         return weighted and data.scenario.shortfall_price != before.shortfall_price
 
     def _built_rows(self) -> set[str]:
-        """The hold-harmless rows the built model has (a mode needing others is a rebuild)."""
-        block = self.run.model.hold_harmless if self.run is not None else None
-        return {name for name in ("region_total", "domain_floor") if hasattr(block, name)}
+        """The hold-harmless rows the live model has (a mode needing others is a rebuild)."""
+        return built_rows(self.run) if self.run is not None else set()
+
+
+def built_rows(run: Run) -> set[str]:
+    """The hold-harmless rows ``run``'s model has."""
+    block = run.model.hold_harmless
+    return {name for name in ("region_total", "domain_floor") if hasattr(block, name)}

@@ -32,7 +32,8 @@ SESSION = {  # row -> the scenario values the page sends, in the order a planner
     "hold_harmless_none": {"hold_harmless": "none"},
     "extra_money_50": {"extra_budget": 50},
     "norm_gp_4km": {"norms": {"gp_practice": 4}},  # rebuilds the model
-    "default_after_norm": {},  # rebuilds it back: the stored solves of that structure hold
+    "default_after_norm": {},  # back to the default's model, kept meanwhile: its own earlier solve holds
+    "norm_gp_4km_again": {"norms": {"gp_practice": 4}},  # back to the norm's model, kept meanwhile
 }
 FINAL = ("done", "failed", "cancelled")
 

@@ -156,17 +156,29 @@ def test_a_new_lambda_starts_from_the_best_plan_of_the_scenario_solved_before(mo
     assert np.array_equal(np.round(bases[1][sites]), np.round(other.run.plan_values[sites]))  # the α 2 plan's sites
 
 
-def test_a_norm_asked_before_is_rebuilt_and_answered_from_its_earlier_solve(monkeypatch):
+@pytest.mark.parametrize("kept", [2, 0])
+def test_a_norm_asked_before_is_answered_from_its_earlier_solve(monkeypatch, kept):
+    """From its kept model, or, where none is kept, from a rebuild with the same matrix (the same columns)."""
+    from allocator.procedures import whatif
+
+    monkeypatch.setattr(whatif, "KEPT_MODELS", kept)
     warm = allocator.WarmModel("gen:S:0")
     first = warm.solve(norms={"gp_practice": 3.0})
     warm.solve()
-    again = warm.solve(norms={"gp_practice": 3.0})  # rebuilt: the same matrix, so the same columns
-    assert warm.rebuilt and again.run.report.highs_status.startswith("not run: proven by the bound of an earlier")
+    again = warm.solve(norms={"gp_practice": 3.0})
+    assert warm.rebuilt is (kept == 0)
+    assert again.run.report.highs_status.startswith("not run: proven by the bound of an earlier")
     assert again.check == "passed" and (again.objective, again.welfare) == (first.objective, first.welfare)
-    # a build whose matrix differs (here: said to) keeps none of the solves before it
+
+
+def test_a_rebuild_whose_matrix_differs_keeps_none_of_the_solves_before_it(monkeypatch):
+    from allocator.procedures import whatif
     from allocator.solver.highs import HighsModel
 
-    monkeypatch.setattr(HighsModel, "fingerprint", lambda self: "another matrix")
+    monkeypatch.setattr(whatif, "KEPT_MODELS", 0)
+    warm = allocator.WarmModel("gen:S:0")
+    warm.solve(norms={"gp_practice": 3.0})
+    monkeypatch.setattr(HighsModel, "fingerprint", lambda self: "another matrix")  # as if the next build's differed
     warm.solve()
     r = warm.solve(norms={"gp_practice": 3.0})
     assert warm.rebuilt and not r.run.report.highs_status.startswith("not run") and r.check == "passed"

@@ -52,15 +52,40 @@ def test_liveability_value_is_a_weight_once_the_block_exists(warm):
     cold = allocator.solve("gen:S:0", liveability_value=800.0)
     assert r.check == "passed" and r.objective == pytest.approx(cold.objective, rel=2e-4)
     warm.solve()
-    assert warm.rebuilt is True
+    assert warm.rebuilt is False  # back to the model built for the default, kept meanwhile
 
 
-def test_a_structural_change_rebuilds(warm):
+def test_a_structural_change_rebuilds_and_going_back_switches_to_the_kept_model(warm):
     warm.solve()
+    default = warm._whatif.run.model
     r = warm.solve(norms={"gp_practice": 3.0})
     assert warm.rebuilt is True and r.check == "passed"
-    warm.solve()
-    assert warm.rebuilt is True  # back to the default: rebuilt again
+    again = warm.solve(shortfall_price=5000)  # back to the default's structure, at another λ
+    assert warm.rebuilt is False and warm._whatif.run.model is default
+    cold = allocator.solve("gen:S:0", shortfall_price=5000)
+    assert again.status == "optimal" and again.check == "passed"
+    assert again.objective == pytest.approx(cold.objective, rel=2e-4)
+    norm = warm.solve(norms={"gp_practice": 3.0}, equity_alpha=2.0)  # the norm's model, kept, under another α
+    assert warm.rebuilt is False and norm.check == "passed"
+    assert norm.objective == pytest.approx(allocator.solve("gen:S:0", norms={"gp_practice": 3.0}, equity_alpha=2.0)
+                                           .objective, rel=2e-4)
+
+
+def test_at_most_kept_models_are_kept_and_the_oldest_goes_first(monkeypatch):
+    from allocator.procedures import whatif
+
+    monkeypatch.setattr(whatif, "KEPT_MODELS", 1)
+    model = allocator.WarmModel("gen:S:0")
+    model.solve()
+    model.solve(norms={"gp_practice": 3.0})
+    model.solve(norms={"gp_practice": 4.0})  # keeps the 3 km model; the default's goes
+    assert len(model._whatif.models) == 1
+    model.solve(norms={"gp_practice": 3.0})
+    assert model.rebuilt is False
+    r = model.solve()
+    assert model.rebuilt is True and r.check == "passed"
+    model._whatif.forget_solves()
+    assert model._whatif.models == {}
 
 
 # (scenario, rebuilt?) in order: a model built under "none" has no hold-harmless rows; one built under
