@@ -22,7 +22,7 @@ from allocator.build import build_model
 from allocator.check import CheckResult, check
 from allocator.data import InstanceData
 from allocator.greedy import greedy_sites
-from allocator.model_size import check_size
+from allocator.model_size import SizeEstimate, check_size
 from allocator.indicators import inequality
 from allocator.results import Solution, extract
 from allocator.solver.highs import INF, HighsModel, KnownBound
@@ -57,6 +57,7 @@ class Run:
     mip_options: dict | None = None  # HiGHS options for the scenario's MIP solves and W_max's (a what-if's)
     plan_values: np.ndarray | None = None  # every column of the plan the last mode returned (before any LP after it)
     known_bound: KnownBound | None = None  # a bound on the next weighted stage's optimum, known before it runs
+    size: SizeEstimate | None = None  # the model's estimated size (:mod:`allocator.model_size`)
 
 
 def build(data: InstanceData) -> Run:
@@ -69,7 +70,7 @@ def build(data: InstanceData) -> Run:
     solved on the model replaces it with the plan of a dive in the LP relaxation when that is better
     (``Run.dive``, :mod:`allocator.procedures.dive`).
     """
-    check_size(data)  # before any reach set or Pyomo object exists
+    size = check_size(data)  # before any reach set or Pyomo object exists
     t0 = time.perf_counter()
     deadline = Deadline(data.scenario.solver.time_limit)
     m, _ = build_model(data, deadline)
@@ -84,7 +85,7 @@ def build(data: InstanceData) -> Run:
     if hi / lo > COEFFICIENT_RANGE_WARNING:
         warnings = (f"matrix coefficients range from {lo:.3g} to {hi:.3g} (ratio {hi / lo:.2g} > 1e7): HiGHS may "
                     "struggle numerically; check populations and money amounts for outliers",)
-    return Run(data, m, hm, seconds, warnings=warnings, dive=True)
+    return Run(data, m, hm, seconds, warnings=warnings, dive=True, size=size)
 
 
 def solve(run: Run, mode: str | None = None, run_check: bool = True, indicators: bool = True,

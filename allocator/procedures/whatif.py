@@ -44,6 +44,7 @@ import numpy as np
 
 from allocator import progress
 from allocator.data import InstanceData
+from allocator.model_size import SizeEstimate, at_rest_mb, estimate
 from allocator.policy import Mode
 from allocator.procedures.modes import Run, build, set_weighted_objective, solve
 from allocator.procedures.neighbourhood import neighbourhood_start
@@ -76,7 +77,8 @@ RESOLVE_HEURISTICS = {"mip_heuristic_run_rens": False}
 SHELVED_MODELS = 4  # structures whose stored solves a warm model keeps for a rebuild (each up to MAX_PLANS plans)
 # built models of other structures a warm model keeps, newest last: going back to a norm asked before switches to
 # its model instead of building it again (nl: a build 1.7-1.9 s, about 70 MB a model; the default after a GP norm
-# of 4 km 3.0 → 0.9 s through the web app).  Two cover comparing a norm or two with the default.
+# of 4 km 3.0 → 1.1 s through the web app).  Two cover comparing a norm or two with the default; fewer are kept
+# where they and the live model's estimate would exceed the scenario's memory budget (solver.memory_limit_mb).
 KEPT_MODELS = 2
 
 
@@ -209,7 +211,7 @@ class WhatIf:
             progress.report(phase="building")
             last = self.run.solution if self.run is not None else None
             if self.run is not None and key != self.key:
-                self._keep(self.key, self.run)
+                self._keep(self.key, self.run, estimate(data), data)
             self.run, self.key = None, None  # a failed build leaves no half-built model behind
             self.run, self.key = build(data), key
             self.run.highs.root_lp_without_presolve()  # a what-if may free the region totals at any time
@@ -252,15 +254,19 @@ class WhatIf:
             return
         del self.models[key]
         if self.run is not None:
-            self._keep(self.key, self.run)
+            self._keep(self.key, self.run, run.size, data)
         self.run, self.key = run, key
         self.prices = self._shelved_prices(key)
 
-    def _keep(self, key: str, run: Run) -> None:
-        """Keep a built model for a later what-if of its structure; the oldest beyond :data:`KEPT_MODELS` goes."""
+    def _keep(self, key: str, run: Run, live: SizeEstimate | None, data: InstanceData) -> None:
+        """Keep a built model for a later what-if of its structure, beside the ``live`` one; the oldest go while
+        more than :data:`KEPT_MODELS` are kept or they would take the live model's estimate over ``data``'s
+        memory budget (each at :func:`allocator.model_size.at_rest_mb`)."""
         self.models.pop(key, None)
         self.models[key] = run
-        while len(self.models) > KEPT_MODELS:
+        room = data.scenario.solver.memory_limit_mb - (live.memory_mb if live is not None else 0.0)
+        while self.models and (len(self.models) > KEPT_MODELS
+                               or sum(at_rest_mb(r.size) for r in self.models.values() if r.size) > room):
             self.models.pop(next(iter(self.models)))
 
     def _shelved_prices(self, key: str) -> PriceBounds:

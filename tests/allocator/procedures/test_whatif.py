@@ -88,6 +88,21 @@ def test_at_most_kept_models_are_kept_and_the_oldest_goes_first(monkeypatch):
     assert model._whatif.models == {}
 
 
+@pytest.mark.parametrize("spare, kept", [(0.5, 1), (-0.5, 0)])
+def test_a_model_is_kept_only_within_the_memory_budget(spare, kept):
+    """The kept models at rest and the live model's estimate stay within solver.memory_limit_mb."""
+    from allocator.api import prepare
+    from allocator.model_size import at_rest_mb, estimate
+
+    model = allocator.WarmModel("gen:S:0")
+    model.solve()
+    default = model._whatif.run.size
+    live = estimate(prepare(model.instance, None, norms={"gp_practice": 3.0}))
+    budget = live.memory_mb + at_rest_mb(default) * (1 + spare)  # room for the default's model, or half of it
+    r = model.solve(norms={"gp_practice": 3.0}, solver={"memory_limit_mb": budget})
+    assert r.check == "passed" and len(model._whatif.models) == kept
+
+
 # (scenario, rebuilt?) in order: a model built under "none" has no hold-harmless rows; one built under
 # "region" switches to the other region-total modes and back to none by bounds; region-domain adds rows
 HOLD_HARMLESS_PATH = [({"hold_harmless": "region"}, True), ({"hold_harmless": "none"}, False),
