@@ -25,7 +25,8 @@ again. A weighted what-if whose λ lies between (or on) λ's solved before on th
 settings may be proven by their bounds without HiGHS (:mod:`allocator.procedures.price_bounds`): so is
 a scenario asked before, by its own.
 HiGHS presolves the whole model again for each what-if; its MIP solves stop that presolve early
-(:func:`resolve_presolve_limit`), and in the weighted mode they run no RENS (:data:`RESOLVE_HEURISTICS`).
+(:func:`resolve_presolve_limit`; a rebuilt model's too when it starts from the last plan), and in the
+weighted mode a re-solve runs no RENS (:data:`RESOLVE_HEURISTICS`).
 After a warm change the live model is the one in HiGHS; the Pyomo rows keep the coefficients they were built
 with.
 
@@ -94,7 +95,9 @@ def resolve_presolve_limit(hm) -> int:
     W-Q front (150.5 / 154.4 s), and the extra-budget stages lose (24.5 → 41.5 s), so only what-ifs set it,
     and only for the scenario's and W_max's MIPs: the neighbourhood's sub-MIP and the LPs fix thousands of
     columns, each fixing one reduction.  A shorter presolve leaves HiGHS a bigger model, not a different
-    one: the same optimum in every run.  See docs/performance.md, "A what-if's presolve".
+    one: the same optimum in every run.  A model rebuilt for a what-if (a norm) and started from the last plan's
+    sites gains too: nl, GP norm 4 / 6 / 3 km, 20.5-23.0 s → 16.2-17.7 s for the three (three runs each way),
+    the same optima; without RENS as well it lost again (22.2 s).  See docs/performance.md, "A what-if's presolve".
     """
     return math.ceil(RESOLVE_PRESOLVE_SHARE * hm.n_rows)
 
@@ -228,8 +231,9 @@ class WhatIf:
         if proven is not None:
             self.run.highs.values, self.run.dive = proven[0].plan.values, False
         elif self.rebuilt:
-            if last is not None:
-                start_from_last_sites(self.run, last.facilities)
+            if last is not None and start_from_last_sites(self.run, last.facilities):
+                # near its start like a re-solve: stop presolve early too (RENS stays: it finds the new norm's plan)
+                self.run.mip_options = {"presolve_reduction_limit": resolve_presolve_limit(self.run.highs)}
         else:
             self._start(moved, base)
         if proven is None and weighted:

@@ -213,8 +213,8 @@ def test_marginal_welfare_beside_the_check_equals_it_solved_after(warm, monkeypa
 
 def test_only_a_what_ifs_own_mip_solves_stop_presolve_early_and_skip_rens(monkeypatch):
     """The scenario's MIP and W_max's (on the twin) get the reduction limit, and no RENS in the weighted mode;
-    the first solve of a built model, the neighbourhood's sub-MIP and the LPs get neither (they fix thousands
-    of columns, each one reduction)."""
+    a model rebuilt from the last plan's sites gets the limit; the first solve of a built model, the
+    neighbourhood's sub-MIP and the LPs get neither (they fix thousands of columns, each one reduction)."""
     import math
 
     from allocator.procedures.whatif import RESOLVE_PRESOLVE_SHARE
@@ -248,6 +248,10 @@ def test_only_a_what_ifs_own_mip_solves_stop_presolve_early_and_skip_rens(monkey
     seen.clear()
     model.solve(equity_alpha=2.0, shortfall_price=6000, mode="lexicographic")  # min Q, then max W: RENS kept
     assert [opts for opts, relaxed in seen if not relaxed] == [(own[0], True)] * 2
+    seen.clear()
+    model.solve(norms={"gp_practice": 3.0})  # rebuilt, from the last plan's sites: the limit, RENS kept
+    rows = model._whatif.run.highs.n_rows
+    assert [opts for opts, relaxed in seen if not relaxed] == [(math.ceil(RESOLVE_PRESOLVE_SHARE * rows), True)] * 2
 
 
 def test_a_rebuild_starts_from_the_last_plans_sites_unless_a_forced_site_moved(monkeypatch):
