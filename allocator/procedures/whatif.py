@@ -213,6 +213,7 @@ class WhatIf:
         if self.rebuilt:
             progress.report(phase="building")
             last = self.run.solution if self.run is not None else None
+            self.models.pop(key, None)  # one kept without the hold-harmless rows this scenario needs: replaced
             if self.run is not None and key != self.key:
                 self._keep(self.key, self.run, estimate(data), data)
             self.run, self.key = None, None  # a failed build leaves no half-built model behind

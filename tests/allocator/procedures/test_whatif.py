@@ -88,6 +88,17 @@ def test_at_most_kept_models_are_kept_and_the_oldest_goes_first(monkeypatch):
     assert model._whatif.models == {}
 
 
+def test_a_kept_model_without_the_rows_a_scenario_needs_is_rebuilt_and_replaced():
+    model = allocator.WarmModel("gen:S:0")
+    model.solve(hold_harmless="none")  # built without the region rows
+    none_key = model._whatif.key
+    model.solve(hold_harmless="none", norms={"gp_practice": 3.0})  # the first model is kept
+    assert list(model._whatif.models) == [none_key]
+    r = model.solve(hold_harmless="region")  # its structure, but it has no region rows: rebuilt
+    assert model.rebuilt is True and r.check == "passed" and r.regions_worse_off == 0
+    assert model._whatif.key == none_key and none_key not in model._whatif.models
+
+
 @pytest.mark.parametrize("spare, kept", [(0.5, 1), (-0.5, 0)])
 def test_a_model_is_kept_only_within_the_memory_budget(spare, kept):
     """The kept models at rest and the live model's estimate stay within solver.memory_limit_mb."""
