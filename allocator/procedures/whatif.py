@@ -214,7 +214,7 @@ class WhatIf:
             progress.report(phase="building")
             last = self.run.solution if self.run is not None else None
             self.models.pop(key, None)  # one kept without the hold-harmless rows this scenario needs: replaced
-            if self.run is not None and key != self.key:
+            if self.run is not None and key != self.key:  # trimmed to the budget before the new model takes memory
                 self._keep(self.key, self.run, estimate(data), data)
             self.run, self.key = None, None  # a failed build leaves no half-built model behind
             self.run, self.key = build(data), key
