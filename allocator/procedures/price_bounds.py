@@ -17,8 +17,9 @@ and stops at its first plan within the gap of it: nl, seven λ's (1,200-7,000) a
 
 The answer is the stored plan: the same extraction and independent check as any solve follow.  Only
 weighted solves with a finite bound are kept, per built model, and for a few models built before (a norm
-asked before is rebuilt with the same columns, checked by the matrix's fingerprint): their bound is on f at
-their λ' over the very feasible set a later what-if with the same key solves over.
+asked before finds its model kept, or is rebuilt with the same columns, checked by the matrix's
+fingerprint): their bound is on f at their λ' over the very feasible set a later what-if with the same key
+solves over.
 """
 
 from __future__ import annotations

@@ -215,7 +215,7 @@ class WhatIf:
             last = self.run.solution if self.run is not None else None
             self.models.pop(key, None)  # one kept without the hold-harmless rows this scenario needs: replaced
             if self.run is not None and key != self.key:  # trimmed to the budget before the new model takes memory
-                self._keep(self.key, self.run, estimate(data), data)
+                self._keep(self.key, self.run, estimate(data), data.scenario.solver.memory_limit_mb)
             self.run, self.key = None, None  # a failed build leaves no half-built model behind
             self.run, self.key = build(data), key
             self.run.highs.root_lp_without_presolve()  # a what-if may free the region totals at any time
@@ -259,17 +259,17 @@ class WhatIf:
             return
         del self.models[key]
         if self.run is not None:
-            self._keep(self.key, self.run, run.size, data)
+            self._keep(self.key, self.run, run.size, data.scenario.solver.memory_limit_mb)
         self.run, self.key = run, key
         self.prices = self._shelved_prices(key)
 
-    def _keep(self, key: str, run: Run, live: SizeEstimate | None, data: InstanceData) -> None:
+    def _keep(self, key: str, run: Run, live: SizeEstimate | None, limit_mb: float) -> None:
         """Keep a built model for a later what-if of its structure, beside the ``live`` one; the oldest go while
-        more than :data:`KEPT_MODELS` are kept or they would take the live model's estimate over ``data``'s
-        memory budget (each at :func:`allocator.model_size.at_rest_mb`)."""
+        more than :data:`KEPT_MODELS` are kept or they would take the live model's estimate over ``limit_mb``
+        (the scenario's memory budget; each kept model at :func:`allocator.model_size.at_rest_mb`)."""
         self.models.pop(key, None)
         self.models[key] = run
-        room = data.scenario.solver.memory_limit_mb - (live.memory_mb if live is not None else 0.0)
+        room = limit_mb - (live.memory_mb if live is not None else 0.0)
         while self.models and (len(self.models) > KEPT_MODELS
                                or sum(at_rest_mb(r.size) for r in self.models.values() if r.size) > room):
             self.models.pop(next(iter(self.models)))
