@@ -60,8 +60,9 @@ class Run:
     size: SizeEstimate | None = None  # the model's estimated size (:mod:`allocator.model_size`)
 
 
-def build(data: InstanceData) -> Run:
-    """Build the Pyomo blocks, hand them to HiGHS and offer a greedy start for the first solve.
+def build(data: InstanceData, greedy: bool = True) -> Run:
+    """Build the Pyomo blocks, hand them to HiGHS and offer a greedy start for the first solve (``greedy``;
+    off where the caller offers a start of its own, as a what-if's rebuild does).
 
     The seconds cover the build and the hand-over.  The start (:func:`allocator.greedy.greedy_sites`:
     the status quo's sites plus candidates that pay for themselves) gives a time-limited run an
@@ -79,13 +80,19 @@ def build(data: InstanceData) -> Run:
         hm.root_lp_without_presolve()
     deadline.check("handing the model to HiGHS")
     seconds = time.perf_counter() - t0
-    hm.start_from([m.facilities.open[j] for j in data.sites.index], greedy_sites(data).to_numpy())
+    if greedy:
+        greedy_start(hm, m, data)
     lo, hi = hm.coefficient_range()
     warnings = ()
     if hi / lo > COEFFICIENT_RANGE_WARNING:
         warnings = (f"matrix coefficients range from {lo:.3g} to {hi:.3g} (ratio {hi / lo:.2g} > 1e7): HiGHS may "
                     "struggle numerically; check populations and money amounts for outliers",)
     return Run(data, m, hm, seconds, warnings=warnings, dive=True, size=size)
+
+
+def greedy_start(hm: HighsModel, m, data: InstanceData) -> None:
+    """Offer the greedy's sites (:func:`allocator.greedy.greedy_sites`) as the next solve's start."""
+    hm.start_from([m.facilities.open[j] for j in data.sites.index], greedy_sites(data).to_numpy())
 
 
 def solve(run: Run, mode: str | None = None, run_check: bool = True, indicators: bool = True,

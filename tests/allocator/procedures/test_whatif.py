@@ -208,6 +208,42 @@ def test_the_neighbourhood_start_leaves_the_model_as_it_was():
     assert rep.solve_seconds >= seconds  # the start's seconds are the stage's
 
 
+@pytest.mark.parametrize("gap, searched", [(0.0, True), (1.0, False)])
+def test_the_relaxation_start_leaves_the_model_as_it_was_and_offers_a_whole_plan(monkeypatch, gap, searched):
+    """A rebuilt model's start from the last plan's sites: the sub-MIP runs only when that plan is more than the
+    gap below the LP bound; either way every column is offered (HiGHS then needs no LP to complete the start),
+    the model's bounds and integrality are as they were, and the full solve gives the cold optimum."""
+    import numpy as np
+
+    from allocator.api import prepare
+    from allocator.procedures import neighbourhood
+    from allocator.procedures.modes import build, set_weighted_objective, weighted
+    from allocator.procedures.whatif import start_from_last_sites
+    from allocator.solver.highs import HighsModel
+
+    last = allocator.solve("gen:S:0").run.solution
+    run = build(prepare("gen:S:0", norms={"gp_practice": 3.0}), greedy=False)
+    assert run.highs.start is None and start_from_last_sites(run, last.facilities)
+    hm = run.highs
+    lp = hm.h.getLp()
+    bounds = (np.array(lp.col_lower_), np.array(lp.col_upper_))
+    mips = []
+    real = HighsModel.solve
+    monkeypatch.setattr(HighsModel, "solve", lambda self, *a, **k: mips.append(1) or real(self, *a, **k))
+    monkeypatch.setattr(neighbourhood, "RELAXATION_GAP", gap)
+    set_weighted_objective(run)
+    seconds = neighbourhood.relaxation_start(run)
+    assert bool(mips) == searched and seconds > 0
+    lp = hm.h.getLp()
+    assert np.array_equal(np.array(lp.col_lower_), bounds[0]) and np.array_equal(np.array(lp.col_upper_), bounds[1])
+    assert not hm.relaxed and len(hm.start[0]) == hm.n_cols
+    cold = allocator.solve("gen:S:0", norms={"gp_practice": 3.0})
+    run.head_start = seconds
+    rep = weighted(run)[0][1]
+    assert rep.status.value == "optimal" and rep.objective == pytest.approx(cold.objective, rel=2e-4)
+    assert rep.solve_seconds >= seconds  # the start's seconds are the stage's
+
+
 def test_marginal_welfare_beside_the_check_equals_it_solved_after(warm, monkeypatch):
     from allocator.procedures import modes
 
@@ -262,7 +298,8 @@ def test_only_a_what_ifs_own_mip_solves_stop_presolve_early_and_skip_rens(monkey
     seen.clear()
     model.solve(norms={"gp_practice": 3.0})  # rebuilt, from the last plan's sites: the limit, RENS kept
     rows = model._whatif.run.highs.n_rows
-    assert [opts for opts, relaxed in seen if not relaxed] == [(math.ceil(RESOLVE_PRESOLVE_SHARE * rows), True)] * 2
+    mips = [opts for opts, relaxed in seen if not relaxed]  # the relaxation's sub-MIP first, if it runs
+    assert mips[-2:] == [(math.ceil(RESOLVE_PRESOLVE_SHARE * rows), True)] * 2 and all(o == full for o in mips[:-2])
 
 
 def test_a_rebuild_starts_from_the_last_plans_sites_unless_a_forced_site_moved(monkeypatch):
