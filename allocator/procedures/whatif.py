@@ -15,7 +15,8 @@ mode they are improved in their neighbourhood first (:mod:`allocator.procedures.
 found the better plan after λ changes and nothing, in 0.85 s, after changes of α, the slopes, the money
 or the hold-harmless rule, so it runs only for λ). Any other change (the curve's breakpoints, norms,
 eligibility, forced sites) changes the bounds, the rows or the reach sets, and the model is rebuilt, with
-the last plan's sites as its start (:func:`start_from_last_sites`), unless a model of that structure built
+the last plan's sites as its start (:func:`start_from_last_sites`), searched where the new model's LP
+relaxation disagrees with them (:func:`allocator.procedures.neighbourhood.relaxation_start`), unless a model of that structure built
 for an earlier what-if is still kept (:data:`KEPT_MODELS`): it then becomes the live model and is re-solved
 like any warm one.  An answer is always the answer of the model its scenario describes, which the checker
 re-verifies after every solve. W_max (for the price of fairness), when a change moves it, is solved on a twin of the model
