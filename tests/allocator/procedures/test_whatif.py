@@ -244,6 +244,30 @@ def test_the_relaxation_start_leaves_the_model_as_it_was_and_offers_a_whole_plan
     assert rep.solve_seconds >= seconds  # the start's seconds are the stage's
 
 
+def test_a_stop_in_the_relaxations_sub_mip_leaves_the_rebuilt_model_usable(monkeypatch):
+    from allocator.procedures import neighbourhood, whatif
+
+    inside = []
+    real = whatif.relaxation_start
+
+    def spy(run):
+        inside.append(1)
+        try:
+            return real(run)
+        finally:
+            inside.clear()
+
+    monkeypatch.setattr(whatif, "relaxation_start", spy)
+    monkeypatch.setattr(neighbourhood, "RELAXATION_GAP", 0.0)  # the sub-MIP always runs
+    model = allocator.WarmModel("gen:M:0")  # its sub-MIP lasts long enough to be stopped
+    model.solve()
+    with pytest.raises(Cancelled), progress.watch(stop=lambda: bool(inside)):
+        model.solve(norms={"gp_practice": 3.0})
+    r = model.solve(norms={"gp_practice": 3.0})
+    cold = allocator.solve("gen:M:0", norms={"gp_practice": 3.0})
+    assert r.check == "passed" and r.objective == pytest.approx(cold.objective, rel=2e-4)
+
+
 def test_marginal_welfare_beside_the_check_equals_it_solved_after(warm, monkeypatch):
     from allocator.procedures import modes
 
