@@ -16,9 +16,9 @@ found the better plan after λ changes and nothing, in 0.85 s, after changes of 
 or the hold-harmless rule, so it runs only for λ). Any other change (the curve's breakpoints, norms,
 eligibility, forced sites) changes the bounds, the rows or the reach sets, and the model is rebuilt, with
 the last plan's sites as its start (:func:`start_from_last_sites`), searched where the new model's LP
-relaxation disagrees with them (:func:`allocator.procedures.neighbourhood.relaxation_start`), unless a model of that structure built
-for an earlier what-if is still kept (:data:`KEPT_MODELS`): it then becomes the live model and is re-solved
-like any warm one.  An answer is always the answer of the model its scenario describes, which the checker
+relaxation disagrees with them (:func:`allocator.procedures.neighbourhood.relaxation_start`), unless a
+model of that structure built for an earlier what-if is still kept (:data:`KEPT_MODELS`): it then becomes
+the live model and is re-solved like any warm one.  An answer is always the answer of the model its scenario describes, which the checker
 re-verifies after every solve. W_max (for the price of fairness), when a change moves it, is solved on a twin of the model
 beside the scenario's own solve (two cores: the what-if waits for the longer, not the sum), and kept per
 scenario without λ, mode and solver settings, so going back to a scenario asked before does not solve it
@@ -321,9 +321,10 @@ class WhatIf:
         """A rebuilt model's start: the last plan's sites (else the greedy's), in the weighted mode searched
         around where the new model's LP relaxation disagrees with them (:func:`relaxation_start`).
 
-        nl, GP norm 4 / 6 / 3 km after the default: HiGHS 5.6 / 1.7 / 7.0 s from the last plan's sites; from the
-        relaxation's neighbourhood 1.5 / 0.4 / 1.7 s for the start (LP, and the sub-MIP where the last plan is
-        more than 0.1 % below the LP bound: at 4 and 3 km) and 2.3 / 1.7 / 1.2 s of HiGHS after it, the same optima.
+        nl, GP norm 4 / 6 / 3 km after the default, HiGHS's seconds with the start's (two runs each): 5.1-6.0 /
+        1.6-1.7 / 6.6-6.7 s from the last plan's sites, 3.6-4.0 / 1.5-2.1 / 2.4-2.5 s from the relaxation's
+        neighbourhood (its sub-MIP runs at 4 and 3 km, where the last plan is more than 0.1 % below the LP
+        bound); the same optima.
         """
         run = self.run
         if not start_from_last_sites(run, last.facilities):
