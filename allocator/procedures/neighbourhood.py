@@ -47,9 +47,8 @@ def neighbourhood_start(run: Run) -> float:
     The objective of the coming solve must be set already.
     """
     t0 = time.perf_counter()
-    hm, m, data = run.highs, run.model, run.data
-    sites = [m.facilities.open[j] for j in data.sites.index]
-    cols = hm.cols_of(sites)
+    hm, data = run.highs, run.data
+    sites, cols = _site_columns(run)
     if hm.values is None or not len(cols):
         return 0.0
     last = np.round(hm.values[cols])
@@ -102,16 +101,15 @@ def relaxation_start(run: Run) -> float:
     :func:`allocator.procedures.whatif.start_from_last_sites` does).  The model is left as it was.
     """
     t0 = time.perf_counter()
-    hm, m, data = run.highs, run.model, run.data
+    hm = run.highs
     if hm.start is None or not hm.maximize:
         return 0.0
-    sites = [m.facilities.open[j] for j in data.sites.index]
-    cols = hm.cols_of(sites)
+    _, cols = _site_columns(run)
     offered = dict(zip(*hm.start))
     if not len(cols) or any(c not in offered for c in cols):
         return 0.0
     start = np.array([offered[c] for c in cols])
-    o = data.scenario.solver
+    o = run.data.scenario.solver
     seconds = RELAXATION_SECONDS if o.time_limit is None else min(RELAXATION_SECONDS, o.time_limit / 20)
     lower, upper = hm.col_bounds(cols)
     with hm.as_lp():
@@ -122,7 +120,7 @@ def relaxation_start(run: Run) -> float:
         bound = hm.run_lp(seconds) if value is not None else None
         relaxed = np.asarray(hm.h.getSolution().col_value)[cols]
     hm.release_solver_memory()
-    offer = (hm.start[0], hm.start[1])
+    offer = hm.start
     every = np.arange(hm.n_cols, dtype=np.int32)
     if bound is None or relative_gap(value, bound) <= RELAXATION_GAP:
         whole = completed[hm.integer]
@@ -141,3 +139,9 @@ def relaxation_start(run: Run) -> float:
     if sub.status.has_solution:
         hm.start = (every, hm.values.copy())
     return time.perf_counter() - t0
+
+
+def _site_columns(run: Run) -> tuple[list, np.ndarray]:
+    """The sites' y_j (in the order of ``run.data.sites``) and the HiGHS columns of those the model has."""
+    sites = [run.model.facilities.open[j] for j in run.data.sites.index]
+    return sites, run.highs.cols_of(sites)

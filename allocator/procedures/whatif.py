@@ -18,9 +18,9 @@ eligibility, forced sites) changes the bounds, the rows or the reach sets, and t
 the last plan's sites as its start (:func:`start_from_last_sites`), searched where the new model's LP
 relaxation disagrees with them (:func:`allocator.procedures.neighbourhood.relaxation_start`), unless a
 model of that structure built for an earlier what-if is still kept (:data:`KEPT_MODELS`): it then becomes
-the live model and is re-solved like any warm one.  An answer is always the answer of the model its scenario describes, which the checker
-re-verifies after every solve. W_max (for the price of fairness), when a change moves it, is solved on a twin of the model
-beside the scenario's own solve (two cores: the what-if waits for the longer, not the sum), and kept per
+the live model and is re-solved like any warm one.  An answer is always the answer of the model its
+scenario describes, which the checker re-verifies after every solve. W_max (for the price of fairness),
+when a change moves it, is solved on a twin of the model beside the scenario's own solve (two cores: the what-if waits for the longer, not the sum), and kept per
 scenario without λ, mode and solver settings, so going back to a scenario asked before does not solve it
 again. A weighted what-if whose λ lies between (or on) λ's solved before on the model with the same other
 settings may be proven by their bounds without HiGHS (:mod:`allocator.procedures.price_bounds`): so is
