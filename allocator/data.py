@@ -288,20 +288,15 @@ class InstanceData:
         if not self.scenario.merge_points or pairs.empty:
             return pairs.assign(group_id=pairs["point_id"])
         all_types = self.scenario.liveability_value > 0
-        owner = r["point_id"] if all_types else pd.MultiIndex.from_frame(r[["point_id", "ftype_id"]])
-        codes, owners = pd.factorize(owner)
         site = pd.factorize(r["site_id"])[0]
-        sub = pd.factorize(r["ftype_id"])[0] if all_types else np.zeros(len(r), dtype=np.int64)
-        order = np.lexsort((site, sub, codes))
-        c, key = codes[order], np.stack([sub[order], site[order]], axis=1)
-        starts = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
-        signature = pd.Series([key[a:b].tobytes() for a, b in zip(starts, np.r_[starts[1:], len(c)])],
-                              index=owners[c[starts]])
-        if all_types:
-            pairs["signature"] = pairs["point_id"].map(signature).to_numpy()
+        if all_types:  # a point's reach over every type: (type, site) as one code
+            members = pd.factorize(r["ftype_id"])[0].astype(np.int64) * (site.max() + 1) + site
+            points, signature = reach_signatures(r["point_id"], members)
+            pairs["signature"] = pd.Series(signature, index=points).reindex(pairs["point_id"]).to_numpy()
             pairs["kind"] = "all"
-        else:
-            pairs["signature"] = signature.reindex(pd.MultiIndex.from_frame(pairs[["point_id", "ftype_id"]])).to_numpy()
+        else:  # the pairs in order of first appearance, as factorize numbers them
+            pair = pd.factorize(r["point_id"])[0].astype(np.int64) * len(self.ftypes) + pd.factorize(r["ftype_id"])[0]
+            pairs["signature"] = reach_signatures(pair, site)[1]
             pairs["kind"] = pairs["ftype_id"]
         pairs["region_id"] = pairs["point_id"].map(self.points["region_id"]).to_numpy()
         first = pairs.groupby(["region_id", "kind", "signature"], sort=False)["point_id"].transform("first")
@@ -320,12 +315,10 @@ class InstanceData:
         r = self.model_reach[self.model_reach["site_id"].isin(s.index[s["capacity"].notna()])]
         if r.empty:
             return pd.Series(dtype=object)
-        r = r.sort_values(["site_id", "point_id"])
-        signature = r.groupby("site_id", sort=False)["point_id"].agg(tuple)
-        frame = pd.DataFrame({"site_id": signature.index, "signature": signature.to_numpy()})
+        site_ids, signature = reach_signatures(r["site_id"], pd.factorize(r["point_id"])[0])
+        order = np.argsort(s.index.get_indexer(site_ids), kind="stable")
+        frame = pd.DataFrame({"site_id": site_ids[order], "signature": signature[order]})
         frame["ftype_id"] = frame["site_id"].map(s["ftype_id"]).to_numpy()
-        frame["order"] = s.index.get_indexer(frame["site_id"])
-        frame = frame.sort_values("order")
         first = frame.groupby(["ftype_id", "signature"], sort=False)["site_id"].transform("first")
         return pd.Series(first.to_numpy(), index=frame["site_id"].to_numpy(), name="group_id")
 
@@ -405,3 +398,15 @@ class InstanceData:
                            f"within the norm ({row['norm']}), even with every candidate open: "
                            f"{', '.join(regions[:8])}{' ...' if len(regions) > 8 else ''}")
         return out
+
+
+def reach_signatures(owner, members) -> tuple[np.ndarray, np.ndarray]:
+    """(owners, signatures): each distinct owner in order of first appearance, with its set of integer
+    ``members`` (one per row) as the bytes of their sorted codes: equal signatures, equal sets."""
+    codes, owners = pd.factorize(owner)
+    order = np.lexsort((np.asarray(members, dtype=np.int64), codes))
+    c, m = codes[order], np.asarray(members, dtype=np.int64)[order]
+    starts = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
+    signatures = np.empty(len(starts), dtype=object)
+    signatures[:] = [m[a:b].tobytes() for a, b in zip(starts, np.r_[starts[1:], len(c)])]
+    return np.asarray(owners), signatures
