@@ -7,13 +7,16 @@ optimum, and HiGHS finds those flips only late, in a sub-MIP after its root cuts
    the first-order change of the objective per unit of y_j;
 2. the :data:`FREED` sites whose flip it favours most (closed with d_j > 0, open with d_j < 0, the
    objective maximised) are freed and every other site stays as it was;
-3. HiGHS solves that sub-MIP for at most :data:`SECONDS` (or a twentieth of the time limit), and its sites
-   become the start of the full solve.
+3. HiGHS solves that sub-MIP for at most :data:`SECONDS` (or a twentieth of the time limit), and its plan,
+   every column, becomes the start of the full solve (without a sub-MIP plan, the last plan completed by the
+   LP of step 1: :func:`completed_start`).  A whole plan HiGHS takes as it is; a plan of sites alone it
+   completes by an LP of its own, from scratch, inside its run.
 
 The full solve proves the answer as before, from a better incumbent: the neighbourhood changes where the
 search starts, never what is proven.  If the last plan does not fit the new scenario (a bound moved, or
 the LP with its sites is not solved), nothing is tried and the start stays the last plan.  A warm model
-uses it after a change of λ only (:mod:`allocator.procedures.whatif` says why).
+uses it after a change of λ only (:mod:`allocator.procedures.whatif` says why); after any other change of a
+weighted scenario's costs or bounds the start is the last plan's sites, completed (:func:`completed_start`).
 On nl, λ 2,000 → 4,000: the LP 0.2 s, the sub-MIP 0.8 s, its plan within 0.003 % of the optimum
 (the last plan is 0.06 % away), and the full solve then needs about 3.5 s instead of 6.
 
@@ -42,7 +45,7 @@ RELAXATION_SECONDS = 3.0  # at most this long for its sub-MIP (and at most a twe
 
 
 def neighbourhood_start(run: Run) -> float:
-    """Offer the sub-MIP's sites (or the last plan's) as the next solve's start; return the seconds spent.
+    """Offer the sub-MIP's plan (or the last plan, completed) as the next solve's start; return the seconds spent.
 
     The objective of the coming solve must be set already.
     """
@@ -55,15 +58,56 @@ def neighbourhood_start(run: Run) -> float:
     limit = data.scenario.solver.time_limit
     seconds = SECONDS if limit is None else min(SECONDS, limit / 20)
     lower, upper = hm.col_bounds(cols)
-    plan = None
-    if np.all(last >= lower - 1e-9) and np.all(last <= upper + 1e-9):  # else a bound moved: no neighbourhood
-        plan = _sub_mip(hm, sites, cols, last, seconds, t0)
-    hm.start_from(sites, last if plan is None else plan)
+    if not (np.all(last >= lower - 1e-9) and np.all(last <= upper + 1e-9)):  # a bound moved: no neighbourhood
+        hm.start_from(sites, last)
+        return time.perf_counter() - t0
+    plan = _sub_mip(hm, sites, cols, last, seconds, t0)
+    if plan is not None:
+        offer_whole(hm, plan)
+    else:
+        hm.start_from(sites, last)
+        completed_start(run, seconds)
     return time.perf_counter() - t0
 
 
+def completed_start(run: Run, seconds: float = SECONDS) -> float:
+    """Offer the start on offer (its sites) as a whole plan: completed by the LP over every other column with
+    its integer columns fixed, from the last LP's basis; return the seconds spent (nothing changes when the
+    LP is not solved within ``seconds``).
+
+    HiGHS completes a partial start by an LP of its own inside the run, from scratch (0.25-0.5 s on nl); this
+    one starts from the basis of the LP with the last plan's sites fixed (the marginal-welfare LP), and takes
+    0.03-0.11 s.  The objective of the coming solve must be set already.
+    """
+    t0 = time.perf_counter()
+    hm = run.highs
+    if hm.start is None:
+        return 0.0
+    offer, hm.start = hm.start, None  # the LP must not take the start as its own
+    try:
+        with hm.fixed_lp(*offer):
+            lp = hm.solve(time_limit=seconds)
+    finally:
+        hm.start = offer
+    if lp.status == Status.OPTIMAL:
+        offer_whole(hm, hm.values)
+    return time.perf_counter() - t0
+
+
+def offer_whole(hm, values: np.ndarray) -> bool:
+    """Offer ``values`` (every column, integers within 10⁻⁶ of whole) as the next solve's start, its integers
+    rounded, so that HiGHS takes it as it is, without an LP of its own; whether it did."""
+    values = np.array(values, dtype=float)
+    whole = values[hm.integer]
+    if not np.allclose(whole, np.round(whole), rtol=0.0, atol=1e-6):
+        return False
+    values[hm.integer] = np.round(whole)
+    hm.start = (np.arange(hm.n_cols, dtype=np.int32), values)
+    return True
+
+
 def _sub_mip(hm, sites: list, cols: np.ndarray, last: np.ndarray, seconds: float, t0: float) -> np.ndarray | None:
-    """The best sites of the neighbourhood of ``last`` (steps 1–3 of the module docstring), or None."""
+    """The best plan (every column) of the neighbourhood of ``last`` (steps 1–3 of the module docstring), or None."""
     with hm.fixed_lp(cols, last):
         lp = hm.solve(time_limit=seconds)
         reduced = np.asarray(hm.h.getSolution().col_dual)[cols] if lp.status == Status.OPTIMAL else None
@@ -82,7 +126,7 @@ def _sub_mip(hm, sites: list, cols: np.ndarray, last: np.ndarray, seconds: float
         sub = hm.solve(time_limit=max(seconds - (time.perf_counter() - t0), 0.1), mip_gap=1e-6)
     finally:
         hm.set_col_bounds(cols, lower, upper)
-    return np.round(hm.values[cols]) if sub.status.has_solution else None
+    return hm.values.copy() if sub.status.has_solution else None
 
 
 def relaxation_start(run: Run) -> float:
@@ -121,12 +165,9 @@ def relaxation_start(run: Run) -> float:
         relaxed = np.asarray(hm.h.getSolution().col_value)[cols]
     hm.release_solver_memory()
     offer = hm.start
-    every = np.arange(hm.n_cols, dtype=np.int32)
     if bound is None or relative_gap(value, bound) <= RELAXATION_GAP:
-        whole = completed[hm.integer]
-        if value is not None and np.allclose(whole, np.round(whole), rtol=0.0, atol=1e-6):
-            completed[hm.integer] = np.round(whole)  # HiGHS takes a whole plan as it is, without its own LP
-            hm.start = (every, completed)
+        if value is not None:
+            offer_whole(hm, completed)
         return time.perf_counter() - t0
     agree = np.abs(relaxed - start) <= 1e-6
     hm.set_col_bounds(cols, np.where(agree, start, lower), np.where(agree, start, upper))
@@ -137,7 +178,7 @@ def relaxation_start(run: Run) -> float:
         hm.set_col_bounds(cols, lower, upper)
     hm.start = offer
     if sub.status.has_solution:
-        hm.start = (every, hm.values.copy())
+        offer_whole(hm, hm.values)
     return time.perf_counter() - t0
 
 

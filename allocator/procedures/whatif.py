@@ -10,7 +10,8 @@ model built under ``none`` has no such rows, and a switch to region-domain needs
 rebuild). The welfare weights — α (``equity_alpha``), the welfare curve's slopes and loss aversion, β
 (``liveability_value``, while it stays positive or zero) — enter W only through the row W = Σ coef·var
 (:func:`formulations.welfare.welfare_terms`), so they are applied by restating that row's coefficients in
-HiGHS (:data:`WELFARE_WEIGHTS`). The start is the last plan's sites; after a change of λ in the weighted
+HiGHS (:data:`WELFARE_WEIGHTS`). The start is the last plan's sites, in the weighted mode offered as a whole
+plan (completed by an LP from the last LP's basis, so HiGHS skips its own); after a change of λ in the weighted
 mode they are improved in their neighbourhood first (:mod:`allocator.procedures.neighbourhood`: on nl it
 found the better plan after λ changes and nothing, in 0.85 s, after changes of α, the slopes, the money
 or the hold-harmless rule, so it runs only for λ). Any other change (the curve's breakpoints, norms,
@@ -49,7 +50,7 @@ from allocator.data import InstanceData
 from allocator.model_size import SizeEstimate, at_rest_mb, estimate
 from allocator.policy import Mode
 from allocator.procedures.modes import Run, build, greedy_start, set_weighted_objective, solve
-from allocator.procedures.neighbourhood import neighbourhood_start, relaxation_start
+from allocator.procedures.neighbourhood import completed_start, neighbourhood_start, relaxation_start
 from allocator.procedures.price_bounds import PriceBounds, PricedPlan, proven_stage
 from allocator.scenario import Scenario
 from formulations.hold_harmless import bound_or_none, domain_floors, region_total_bounds
@@ -235,7 +236,7 @@ class WhatIf:
         elif self.rebuilt and last is not None:  # without a last plan the greedy's start, as a cold solve
             self._start_rebuilt(last, weighted)
         elif not self.rebuilt:
-            self._start(moved, base)
+            self._start(moved, base, weighted)
         if proven is None and weighted:
             self.run.known_bound = self.prices.known_bound(w_key, cost)
         if self.run.w_max is None and w_key in self.welfare_max:  # a scenario asked before: W_max is known
@@ -300,9 +301,10 @@ class WhatIf:
         self.prices.record(w_key, PricedPlan(run.data.scenario.shortfall_price, shortfall_cost(run.data),
                                              rep.objective, rep.bound, float(measure), run.plan_values))
 
-    def _start(self, moved: bool, base: PricedPlan | None) -> None:
+    def _start(self, moved: bool, base: PricedPlan | None, weighted: bool) -> None:
         """The next solve's start: from ``base`` (the best plan at this λ among this scenario's solves at other λ's)
-        or else the last plan; after a move of λ from its neighbourhood, else its sites.
+        or else the last plan; after a move of λ from its neighbourhood, else its sites, in the weighted mode
+        completed into a whole plan (:func:`completed_start`: HiGHS then skips the LP that completes a start).
 
         nl, eight λ's one after another (8,000, 2,500, 1,000, 6,000, 1,500, 3,000, 500, 5,000 after the default):
         48.4 s from the last plan, 28.7-34.2 s from ``base`` (λ 500 8.3 → 2.3 s, 5,000 9.1 → 3.0 s: the last plan
@@ -316,6 +318,9 @@ class WhatIf:
             self.run.head_start = neighbourhood_start(self.run)
         else:
             self.run.highs.start_from_current_integers()
+            if weighted:  # a lexicographic stage sets its own objective and bounds: HiGHS completes its start
+                set_weighted_objective(self.run)
+                self.run.head_start = completed_start(self.run)
 
     def _start_rebuilt(self, last, weighted: bool) -> None:
         """A rebuilt model's start: the last plan's sites (else the greedy's), in the weighted mode searched

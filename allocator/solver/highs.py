@@ -9,14 +9,15 @@ bounds (λ, ε, Q* + tolerance, E_max, θ, fixings), never by rebuilding.  Befor
 re-solve the model, as changed, moves to a fresh ``Highs`` object (0.01 s at XL),
 whose run clock starts at zero (:meth:`HighsModel._renew_clock`).
 
-Starting points: only sparse ones (:meth:`HighsModel.start_from`, e.g. the status
+Starting points: sparse ones (:meth:`HighsModel.start_from`, e.g. the status
 quo's site decisions), which HiGHS completes itself by an LP over the other
-columns.  They are held here and handed to HiGHS just before the run: HiGHS
-discards a user solution whenever the model changes (a cost, a bound), and
-every mode changes costs after the start is chosen.  A full column vector
-offered with ``setSolution`` was seen to come back as "optimal" from a bounded
-re-solve that HiGHS otherwise called infeasible; the checker caught it, and we
-do not offer full vectors.
+columns, or whole plans computed on this very model (a what-if's start,
+:mod:`allocator.procedures.neighbourhood`), which it takes as they are.  They are
+held here and handed to HiGHS just before the run: HiGHS discards a user solution
+whenever the model changes (a cost, a bound), and every mode changes costs after
+the start is chosen.  A full column vector offered with ``setSolution`` was once
+seen to come back as "optimal" from a bounded re-solve that HiGHS otherwise called
+infeasible; the checker caught it, and it re-checks every answer.
 
 Pyomo variables that appear in no row and no objective have no column; their
 value is their lower bound (0 for every variable of this model).

@@ -200,12 +200,52 @@ def test_the_neighbourhood_start_leaves_the_model_as_it_was():
     seconds = neighbourhood_start(run)
     lp = hm.h.getLp()
     assert np.array_equal(np.array(lp.col_lower_), bounds[0]) and np.array_equal(np.array(lp.col_upper_), bounds[1])
-    assert not hm.relaxed and hm.start is not None and seconds > 0
+    assert not hm.relaxed and len(hm.start[0]) == hm.n_cols and seconds > 0  # a whole plan: HiGHS needs no LP
     cold = allocator.solve("gen:S:0", shortfall_price=9000)
     run.head_start = seconds
     rep = weighted(run)[0][1]
     assert rep.status.value == "optimal" and rep.objective == pytest.approx(cold.objective, rel=2e-4)
     assert rep.solve_seconds >= seconds  # the start's seconds are the stage's
+
+
+@pytest.mark.parametrize("change", [{"equity_alpha": 2.0}, {"extra_budget": 40.0}, {"welfare": {"slopes": [1.0, 0.5, 0.2]}}])
+def test_a_weighted_re_solve_starts_from_the_last_sites_completed_into_a_whole_plan(monkeypatch, change):
+    """After a change of costs or bounds the last plan's sites are completed by an LP from the last LP's basis
+    and offered as a whole plan, its sites those of the last plan; the model is left as it was and the answer
+    is the cold one."""
+    import numpy as np
+
+    from allocator.procedures import whatif
+    from allocator.solver.highs import HighsModel
+
+    model = allocator.WarmModel("gen:S:0")
+    model.solve()
+    hm = model._whatif.run.highs
+    sites = hm.current_integers()
+    offered, bases = [], []
+    real_solve, real_start = HighsModel.solve, whatif.completed_start
+
+    def spy_solve(self, *args, **kwargs):
+        if self.relaxed:
+            bases.append(self.lp_basis is not None)
+        elif not self.quiet:  # the scenario's MIP, not W_max's on the twin
+            offered.append(self.start)
+        return real_solve(self, *args, **kwargs)
+
+    calls = []
+    monkeypatch.setattr(HighsModel, "solve", spy_solve)
+    monkeypatch.setattr(whatif, "completed_start", lambda run: calls.append(1) or real_start(run))
+    lp = hm.h.getLp()
+    bounds = (np.array(lp.col_lower_), np.array(lp.col_upper_))
+    r = model.solve(**change)
+    assert calls == [1] and bases and all(bases)  # the completion LP started from the last LP's basis
+    cols, values = offered[0]
+    assert len(cols) == hm.n_cols and np.array_equal(values[sites[0]], sites[1])
+    lp = hm.h.getLp()
+    assert np.array_equal(np.array(lp.col_lower_), bounds[0]) and np.array_equal(np.array(lp.col_upper_), bounds[1])
+    cold = allocator.solve("gen:S:0", **change)
+    assert r.status == "optimal" and r.check == "passed"
+    assert r.objective == pytest.approx(cold.objective, rel=2e-4)
 
 
 @pytest.mark.parametrize("gap, searched", [(0.0, True), (1.0, False)])
