@@ -160,6 +160,8 @@ def relaxation_start(run: Run) -> float:
         hm.set_col_bounds(cols, start, start)
         value = hm.run_lp(seconds)
         completed = np.asarray(hm.h.getSolution().col_value, dtype=float)
+        if value is not None:  # the marginal-welfare LP after the solve fixes the sites too: it starts here
+            hm.lp_basis = hm.h.getBasis()
         hm.set_col_bounds(cols, lower, upper)
         bound = hm.run_lp(seconds) if value is not None else None
         relaxed = np.asarray(hm.h.getSolution().col_value)[cols]

@@ -265,6 +265,7 @@ def test_the_relaxation_start_leaves_the_model_as_it_was_and_offers_a_whole_plan
     run = build(prepare("gen:S:0", norms={"gp_practice": 3.0}), greedy=False)
     assert run.highs.start is None and start_from_last_sites(run, last.facilities)
     hm = run.highs
+    assert hm.lp_basis is None  # a model just built has solved no LP
     lp = hm.h.getLp()
     bounds = (np.array(lp.col_lower_), np.array(lp.col_upper_))
     mips = []
@@ -274,6 +275,7 @@ def test_the_relaxation_start_leaves_the_model_as_it_was_and_offers_a_whole_plan
     set_weighted_objective(run)
     seconds = neighbourhood.relaxation_start(run)
     assert bool(mips) == searched and seconds > 0
+    assert hm.lp_basis is not None and hm.lp_basis.valid  # the LP with the sites fixed: the marginal LP starts there
     lp = hm.h.getLp()
     assert np.array_equal(np.array(lp.col_lower_), bounds[0]) and np.array_equal(np.array(lp.col_upper_), bounds[1])
     assert not hm.relaxed and len(hm.start[0]) == hm.n_cols
