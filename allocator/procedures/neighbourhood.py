@@ -50,13 +50,12 @@ def neighbourhood_start(run: Run) -> float:
     The objective of the coming solve must be set already.
     """
     t0 = time.perf_counter()
-    hm, data = run.highs, run.data
+    hm = run.highs
     sites, cols = _site_columns(run)
     if hm.values is None or not len(cols):
         return 0.0
     last = np.round(hm.values[cols])
-    limit = data.scenario.solver.time_limit
-    seconds = SECONDS if limit is None else min(SECONDS, limit / 20)
+    seconds = start_seconds(run, SECONDS)
     lower, upper = hm.col_bounds(cols)
     if not (np.all(last >= lower - 1e-9) and np.all(last <= upper + 1e-9)):  # a bound moved: no neighbourhood
         hm.start_from(sites, last)
@@ -66,14 +65,14 @@ def neighbourhood_start(run: Run) -> float:
         offer_whole(hm, plan)
     else:
         hm.start_from(sites, last)
-        completed_start(run, seconds)
+        completed_start(run)
     return time.perf_counter() - t0
 
 
-def completed_start(run: Run, seconds: float = SECONDS) -> float:
+def completed_start(run: Run) -> float:
     """Offer the start on offer (its sites) as a whole plan: completed by the LP over every other column with
     its integer columns fixed, from the last LP's basis; return the seconds spent (nothing changes when the
-    LP is not solved within ``seconds``).
+    LP is not solved within :func:`start_seconds` of :data:`SECONDS`).
 
     HiGHS completes a partial start by an LP of its own inside the run, from scratch (0.25-0.5 s on nl); this
     one starts from the basis of the LP with the last plan's sites fixed (the marginal-welfare LP), and takes
@@ -86,12 +85,18 @@ def completed_start(run: Run, seconds: float = SECONDS) -> float:
     offer, hm.start = hm.start, None  # the LP must not take the start as its own
     try:
         with hm.fixed_lp(*offer):
-            lp = hm.solve(time_limit=seconds)
+            lp = hm.solve(time_limit=start_seconds(run, SECONDS))
     finally:
         hm.start = offer
     if lp.status == Status.OPTIMAL:
         offer_whole(hm, hm.values)
     return time.perf_counter() - t0
+
+
+def start_seconds(run: Run, most: float) -> float:
+    """The seconds a start may take: ``most``, and at most a twentieth of the scenario's time limit."""
+    limit = run.data.scenario.solver.time_limit
+    return most if limit is None else min(most, limit / 20)
 
 
 def offer_whole(hm, values: np.ndarray) -> bool:
@@ -154,7 +159,7 @@ def relaxation_start(run: Run) -> float:
         return 0.0
     start = np.array([offered[c] for c in cols])
     o = run.data.scenario.solver
-    seconds = RELAXATION_SECONDS if o.time_limit is None else min(RELAXATION_SECONDS, o.time_limit / 20)
+    seconds = start_seconds(run, RELAXATION_SECONDS)
     lower, upper = hm.col_bounds(cols)
     with hm.as_lp():
         hm.set_col_bounds(cols, start, start)

@@ -222,12 +222,13 @@ def test_a_weighted_re_solve_starts_from_the_last_sites_completed_into_a_whole_p
     model.solve()
     hm = model._whatif.run.highs
     sites = hm.current_integers()
-    offered, bases = [], []
+    offered, bases, limits = [], [], []
     real_solve, real_start = HighsModel.solve, whatif.completed_start
 
     def spy_solve(self, *args, **kwargs):
         if self.relaxed:
             bases.append(self.lp_basis is not None)
+            limits.append(kwargs.get("time_limit"))
         elif not self.quiet:  # the scenario's MIP, not W_max's on the twin
             offered.append(self.start)
         return real_solve(self, *args, **kwargs)
@@ -246,6 +247,9 @@ def test_a_weighted_re_solve_starts_from_the_last_sites_completed_into_a_whole_p
     cold = allocator.solve("gen:S:0", **change)
     assert r.status == "optimal" and r.check == "passed"
     assert r.objective == pytest.approx(cold.objective, rel=2e-4)
+    limits.clear()
+    model.solve(**{**change, "extra_budget": 35.0}, solver={"time_limit": 10})
+    assert len(limits) == 2 and 0 < limits[0] <= 10 / 20  # a start takes at most a twentieth of the time limit
 
 
 @pytest.mark.parametrize("gap, searched", [(0.0, True), (1.0, False)])
