@@ -61,10 +61,8 @@ def neighbourhood_start(run: Run) -> float:
         hm.start_from(sites, last)
         return time.perf_counter() - t0
     plan = _sub_mip(hm, sites, cols, last, seconds, t0)
-    if plan is not None:
-        offer_whole(hm, plan)
-    else:
-        hm.start_from(sites, last)
+    if plan is None or not offer_whole(hm, plan):  # its sites (or the last plan's), completed
+        hm.start_from(sites, last if plan is None else np.round(plan[cols]))
         completed_start(run)
     return time.perf_counter() - t0
 

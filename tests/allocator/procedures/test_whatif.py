@@ -208,6 +208,25 @@ def test_the_neighbourhood_start_leaves_the_model_as_it_was():
     assert rep.solve_seconds >= seconds  # the start's seconds are the stage's
 
 
+def test_a_plan_that_is_not_whole_leaves_its_sites_as_the_start(monkeypatch):
+    """Where no whole plan can be offered (integers not within 10⁻⁶ of whole), the next solve still starts from
+    the neighbourhood's sites, never from nothing."""
+    from allocator.api import prepare
+    from allocator.procedures import neighbourhood
+    from allocator.procedures.modes import build, set_weighted_objective, weighted
+
+    run = build(prepare("gen:S:0"))
+    weighted(run)
+    run.data = prepare("gen:S:0", shortfall_price=9000)
+    set_weighted_objective(run)
+    monkeypatch.setattr(neighbourhood, "offer_whole", lambda hm, values: False)
+    neighbourhood.neighbourhood_start(run)
+    sites = run.highs.cols_of(run.model.facilities.open[j] for j in run.data.sites.index)
+    assert run.highs.start is not None and sorted(run.highs.start[0]) == sorted(sites)
+    rep = weighted(run)[0][1]
+    assert rep.status.value == "optimal"
+
+
 @pytest.mark.parametrize("change", [{"equity_alpha": 2.0}, {"extra_budget": 40.0}, {"welfare": {"slopes": [1.0, 0.5, 0.2]}}])
 def test_a_weighted_re_solve_starts_from_the_last_sites_completed_into_a_whole_plan(monkeypatch, change):
     """After a change of costs or bounds the last plan's sites are completed by an LP from the last LP's basis
