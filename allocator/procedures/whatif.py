@@ -313,14 +313,15 @@ class WhatIf:
         """
         if base is not None:
             self.run.highs.values = base.values
-        if moved:
-            set_weighted_objective(self.run)  # λ moves the sites at the margin of the minimum service
+        if not weighted:  # a lexicographic stage sets its own objective and bounds: HiGHS completes its start
+            self.run.highs.start_from_current_integers()
+            return
+        set_weighted_objective(self.run)  # the starts below are made for the coming solve's objective
+        if moved:  # λ moves the sites at the margin of the minimum service
             self.run.head_start = neighbourhood_start(self.run)
         else:
             self.run.highs.start_from_current_integers()
-            if weighted:  # a lexicographic stage sets its own objective and bounds: HiGHS completes its start
-                set_weighted_objective(self.run)
-                self.run.head_start = completed_start(self.run)
+            self.run.head_start = completed_start(self.run)
 
     def _start_rebuilt(self, last, weighted: bool) -> None:
         """A rebuilt model's start: the last plan's sites (else the greedy's), in the weighted mode searched
