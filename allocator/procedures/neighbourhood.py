@@ -177,7 +177,8 @@ def relaxation_start(run: Run) -> float:
     agree = np.abs(relaxed - start) <= 1e-6
     hm.set_col_bounds(cols, np.where(agree, start, lower), np.where(agree, start, upper))
     try:
-        hm.start = offer
+        if not offer_whole(hm, completed):  # the sub-MIP starts from the start completed by step 1's LP
+            hm.start = offer
         sub = hm.solve(time_limit=seconds, mip_gap=o.mip_gap)
     finally:
         hm.set_col_bounds(cols, lower, upper)
