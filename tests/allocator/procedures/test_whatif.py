@@ -274,7 +274,7 @@ def test_a_weighted_re_solve_starts_from_the_last_sites_completed_into_a_whole_p
 @pytest.mark.parametrize("gap, searched", [(0.0, True), (1.0, False)])
 def test_the_relaxation_start_leaves_the_model_as_it_was_and_offers_a_whole_plan(monkeypatch, gap, searched):
     """A rebuilt model's start from the last plan's sites: the sub-MIP runs only when that plan is more than the
-    gap below the LP bound; either way every column is offered (HiGHS then needs no LP to complete the start),
+    gap below the LP bound, from that plan completed by the LP with its sites fixed; either way every column is offered (HiGHS then needs no LP to complete the start),
     the model's bounds and integrality are as they were, and the full solve gives the cold optimum."""
     import numpy as np
 
@@ -293,11 +293,14 @@ def test_the_relaxation_start_leaves_the_model_as_it_was_and_offers_a_whole_plan
     bounds = (np.array(lp.col_lower_), np.array(lp.col_upper_))
     mips = []
     real = HighsModel.solve
-    monkeypatch.setattr(HighsModel, "solve", lambda self, *a, **k: mips.append(1) or real(self, *a, **k))
+    monkeypatch.setattr(HighsModel, "solve", lambda self, *a, **k: mips.append(self.start) or real(self, *a, **k))
     monkeypatch.setattr(neighbourhood, "RELAXATION_GAP", gap)
     set_weighted_objective(run)
+    sites = dict(zip(*hm.start))
     seconds = neighbourhood.relaxation_start(run)
     assert bool(mips) == searched and seconds > 0
+    for cols, values in mips:  # the sub-MIP starts from the last plan's sites completed by the fixed-sites LP
+        assert len(cols) == hm.n_cols and all(values[c] == v for c, v in sites.items())
     assert hm.lp_basis is not None and hm.lp_basis.valid  # the LP with the sites fixed: the marginal LP starts there
     lp = hm.h.getLp()
     assert np.array_equal(np.array(lp.col_lower_), bounds[0]) and np.array_equal(np.array(lp.col_upper_), bounds[1])
