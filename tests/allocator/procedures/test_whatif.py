@@ -183,12 +183,16 @@ def test_welfare_max_is_solved_once_per_scenario(warm, monkeypatch):
     assert again.run.solution.indicators["welfare_max"] == pytest.approx(first)
 
 
-def test_the_neighbourhood_start_leaves_the_model_as_it_was():
+def test_the_neighbourhood_start_leaves_the_model_as_it_was(monkeypatch):
+    """After a change of λ the neighbourhood's start leaves the bounds as they were and offers a whole plan; its
+    sub-MIP starts from the last plan completed by the LP that priced the sites (HiGHS would otherwise solve that
+    LP again, from scratch); the full solve from there gives the cold optimum."""
     import numpy as np
 
     from allocator.api import prepare
     from allocator.procedures.modes import build, set_weighted_objective, weighted
     from allocator.procedures.neighbourhood import neighbourhood_start
+    from allocator.solver.highs import HighsModel
 
     run = build(prepare("gen:S:0"))
     weighted(run)
@@ -197,7 +201,17 @@ def test_the_neighbourhood_start_leaves_the_model_as_it_was():
     bounds = (np.array(lp.col_lower_), np.array(lp.col_upper_))
     run.data = prepare("gen:S:0", shortfall_price=9000)
     set_weighted_objective(run)
+    sites = hm.cols_of(run.model.facilities.open[j] for j in run.data.sites.index)
+    last = np.round(hm.values[sites])
+    mips = []
+    real = HighsModel.solve
+    monkeypatch.setattr(HighsModel, "solve", lambda self, *a, **k: (
+        None if self.relaxed else mips.append(self.start)) or real(self, *a, **k))
     seconds = neighbourhood_start(run)
+    assert len(mips) == 1  # the sub-MIP
+    cols, values = mips[0]
+    assert len(cols) == hm.n_cols and np.array_equal(values[sites], last)
+    monkeypatch.setattr(HighsModel, "solve", real)
     lp = hm.h.getLp()
     assert np.array_equal(np.array(lp.col_lower_), bounds[0]) and np.array_equal(np.array(lp.col_upper_), bounds[1])
     assert not hm.relaxed and len(hm.start[0]) == hm.n_cols and seconds > 0  # a whole plan: HiGHS needs no LP
