@@ -19,8 +19,8 @@ search starts, never what is proven.  If the last plan does not fit the new scen
 the LP with its sites is not solved), nothing is tried and the start stays the last plan.  A warm model
 uses it after a change of λ only (:mod:`allocator.procedures.whatif` says why); after any other change of a
 weighted scenario's costs or bounds the start is the last plan's sites, completed (:func:`completed_start`).
-On nl, λ 2,000 → 4,000: the LP 0.2 s, the sub-MIP 0.8 s, its plan within 0.003 % of the optimum
-(the last plan is 0.06 % away), and the full solve then needs about 3.5 s instead of 6.
+On nl, λ 2,000 → 4,000: the LP and the sub-MIP about 0.5 s together, its plan within 0.003 % of the optimum
+(the last plan is 0.06 % away); the whole what-if then takes 1.9-2.2 s (about 6 s of HiGHS from the last plan).
 
 A rebuilt model (a norm changed) has no last LP to price the last plan's sites in, and its optimum may lie
 further away: at a GP norm of 4 km instead of 5, 55 sites from the last plan, and a plan 1.3 % below the
