@@ -178,10 +178,12 @@ def welfare_max_on(hm: HighsModel, run: Run) -> tuple[float | None, float | None
     It starts from the last W_max plan of this model if there is one (``run.w_max_start``), else from
     ``hm``'s last plan: after a what-if the old max-W plan is much nearer the new one than the scenario's
     plan is (nl, 50 M€ extra: 1.6 s from the old max-W plan, 7.1 s from the scenario's, both to 0.1 %).
+    The scenario's plan is offered whole: W_max only frees the shortfall columns, so it stays a plan, and
+    HiGHS then solves no LP to complete its sites (nl, ``regio solve``: W_max 2.05-2.53 → 1.71-2.26 s).
     """
     if run.w_max_start is not None:
         hm.start = run.w_max_start
-    elif hm.values is not None:
+    elif hm.values is not None and not hm.start_whole(hm.values):
         hm.start_from_current_integers()
     m = run.model
     q_cols = hm.cols_of(m.min_service.shortfall[p] for p in m.min_service.pair)

@@ -63,7 +63,7 @@ def neighbourhood_start(run: Run) -> float:
         hm.start_from(sites, last)
         return time.perf_counter() - t0
     plan = _sub_mip(hm, sites, cols, last, seconds, t0)
-    if plan is None or not offer_whole(hm, plan):  # its sites (or the last plan's), completed
+    if plan is None or not hm.start_whole(plan):  # its sites (or the last plan's), completed
         hm.start_from(sites, last if plan is None else np.round(plan[cols]))
         completed_start(run)
     return time.perf_counter() - t0
@@ -89,7 +89,7 @@ def completed_start(run: Run) -> float:
     finally:
         hm.start = offer
     if lp.status == Status.OPTIMAL:
-        offer_whole(hm, hm.values)
+        hm.start_whole(hm.values)
     return time.perf_counter() - t0
 
 
@@ -97,18 +97,6 @@ def start_seconds(run: Run, most: float) -> float:
     """The seconds a start may take: ``most``, and at most a twentieth of the scenario's time limit."""
     limit = run.data.scenario.solver.time_limit
     return most if limit is None else min(most, limit / 20)
-
-
-def offer_whole(hm, values: np.ndarray) -> bool:
-    """Offer ``values`` (every column, integers within 10⁻⁶ of whole) as the next solve's start, its integers
-    rounded, so that HiGHS takes it as it is, without an LP of its own; whether it did."""
-    values = np.array(values, dtype=float)
-    whole = values[hm.integer]
-    if not np.allclose(whole, np.round(whole), rtol=0.0, atol=1e-6):
-        return False
-    values[hm.integer] = np.round(whole)
-    hm.start = (np.arange(hm.n_cols, dtype=np.int32), values)
-    return True
 
 
 def _sub_mip(hm, sites: list, cols: np.ndarray, last: np.ndarray, seconds: float, t0: float) -> np.ndarray | None:
@@ -128,7 +116,7 @@ def _sub_mip(hm, sites: list, cols: np.ndarray, last: np.ndarray, seconds: float
     lower, upper = hm.col_bounds(cols)
     hm.set_col_bounds(cols, np.where(freed, lower, last), np.where(freed, upper, last))
     try:
-        if not offer_whole(hm, completed):
+        if not hm.start_whole(completed):
             hm.start_from(sites, last)
         sub = hm.solve(time_limit=max(seconds - (time.perf_counter() - t0), 0.1), mip_gap=1e-6)
     finally:
@@ -177,19 +165,19 @@ def relaxation_start(run: Run) -> float:
     offer = hm.start
     if bound is None or relative_gap(value, bound) <= RELAXATION_GAP:
         if value is not None:
-            offer_whole(hm, completed)
+            hm.start_whole(completed)
         return time.perf_counter() - t0
     agree = np.abs(relaxed - start) <= 1e-6
     hm.set_col_bounds(cols, np.where(agree, start, lower), np.where(agree, start, upper))
     try:
-        if not offer_whole(hm, completed):  # the sub-MIP starts from the start completed by step 1's LP
+        if not hm.start_whole(completed):  # the sub-MIP starts from the start completed by step 1's LP
             hm.start = offer
         sub = hm.solve(time_limit=seconds, mip_gap=o.mip_gap)
     finally:
         hm.set_col_bounds(cols, lower, upper)
     hm.start = offer
     if sub.status.has_solution:
-        offer_whole(hm, hm.values)
+        hm.start_whole(hm.values)
     return time.perf_counter() - t0
 
 

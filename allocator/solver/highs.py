@@ -11,8 +11,8 @@ whose run clock starts at zero (:meth:`HighsModel._renew_clock`).
 
 Starting points: sparse ones (:meth:`HighsModel.start_from`, e.g. the status
 quo's site decisions), which HiGHS completes itself by an LP over the other
-columns, or whole plans computed on this very model (a what-if's start,
-:mod:`allocator.procedures.neighbourhood`), which it takes as they are.  They are
+columns, or whole plans computed on this very model (:meth:`HighsModel.start_whole`: a what-if's start,
+:mod:`allocator.procedures.neighbourhood`; W_max from the scenario's plan), which it takes as they are.  They are
 held here and handed to HiGHS just before the run: HiGHS discards a user solution
 whenever the model changes (a cost, a bound), and every mode changes costs after
 the start is chosen.  A full column vector offered with ``setSolution`` was once
@@ -390,6 +390,19 @@ class HighsModel:
         idx = np.array([c for c, _ in pairs if c is not None], dtype=np.int32)
         val = np.array([x for c, x in pairs if c is not None], dtype=float)
         self.start = (idx, val) if len(idx) else None
+
+    def start_whole(self, values: np.ndarray) -> bool:
+        """Offer ``values`` (every column, integers within 10⁻⁶ of whole) as the next solve's start, its integers
+        rounded, so that HiGHS takes it as it is, without an LP of its own; whether it did."""
+        values = np.array(values, dtype=float)
+        if len(values) != self.n_cols:
+            return False
+        whole = values[self.integer]
+        if not np.allclose(whole, np.round(whole), rtol=0.0, atol=1e-6):
+            return False
+        values[self.integer] = np.round(whole)
+        self.start = (np.arange(self.n_cols, dtype=np.int32), values)
+        return True
 
     def current_integers(self) -> tuple[np.ndarray, np.ndarray] | None:
         """(integer columns, their rounded values) of the last solution: a sparse start (None: nothing to offer)."""

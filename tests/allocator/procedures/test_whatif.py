@@ -228,12 +228,13 @@ def test_a_plan_that_is_not_whole_leaves_its_sites_as_the_start(monkeypatch):
     from allocator.api import prepare
     from allocator.procedures import neighbourhood
     from allocator.procedures.modes import build, set_weighted_objective, weighted
+    from allocator.solver.highs import HighsModel
 
     run = build(prepare("gen:S:0"))
     weighted(run)
     run.data = prepare("gen:S:0", shortfall_price=9000)
     set_weighted_objective(run)
-    monkeypatch.setattr(neighbourhood, "offer_whole", lambda hm, values: False)
+    monkeypatch.setattr(HighsModel, "start_whole", lambda self, values: False)
     neighbourhood.neighbourhood_start(run)
     sites = run.highs.cols_of(run.model.facilities.open[j] for j in run.data.sites.index)
     assert run.highs.start is not None and sorted(run.highs.start[0]) == sorted(sites)

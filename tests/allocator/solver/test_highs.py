@@ -133,6 +133,44 @@ def test_welfare_max_beside_the_mode_equals_welfare_max_after_it():
     assert beside.solution.welfare == pytest.approx(after.solution.welfare, rel=2e-4)
 
 
+def test_a_whole_start_is_offered_only_when_its_integers_are_whole():
+    run = build(prepare("gen:S:0"))
+    weighted(run)
+    hm = run.highs
+    plan = hm.values.copy()
+    nudged = plan.copy()
+    nudged[hm.integer] += 1e-8  # within 10⁻⁶ of whole: offered, rounded
+    assert hm.start_whole(nudged) and np.array_equal(hm.start[1][hm.integer], np.round(plan[hm.integer]))
+    assert len(hm.start[0]) == hm.n_cols
+    hm.start = None
+    broken = plan.copy()
+    broken[np.flatnonzero(hm.integer)[0]] = 0.5
+    assert not hm.start_whole(broken) and hm.start is None  # not whole: nothing offered
+    assert not hm.start_whole(plan[:-1]) and hm.start is None  # not every column
+
+
+@pytest.mark.parametrize("mode", ["weighted", "lexicographic"])
+def test_welfare_max_after_the_mode_starts_from_its_plan_whole(monkeypatch, mode):
+    """W_max solved after the mode (no second core, or ``regio solve``) starts from the mode's plan as it is
+    (W_max only frees the shortfall columns, so it stays a plan): HiGHS solves no LP to complete it, and
+    W_max is the one found from the plan's sites alone."""
+    from allocator.procedures.modes import WMAX_GAP
+    from allocator.solver.highs import HighsModel
+
+    starts, real = [], HighsModel.solve
+    monkeypatch.setattr(HighsModel, "solve", lambda self, *a, **k: (
+        starts.append((self.start, self.values)) if k.get("mip_gap") == WMAX_GAP else None) or real(self, *a, **k))
+    run = solve(build(prepare("gen:M:0")), mode)
+    assert len(starts) == 1
+    (cols, values), plan = starts[0]
+    assert len(cols) == run.highs.n_cols and np.allclose(values, plan, atol=1e-6)
+    monkeypatch.setattr(HighsModel, "start_whole", lambda self, values: False)  # the sites alone, as before
+    sites_only = solve(build(prepare("gen:M:0")), mode)
+    a, b = run.solution.indicators, sites_only.solution.indicators
+    assert a["welfare_max"] == pytest.approx(b["welfare_max"], rel=2e-3)  # both to HiGHS's 0.1 %
+    assert a["welfare_max"] >= run.solution.welfare - 1e-6
+
+
 def test_the_root_lp_skips_presolve_where_region_totals_are_or_may_become_free(monkeypatch):
     import allocator
     from allocator.procedures import extra_budget
