@@ -43,9 +43,8 @@ def test_a_better_offered_start_is_kept():
     # LP: x0 = 1, x1 = 1/3 (value 9 + 5/3); the dive ends at (1, 0, 0), value 9; the offered (0, 1, 1) is worth 10
     hm, xs = knapsack([9, 5, 5], [5, 3, 3], 6)
     hm.start_from(xs, [0, 1, 1])
-    before = hm.start
     dive_start(hm)
-    assert hm.start is before
+    assert offered(hm, xs) == {0: 0.0, 1: 1.0, 2: 1.0} and len(hm.start[0]) == hm.n_cols  # kept, whole
     rep = hm.solve()
     assert rep.objective == pytest.approx(10)  # the start is still the model's start; the optimum is proven
 
@@ -78,17 +77,24 @@ def test_the_dive_leaves_the_model_as_it_was_and_the_answer_unchanged(data):
     assert dived.objective == pytest.approx(undived.objective, rel=2e-4)
 
 
-def test_the_dives_plan_reaches_highs_whole(data, tmp_path):
-    """Every integer column is in the start (site decisions and the capacity groups' counts), so HiGHS
-    completes it with an LP over the money, not with a MIP over the counts left out, and accepts it."""
+@pytest.mark.parametrize("dived", [True, False])
+def test_the_start_reaches_highs_whole(data, tmp_path, monkeypatch, dived):
+    """Every column is in the start, the dive's plan or the start on offer completed by the dive's first LP (site
+    decisions, the capacity groups' counts and the money), so HiGHS takes it as it is, without solving that LP
+    again, and accepts it."""
+    from allocator.procedures import dive
+
+    if not dived:  # a dive that finds nothing leaves the start on offer
+        monkeypatch.setattr(dive, "_dive", lambda *args: None)
     run = build(data)
     log = tmp_path / "highs.log"
     log_highs_to(run.highs, log)
     (_, rep), = weighted(run)
     text = log.read_text()
-    assert "solving LP for user-supplied values of discrete variables" in text
+    assert "solving LP for user-supplied values of discrete variables" not in text
     starts = [float(s) for s in MIP_STARTS.findall(text)]
     assert len(starts) == 1 and starts[0] <= rep.objective + 1e-6
+    assert rep.status.value == "optimal"
 
 
 def test_the_dives_seconds_count_against_the_stage(data, monkeypatch):
