@@ -47,7 +47,8 @@ def test_each_lexicographic_stage_starts_from_a_solution(tmp_path):
     stages = lexicographic(run)
     assert [s.status.value for _, s in stages] == ["optimal", "optimal"]
     text = log.read_text()
-    assert text.count(TRIED) == 2  # both stages were offered a start
+    assert len(MIP_STARTS.findall(text)) == 2  # both stages were offered a start and took it
+    assert text.count(TRIED) == 1  # stage 1's (the dive's) whole; stage 2's sites, completed by HiGHS
     # stage 2 (max W) starts from stage 1's sites, which meet its bound Q ≤ Q* + room: HiGHS finds the start
     # feasible, and its W cannot exceed stage 2's optimum
     *_, stage_two = (float(x) for x in MIP_STARTS.findall(text))
