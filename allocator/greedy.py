@@ -21,8 +21,9 @@ as others are taken).  Where the money comes from and goes to depends on the hol
 
 Closures respect the last-site rule and the cap on closures; with capacity on, capacitated sites do not
 close (the loss counted here ignores capacity: their people might find the other sites full).  Only
-site decisions are proposed; HiGHS completes the rest (spending, coverage, shortfall) with an LP over
-the other columns, and ignores the proposal if no completion is feasible.
+site decisions are proposed; an LP over the other columns completes the rest (spending, coverage,
+shortfall): the dive's first LP before a cold solve (:mod:`allocator.procedures.dive`), else HiGHS's own;
+the proposal is dropped if no completion is feasible.
 
 The starts' quality on every instance size is in docs/performance.md.
 """
