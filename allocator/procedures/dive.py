@@ -51,7 +51,7 @@ def dive_start(hm: HighsModel, time_limit: float | None = None) -> float:
         cols, values = hm.start
         hm.set_col_bounds(cols, values, values)
         offered = hm.run_lp(time_limit)
-        completed = _solution(hm) if offered is not None else None  # the start on offer, completed
+        completed = hm.lp_values() if offered is not None else None  # the start on offer, completed
         hm.set_col_bounds(integer, lower, upper)
         plan = _dive(hm, integer, t0, time_limit)
     hm.release_solver_memory()
@@ -63,11 +63,6 @@ def dive_start(hm: HighsModel, time_limit: float | None = None) -> float:
     return time.perf_counter() - t0
 
 
-def _solution(hm: HighsModel) -> np.ndarray:
-    """Every column's value in the last LP solved on ``hm``."""
-    return np.array(hm.h.getSolution().col_value, dtype=float)
-
-
 def _dive(hm: HighsModel, integer: np.ndarray, t0: float, time_limit: float | None) -> tuple[np.ndarray, float] | None:
     """(every column's value, the plan's value) at the end of the dive (steps 1–3 of the module docstring),
     or None."""
@@ -77,11 +72,12 @@ def _dive(hm: HighsModel, integer: np.ndarray, t0: float, time_limit: float | No
     value = hm.run_lp(left())
     while value is not None:
         progress.stop_if_requested("diving for a start")
-        x = np.asarray(hm.h.getSolution().col_value)[integer]
+        solution = hm.lp_values()
+        x = solution[integer]
         part = x - np.floor(x)
         fractional = (part > TOLERANCE) & (part < 1 - TOLERANCE)
         if not fractional.any():
-            return _solution(hm), value
+            return solution, value
         decided = ~fractional
         hm.set_col_bounds(integer[decided], np.round(x[decided]), np.round(x[decided]))
         candidates = np.flatnonzero(fractional)

@@ -155,12 +155,12 @@ def relaxation_start(run: Run) -> float:
     with hm.as_lp():
         hm.set_col_bounds(cols, start, start)
         value = hm.run_lp(seconds)
-        completed = np.asarray(hm.h.getSolution().col_value, dtype=float)
+        completed = hm.lp_values()
         if value is not None:  # the marginal-welfare LP after the solve fixes the sites too: it starts here
             hm.lp_basis = hm.h.getBasis()
         hm.set_col_bounds(cols, lower, upper)
         bound = hm.run_lp(seconds) if value is not None else None
-        relaxed = np.asarray(hm.h.getSolution().col_value)[cols]
+        relaxed = hm.lp_values()[cols]
     hm.release_solver_memory()
     offer = hm.start
     if bound is None or relative_gap(value, bound) <= RELAXATION_GAP:

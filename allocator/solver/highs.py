@@ -297,6 +297,10 @@ class HighsModel:
             return None
         return float(self.h.getInfo().objective_function_value)
 
+    def lp_values(self) -> np.ndarray:
+        """Every column's value in the last LP of :meth:`run_lp` (a copy)."""
+        return np.array(self.h.getSolution().col_value, dtype=float)
+
     @property
     def maximize(self) -> bool:
         """Whether the objective as it stands is maximised."""
