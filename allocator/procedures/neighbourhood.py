@@ -10,8 +10,8 @@ optimum, and HiGHS finds those flips only late, in a sub-MIP after its root cuts
 3. HiGHS solves that sub-MIP, from the last plan completed by step 1's LP (a whole plan: else HiGHS solves
    that LP again, from scratch; nl, λ 4,000 / 3,000 / 1,000 / 8,000, the neighbourhood 0.61-1.09 → 0.38-0.86 s),
    for at most :data:`SECONDS` (or a twentieth of the time limit), and its plan,
-   every column, becomes the start of the full solve (without a sub-MIP plan, the last plan completed by the
-   LP of step 1: :func:`completed_start`).  A whole plan HiGHS takes as it is; a plan of sites alone it
+   every column, becomes the start of the full solve (without a sub-MIP plan, the last plan as step 1's LP
+   completed it).  A whole plan HiGHS takes as it is; a plan of sites alone it
    completes by an LP of its own, from scratch, inside its run.
 
 The full solve proves the answer as before, from a better incumbent: the neighbourhood changes where the
@@ -100,19 +100,21 @@ def start_seconds(run: Run, most: float) -> float:
 
 
 def _sub_mip(hm, sites: list, cols: np.ndarray, last: np.ndarray, seconds: float, t0: float) -> np.ndarray | None:
-    """The best plan (every column) of the neighbourhood of ``last`` (steps 1–3 of the module docstring), or None."""
+    """The best plan (every column) of the neighbourhood of ``last`` (steps 1–3 of the module docstring); without
+    one (no site worth freeing, or no plan within the time) ``last`` completed by step 1's LP; None when that LP
+    is not solved."""
     with hm.fixed_lp(cols, last):
         lp = hm.solve(time_limit=seconds)
         reduced = np.asarray(hm.h.getSolution().col_dual)[cols] if lp.status == Status.OPTIMAL else None
     if reduced is None:
         return None
-    completed = hm.values.copy()  # the last plan, completed by this LP: the sub-MIP's start
+    completed = hm.values  # the last plan, completed by this LP: the sub-MIP's start, else the answer
     favour = np.where(last < 0.5, reduced, -reduced)
     freed = np.zeros(len(cols), dtype=bool)
     freed[np.argsort(-favour)[:FREED]] = True
     freed &= favour > 0
     if not freed.any():
-        return None
+        return completed
     lower, upper = hm.col_bounds(cols)
     hm.set_col_bounds(cols, np.where(freed, lower, last), np.where(freed, upper, last))
     try:
@@ -121,7 +123,7 @@ def _sub_mip(hm, sites: list, cols: np.ndarray, last: np.ndarray, seconds: float
         sub = hm.solve(time_limit=max(seconds - (time.perf_counter() - t0), 0.1), mip_gap=1e-6)
     finally:
         hm.set_col_bounds(cols, lower, upper)
-    return hm.values.copy() if sub.status.has_solution else None
+    return hm.values.copy() if sub.status.has_solution else completed
 
 
 def relaxation_start(run: Run) -> float:
