@@ -66,44 +66,45 @@ class HighsModel:
 
     def __init__(self, model: pyo.ConcreteModel, verbose: bool = False):
         t0 = time.perf_counter()
-        with PauseGC():
+        with PauseGC():  # the whole compile: its lists and arrays would set off full collections of the model
             info = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=None)
-        self.columns = info.columns
-        self.col = {id(v): n for n, v in enumerate(info.columns)}
-        self.row: dict[int, list[int]] = {}
-        row_lo, row_hi = np.empty(len(info.rows)), np.empty(len(info.rows))
-        for n, ((con, sense), rhs) in enumerate(zip(info.rows, info.rhs)):
-            self.row.setdefault(id(con), []).append(n)
-            row_lo[n] = rhs if sense <= 0 else -INF
-            row_hi[n] = rhs if sense >= 0 else INF
-        A = info.A.tocsc()
-        ncol = len(info.columns)
-        lo = np.array([-INF if v.lb is None else v.lb for v in info.columns], dtype=float)
-        hi = np.array([INF if v.ub is None else v.ub for v in info.columns], dtype=float)
-        integer = np.array([v.is_integer() or v.is_binary() for v in info.columns], dtype=bool)
-        cost = np.zeros(ncol)
-        c = info.c.tocsr()
-        if c.shape[0]:
-            cost[c.indices[c.indptr[0]:c.indptr[1]]] = c.data[c.indptr[0]:c.indptr[1]]
-        self.offset = float(info.c_offset[0]) if len(info.c_offset) else 0.0
-        self.sense = info.objectives[0].sense if info.objectives else pyo.minimize
-        self.options: dict = {"output_flag": verbose, **HIGHS_OPTIONS}  # every option set, for a renewal
-        self.h = self._new_highs()
-        lp = highspy.HighsLp()
-        lp.num_col_, lp.num_row_ = ncol, len(info.rows)
-        lp.col_cost_, lp.col_lower_, lp.col_upper_ = cost, lo, hi
-        lp.row_lower_, lp.row_upper_ = row_lo, row_hi
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = A.indptr, A.indices, A.data
-        lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = ncol, len(info.rows)
-        lp.sense_ = highspy.ObjSense.kMaximize if self.sense == pyo.maximize else highspy.ObjSense.kMinimize
-        lp.offset_ = self.offset
-        if integer.any():
-            lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in integer]
-        self.h.passModel(lp)
-        self.integer = integer
-        self.relaxed = False  # integer columns made continuous (LP re-solves for duals)
-        self.nonzeros = int(A.nnz)
+            self.columns = info.columns
+            self.col = {id(v): n for n, v in enumerate(info.columns)}
+            self.row: dict[int, list[int]] = {}
+            row_lo, row_hi = np.empty(len(info.rows)), np.empty(len(info.rows))
+            for n, ((con, sense), rhs) in enumerate(zip(info.rows, info.rhs)):
+                self.row.setdefault(id(con), []).append(n)
+                row_lo[n] = rhs if sense <= 0 else -INF
+                row_hi[n] = rhs if sense >= 0 else INF
+            A = info.A.tocsc()
+            ncol = len(info.columns)
+            lo = np.array([-INF if v.lb is None else v.lb for v in info.columns], dtype=float)
+            hi = np.array([INF if v.ub is None else v.ub for v in info.columns], dtype=float)
+            integer = np.array([v.is_integer() or v.is_binary() for v in info.columns], dtype=bool)
+            cost = np.zeros(ncol)
+            c = info.c.tocsr()
+            if c.shape[0]:
+                cost[c.indices[c.indptr[0]:c.indptr[1]]] = c.data[c.indptr[0]:c.indptr[1]]
+            self.offset = float(info.c_offset[0]) if len(info.c_offset) else 0.0
+            self.sense = info.objectives[0].sense if info.objectives else pyo.minimize
+            self.options: dict = {"output_flag": verbose, **HIGHS_OPTIONS}  # every option set, for a renewal
+            self.h = self._new_highs()
+            lp = highspy.HighsLp()
+            lp.num_col_, lp.num_row_ = ncol, len(info.rows)
+            lp.col_cost_, lp.col_lower_, lp.col_upper_ = cost, lo, hi
+            lp.row_lower_, lp.row_upper_ = row_lo, row_hi
+            lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+            lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = A.indptr, A.indices, A.data
+            lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = ncol, len(info.rows)
+            lp.sense_ = highspy.ObjSense.kMaximize if self.sense == pyo.maximize else highspy.ObjSense.kMinimize
+            lp.offset_ = self.offset
+            if integer.any():
+                kinds = (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
+                lp.integrality_ = [kinds[i] for i in integer.tolist()]
+            self.h.passModel(lp)
+            self.integer = integer
+            self.relaxed = False  # integer columns made continuous (LP re-solves for duals)
+            self.nonzeros = int(A.nnz)
         self.compile_seconds = time.perf_counter() - t0
         self.values: np.ndarray | None = None
         self.start: tuple[np.ndarray, np.ndarray] | None = None  # (columns, values) for the next solve

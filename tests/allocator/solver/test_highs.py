@@ -8,15 +8,19 @@ run clock adds up over the runs of one ``Highs`` object, so each solve moves the
 
 from __future__ import annotations
 
+import gc
+
 import numpy as np
 import pytest
 
 from allocator import progress
 from allocator.api import prepare
+from allocator.build import build_model
 from allocator.data import InstanceData
 from allocator.instance import load_instance
 from allocator.procedures.modes import build, lexicographic, solve, weighted
 from allocator.scenario import Scenario
+from allocator.solver.highs import HighsModel
 from tests.helpers import MIP_STARTS, log_highs_to
 
 TRIED = "Attempting to find feasible solution by solving LP for user-supplied values of discrete variables"
@@ -239,3 +243,23 @@ def test_a_known_bound_stops_the_run_once_its_plan_is_within_the_gap():
     with hm.as_lp():
         lp = hm.solve(known_bound=known)
     assert lp.highs_status == "Optimal" and lp.objective >= first.objective - 1e-6
+
+
+def test_the_compile_runs_no_garbage_collection():
+    """Handing a model to HiGHS creates a list per row and arrays over every column; with the collector on, a
+    full collection there walked every object of the models already held (nl norm what-ifs: 0.5-0.9 s of a
+    0.9-1.3 s compile).  The whole compile pauses the collector."""
+    model, _ = build_model(InstanceData.prepare(load_instance("gen:S:0"), Scenario()))
+    collections = []
+
+    def count(phase, info):
+        if phase == "start":
+            collections.append(info["generation"])
+
+    gc.collect()
+    gc.callbacks.append(count)
+    try:
+        hm = HighsModel(model)
+    finally:
+        gc.callbacks.remove(count)
+    assert hm.n_cols > 1000 and collections == []
