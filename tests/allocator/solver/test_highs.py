@@ -154,6 +154,30 @@ def test_a_whole_start_is_offered_only_when_its_integers_are_whole():
     assert not hm.start_whole(plan[:-1]) and hm.start is None  # not every column
 
 
+def test_a_run_from_a_whole_plan_goes_without_the_feasibility_jump(monkeypatch):
+    """HiGHS's feasibility jump looks for a first plan; from a whole plan the run goes without it, for that
+    run only; from the sites alone it stays (HiGHS's own completion of them may fail)."""
+    run = build(prepare("gen:S:0"))
+    weighted(run)
+    hm = run.highs
+    seen = []
+    solve = HighsModel._solve
+
+    def spy(self, *args, **kwargs):
+        seen.append(self._option("mip_heuristic_run_feasibility_jump"))
+        return solve(self, *args, **kwargs)
+
+    monkeypatch.setattr(HighsModel, "_solve", spy)
+    plan = hm.values.copy()
+    assert hm.start_whole(plan)
+    whole = hm.solve()
+    hm.start_from_current_integers()
+    sites = hm.solve()
+    assert seen == [False, True] and hm._option("mip_heuristic_run_feasibility_jump") is True
+    assert whole.status.value == sites.status.value == "optimal"
+    assert whole.objective == pytest.approx(sites.objective, rel=1e-9)
+
+
 @pytest.mark.parametrize("mode", ["weighted", "lexicographic"])
 def test_welfare_max_after_the_mode_starts_from_its_plan_whole(monkeypatch, mode):
     """W_max solved after the mode (no second core, or ``regio solve``) starts from the mode's plan as it is
