@@ -305,8 +305,13 @@ class HighsModel:
         return float(self.h.getInfo().objective_function_value)
 
     def lp_values(self) -> np.ndarray:
-        """Every column's value in the last LP of :meth:`run_lp` (a copy)."""
+        """Every column's value in HiGHS's last solution (of :meth:`run_lp`'s LP, or of a solve), a copy."""
         return np.array(self.h.getSolution().col_value, dtype=float)
+
+    @property
+    def whole_start(self) -> bool:
+        """Whether the start on offer gives every column (:meth:`start_whole`)."""
+        return self.start is not None and len(self.start[0]) == self.n_cols
 
     @property
     def maximize(self) -> bool:
@@ -329,7 +334,7 @@ class HighsModel:
         ``known_bound``: a bound on this MIP's optimum proven before the run (a maximisation's upper
         bound): the run stops, optimal, as soon as its plan is within ``mip_gap`` of it or of HiGHS's own.
         """
-        if self.start is not None and len(self.start[0]) == self.n_cols:
+        if self.whole_start:
             options = {**WHOLE_START_OPTIONS, **(options or {})}
         saved = {k: self._option(k) for k in (options or {})}
         for k, v in (options or {}).items():
@@ -386,7 +391,7 @@ class HighsModel:
             status = Status.OPTIMAL
             highs_status = f"stopped: its plan is within the MIP gap of {known.source}"
         if status.has_solution:
-            self.values = np.asarray(h.getSolution().col_value, dtype=float)
+            self.values = self.lp_values()
         else:
             self.values = None
         return SolveReport(
