@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import time
+from contextlib import nullcontext
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 
@@ -26,6 +27,7 @@ from allocator.model_size import SizeEstimate, check_size
 from allocator.indicators import inequality
 from allocator.results import Solution, extract
 from allocator.solver.highs import INF, HighsModel, KnownBound
+from allocator.solver.reduced_costs import reduced_cost_fixing
 from allocator.status import SEVERITY, Deadline, SolveReport, Status
 from formulations.min_service import measure_scale, measure_var
 from formulations.objective import shortfall_cost
@@ -35,6 +37,7 @@ from allocator.procedures.dive import dive_start
 COEFFICIENT_RANGE_WARNING = 1e7
 DIVE_SHARE_OF_LIMIT = 0.5  # the dive for a start may take at most this share of a stage's time limit
 WMAX_GAP = 1e-3
+FIXING_SECONDS = 2.0  # the LP of reduced-cost fixing may take this long (and a twentieth of the time limit)
 
 
 @dataclass
@@ -57,6 +60,7 @@ class Run:
     mip_options: dict | None = None  # HiGHS options for the scenario's MIP solves and W_max's (a what-if's)
     plan_values: np.ndarray | None = None  # every column of the plan the last mode returned (before any LP after it)
     known_bound: KnownBound | None = None  # a bound on the next weighted stage's optimum, known before it runs
+    fix_by_reduced_costs: bool = False  # the next stage first fixes what its start and LP rule out (solve_stage)
     size: SizeEstimate | None = None  # the model's estimated size (:mod:`allocator.model_size`)
 
 
@@ -234,17 +238,24 @@ def solve_stage(run: Run, options: dict | None = None, known_bound: KnownBound |
 
     Seconds already spent on this stage's start (``run.head_start``) count against its time limit and
     are included in its seconds.  The first stage of a built model first dives for a better start than the
-    greedy's (:mod:`allocator.procedures.dive`).
+    greedy's (:mod:`allocator.procedures.dive`).  With ``run.fix_by_reduced_costs`` (which it uses up) the
+    integer columns its start and the LP relaxation rule out are fixed for the run
+    (:mod:`allocator.solver.reduced_costs`; the LP's seconds count like the start's).
     """
     o = run.data.scenario.solver
     if run.dive:  # at most half the stage's time limit, so HiGHS keeps time for the start it is given
         run.dive = False
         run.head_start += dive_start(run.highs, None if o.time_limit is None else o.time_limit * DIVE_SHARE_OF_LIMIT)
     spent, run.head_start = run.head_start, 0.0
-    limit = o.time_limit if o.time_limit is None else max(o.time_limit - spent, 1e-3)
-    options = {**(run.mip_options or {}), **(options or {})}
-    rep = run.highs.solve(time_limit=limit, mip_gap=o.mip_gap, threads=o.threads, seed=o.seed, options=options,
-                          known_bound=known_bound)
+    fix, run.fix_by_reduced_costs = run.fix_by_reduced_costs, False
+    t0 = time.perf_counter()
+    fixing_seconds = FIXING_SECONDS if o.time_limit is None else min(FIXING_SECONDS, o.time_limit / 20)
+    with reduced_cost_fixing(run.highs, fixing_seconds) if fix else nullcontext():
+        spent += time.perf_counter() - t0
+        limit = o.time_limit if o.time_limit is None else max(o.time_limit - spent, 1e-3)
+        options = {**(run.mip_options or {}), **(options or {})}
+        rep = run.highs.solve(time_limit=limit, mip_gap=o.mip_gap, threads=o.threads, seed=o.seed,
+                              options=options, known_bound=known_bound)
     return replace(rep, solve_seconds=rep.solve_seconds + spent, time_limit=o.time_limit) if spent else rep
 
 
