@@ -139,8 +139,8 @@ def relaxation_start(run: Run) -> float:
        from scratch: nl GP 4 km sub-MIP 1.02 → 0.76 s), to the scenario's gap, for at most
        :data:`RELAXATION_SECONDS` (a twentieth of the time limit); its plan, every column, becomes the start,
        and the run fixes what that plan and the relaxation rule out (``run.fix_by_reduced_costs``,
-       :mod:`allocator.solver.reduced_costs`; nl, the what-if to the page, four runs each way: GP 4 km
-       4.7-6.2 → 3.8-4.7 s, 3 km 4.3-5.4 → 3.8-4.5 s, the same optima; at 6 km nothing is searched or fixed).
+       :mod:`allocator.solver.reduced_costs`; nl, the what-if to the page, six runs each way: GP 4 km
+       4.5-6.2 → 3.8-4.7 s, 3 km 4.2-5.4 → 3.8-4.5 s, the same optima; at 6 km nothing is searched or fixed).
 
     The objective of the coming solve must be set already and the start on offer must give the sites (as
     :func:`allocator.procedures.whatif.start_from_last_sites` does).  The model is left as it was.

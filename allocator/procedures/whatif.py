@@ -313,7 +313,7 @@ class WhatIf:
 
         After a move of λ the run also fixes what the neighbourhood's plan and the LP relaxation rule out
         (:mod:`allocator.solver.reduced_costs`): HiGHS would fix them itself after its root LP and restart.  nl,
-        the what-if to the page, four runs each way: λ 3,000 4.0-4.4 → 2.7-3.2 s, λ 1,000 5.9-6.9 → 5.6-6.3 s,
+        the what-if to the page, six runs each way: λ 3,000 3.9-5.2 → 2.7-3.2 s, λ 1,000 5.9-7.6 → 5.5-6.3 s,
         λ 4,000 unchanged, the same optima.  After α, the slopes, the money or the hold-harmless rule HiGHS
         proves the last plan's neighbour at the root without a restart, and the fixing's LP only cost 0.05-0.3 s.
         """
