@@ -112,13 +112,13 @@ def test_a_what_if_that_moves_sites_fixes_before_its_run_and_ends_where_a_run_wi
     assert fixed == []  # a cold solve's start is the dive's
     hm = model._whatif.run.highs
     lp = hm.h.getLp()
-    bounds = (np.array(lp.col_lower_), np.array(lp.col_upper_))
+    before = (np.array(lp.col_lower_), np.array(lp.col_upper_))
     with_fixing = model.solve(**change)
     assert with_fixing.status == "optimal" and with_fixing.check == "passed"
     assert (len(fixed) == 1 and fixed[0] > 0) if fixes else fixed == []
     if not model.rebuilt:
         lp = hm.h.getLp()
-        assert np.array_equal(np.array(lp.col_lower_), bounds[0]) and np.array_equal(np.array(lp.col_upper_), bounds[1])
+        assert np.array_equal(np.array(lp.col_lower_), before[0]) and np.array_equal(np.array(lp.col_upper_), before[1])
     monkeypatch.setattr(modes, "reduced_cost_fixing", lambda hm, seconds: nullcontext(0))
     without = allocator.WarmModel("gen:M:0")
     without.solve()
