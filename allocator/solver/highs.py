@@ -74,43 +74,14 @@ class HighsModel:
         t0 = time.perf_counter()
         with PauseGC():  # the whole compile: its lists and arrays would set off full collections of the model
             info = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=None)
+            lp, self.row, self.integer = _highs_lp(info)
             self.columns = info.columns
             self.col = {id(v): n for n, v in enumerate(info.columns)}
-            self.row: dict[int, list[int]] = {}
-            row_lo, row_hi = np.empty(len(info.rows)), np.empty(len(info.rows))
-            for n, ((con, sense), rhs) in enumerate(zip(info.rows, info.rhs)):
-                self.row.setdefault(id(con), []).append(n)
-                row_lo[n] = rhs if sense <= 0 else -INF
-                row_hi[n] = rhs if sense >= 0 else INF
-            A = info.A.tocsc()
-            ncol = len(info.columns)
-            lo = np.array([-INF if v.lb is None else v.lb for v in info.columns], dtype=float)
-            hi = np.array([INF if v.ub is None else v.ub for v in info.columns], dtype=float)
-            integer = np.array([v.is_integer() or v.is_binary() for v in info.columns], dtype=bool)
-            cost = np.zeros(ncol)
-            c = info.c.tocsr()
-            if c.shape[0]:
-                cost[c.indices[c.indptr[0]:c.indptr[1]]] = c.data[c.indptr[0]:c.indptr[1]]
-            self.offset = float(info.c_offset[0]) if len(info.c_offset) else 0.0
-            self.sense = info.objectives[0].sense if info.objectives else pyo.minimize
+            self.nonzeros = int(info.A.nnz)
             self.options: dict = {"output_flag": verbose, **HIGHS_OPTIONS}  # every option set, for a renewal
             self.h = self._new_highs()
-            lp = highspy.HighsLp()
-            lp.num_col_, lp.num_row_ = ncol, len(info.rows)
-            lp.col_cost_, lp.col_lower_, lp.col_upper_ = cost, lo, hi
-            lp.row_lower_, lp.row_upper_ = row_lo, row_hi
-            lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-            lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = A.indptr, A.indices, A.data
-            lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = ncol, len(info.rows)
-            lp.sense_ = highspy.ObjSense.kMaximize if self.sense == pyo.maximize else highspy.ObjSense.kMinimize
-            lp.offset_ = self.offset
-            if integer.any():
-                kinds = (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
-                lp.integrality_ = [kinds[i] for i in integer.tolist()]
             self.h.passModel(lp)
-            self.integer = integer
             self.relaxed = False  # integer columns made continuous (LP re-solves for duals)
-            self.nonzeros = int(A.nnz)
         self.compile_seconds = time.perf_counter() - t0
         self.values: np.ndarray | None = None
         self.start: tuple[np.ndarray, np.ndarray] | None = None  # (columns, values) for the next solve
@@ -457,6 +428,40 @@ class HighsModel:
 
     def row_duals(self, con) -> float:
         return float(sum(self.h.getSolution().row_dual[n] for n in self.row[id(con)]))
+
+
+def _highs_lp(info) -> tuple[highspy.HighsLp, dict[int, list[int]], np.ndarray]:
+    """Pyomo's standard form ``info`` as a HiGHS LP (matrix by column), the rows of each constraint (by the
+    constraint's id) and which columns are integer."""
+    rows: dict[int, list[int]] = {}
+    row_lo, row_hi = np.empty(len(info.rows)), np.empty(len(info.rows))
+    for n, ((con, sense), rhs) in enumerate(zip(info.rows, info.rhs)):
+        rows.setdefault(id(con), []).append(n)
+        row_lo[n] = rhs if sense <= 0 else -INF
+        row_hi[n] = rhs if sense >= 0 else INF
+    A = info.A.tocsc()
+    ncol = len(info.columns)
+    integer = np.array([v.is_integer() or v.is_binary() for v in info.columns], dtype=bool)
+    cost = np.zeros(ncol)
+    c = info.c.tocsr()
+    if c.shape[0]:
+        cost[c.indices[c.indptr[0]:c.indptr[1]]] = c.data[c.indptr[0]:c.indptr[1]]
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = ncol, len(info.rows)
+    lp.col_cost_ = cost
+    lp.col_lower_ = np.array([-INF if v.lb is None else v.lb for v in info.columns], dtype=float)
+    lp.col_upper_ = np.array([INF if v.ub is None else v.ub for v in info.columns], dtype=float)
+    lp.row_lower_, lp.row_upper_ = row_lo, row_hi
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = A.indptr, A.indices, A.data
+    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = ncol, len(info.rows)
+    maximize = bool(info.objectives) and info.objectives[0].sense == pyo.maximize
+    lp.sense_ = highspy.ObjSense.kMaximize if maximize else highspy.ObjSense.kMinimize
+    lp.offset_ = float(info.c_offset[0]) if len(info.c_offset) else 0.0
+    if integer.any():
+        kinds = (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
+        lp.integrality_ = [kinds[i] for i in integer.tolist()]
+    return lp, rows, integer
 
 
 @contextmanager
