@@ -165,6 +165,8 @@ def relaxation_start(run: Run) -> float:
             hm.lp_basis = hm.h.getBasis()
         hm.set_col_bounds(cols, lower, upper)
         bound = hm.run_lp(seconds) if value is not None else None
+        if bound is not None:
+            hm.relaxation_basis = hm.h.getBasis()
         relaxed = hm.lp_values()[cols]
     hm.release_solver_memory()
     offer = hm.start

@@ -37,8 +37,8 @@ def reduced_cost_fixing(hm: HighsModel, seconds: float | None) -> Iterator[int]:
     """Within the block, the integer columns the LP relaxation rules out below the start on offer (a whole plan,
     the objective maximised) have tightened bounds; yields how many (0 when nothing was fixed).
 
-    The LP starts from the basis of the last LP solved on ``hm`` and may take ``seconds``; the start on offer
-    is left as it was.  The bounds are restored after the block, also on an error.
+    The LP starts from the last LP relaxation's basis (``hm.relaxation_basis``; else the last LP's) and may
+    take ``seconds``; the start on offer is left as it was.  The bounds are restored after the block, also on an error.
     """
     fixings = _fixings(hm, seconds)
     if fixings is None:
@@ -65,9 +65,12 @@ def _fixings(hm: HighsModel, seconds: float | None) -> tuple[np.ndarray, ...] | 
     offer, hm.start = hm.start, None  # the LP must not take the start as its own
     try:
         with hm.as_lp():
-            if hm.lp_basis is not None:
-                hm.h.setBasis(hm.lp_basis)
+            basis = hm.relaxation_basis if hm.relaxation_basis is not None else hm.lp_basis
+            if basis is not None:
+                hm.h.setBasis(basis)
             bound = hm.run_lp(seconds)
+            if bound is not None:
+                hm.relaxation_basis = hm.h.getBasis()
             solution, info = hm.h.getSolution(), hm.h.getInfo()
             reduced, relaxed = np.asarray(solution.col_dual)[cols], np.asarray(solution.col_value)[cols]
     finally:
