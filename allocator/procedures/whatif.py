@@ -156,15 +156,16 @@ def start_from_last_sites(run: Run, facilities) -> bool:
     every answer optimal and checked.
     """
     m, hm = run.model, run.highs
-    open_ = facilities.set_index("site_id")["open"]
-    pairs = [(m.facilities.open[j], float(open_[j])) for j in run.data.sites.index
-             if j in open_.index and hm.col_of(m.facilities.open[j]) is not None]
-    if not pairs:
+    last = facilities.set_index("site_id")["open"].reindex(run.data.sites.index).to_numpy(float)
+    y = [m.facilities.open[j] for j in run.data.sites.index]
+    cols = np.array([-1 if c is None else c for c in map(hm.col_of, y)], dtype=np.int64)
+    known = (cols >= 0) & ~np.isnan(last)  # a site of the last plan with a column in the new model
+    if not known.any():
         return False
-    values = np.array([x for _, x in pairs])
-    lower, upper = hm.col_bounds(hm.cols_of(v for v, _ in pairs))
+    values = last[known]
+    lower, upper = hm.col_bounds(cols[known].astype(np.int32))
     fixed = np.clip(values, lower, upper)
-    hm.start_from([v for v, _ in pairs], fixed)
+    hm.start_from([v for v, k in zip(y, known) if k], fixed)
     run.dive = bool((fixed > values).any())
     return True
 

@@ -286,6 +286,33 @@ def test_a_weighted_re_solve_starts_from_the_last_sites_completed_into_a_whole_p
     assert len(limits) == 2 and 0 < limits[0] <= 10 / 20  # a start takes at most a twentieth of the time limit
 
 
+def test_a_rebuilt_model_starts_from_the_last_plans_sites_within_its_bounds():
+    """Every site of the last plan with a column in the rebuilt model is offered at its last value, clipped to the
+    new model's bounds (a site nobody is within reach of any more is closed); sites it lacks are left out."""
+    import numpy as np
+
+    from allocator.api import prepare
+    from allocator.procedures.modes import build
+    from allocator.procedures.whatif import start_from_last_sites
+
+    last = allocator.solve("gen:S:0").run.solution.facilities
+    run = build(prepare("gen:S:0", norms={"gp_practice": 1.0}), greedy=False)
+    hm, y = run.highs, run.model.facilities.open
+    mine = last[last["site_id"] != last["site_id"].iloc[0]]  # one site of the last plan is unknown to it
+    assert start_from_last_sites(run, mine)
+    offered = dict(zip(*hm.start))
+    expected = {}
+    for j, was in zip(mine["site_id"], mine["open"]):
+        col = hm.col_of(y[j])
+        if col is not None:
+            lower, upper = hm.col_bounds(np.array([col], dtype=np.int32))
+            expected[col] = float(np.clip(was, lower[0], upper[0]))
+    assert offered == expected and len(offered) < len(last)
+    was_open = {hm.col_of(y[j]) for j, o in zip(mine["site_id"], mine["open"]) if o > 0.5}
+    assert any(expected[c] == 0 for c in was_open & set(expected))  # 1 km closes sites the last plan had open
+    assert not start_from_last_sites(run, last.iloc[:0])
+
+
 @pytest.mark.parametrize("gap, searched", [(0.0, True), (1.0, False)])
 def test_the_relaxation_start_leaves_the_model_as_it_was_and_offers_a_whole_plan(monkeypatch, gap, searched):
     """A rebuilt model's start from the last plan's sites: the sub-MIP runs only when that plan is more than the
