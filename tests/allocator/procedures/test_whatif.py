@@ -288,7 +288,7 @@ def test_a_weighted_re_solve_starts_from_the_last_sites_completed_into_a_whole_p
 
 def test_a_rebuilt_model_starts_from_the_last_plans_sites_within_its_bounds():
     """Every site of the last plan with a column in the rebuilt model is offered at its last value, clipped to the
-    new model's bounds (a site nobody is within reach of any more is closed); sites it lacks are left out."""
+    new model's bounds (a site nobody is within reach of any more is closed); sites the plan lacks are left out."""
     import numpy as np
 
     from allocator.api import prepare
@@ -298,7 +298,7 @@ def test_a_rebuilt_model_starts_from_the_last_plans_sites_within_its_bounds():
     last = allocator.solve("gen:S:0").run.solution.facilities
     run = build(prepare("gen:S:0", norms={"gp_practice": 1.0}), greedy=False)
     hm, y = run.highs, run.model.facilities.open
-    mine = last[last["site_id"] != last["site_id"].iloc[0]]  # one site of the last plan is unknown to it
+    mine = last[last["site_id"] != last["site_id"].iloc[0]]  # a table without one of the sites: it is not offered
     assert start_from_last_sites(run, mine)
     offered = dict(zip(*hm.start))
     expected = {}
