@@ -162,10 +162,10 @@ def start_from_last_sites(run: Run, facilities) -> bool:
     known = (cols >= 0) & ~np.isnan(last)  # a site of the last plan with a column in the new model
     if not known.any():
         return False
-    values = last[known]
-    lower, upper = hm.col_bounds(cols[known].astype(np.int32))
+    values, columns = last[known], cols[known].astype(np.int32)
+    lower, upper = hm.col_bounds(columns)
     fixed = np.clip(values, lower, upper)
-    hm.start_from([v for v, k in zip(y, known) if k], fixed)
+    hm.start = (columns, fixed)  # what hm.start_from would offer, without looking the columns up again
     run.dive = bool((fixed > values).any())
     return True
 
