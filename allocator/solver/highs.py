@@ -1,7 +1,8 @@
 """The only solver-facing module: a persistent HiGHS model compiled once from a Pyomo model.
 
-Why not Pyomo's own solver interfaces: the model is compiled once with Pyomo's
-``LinearStandardFormCompiler`` (sparse CSC matrix, row and column maps) and
+Why not Pyomo's own solver interfaces: the model is compiled once into Pyomo's linear standard form
+(sparse CSC matrix, row and column maps; :func:`allocator.solver.compile.standard_form` gives what Pyomo's
+``LinearStandardFormCompiler`` gives, without its expression walker) and
 passed to ``highspy.Highs`` in a single ``passModel`` call, which is the fastest
 Pyomo route to HiGHS we measured (docs/performance.md).  The HiGHS model is then
 kept: every mode re-solves it by changing column costs and bounds or row
@@ -41,11 +42,11 @@ import highspy
 import numpy as np
 import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
-from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from allocator import progress
 from allocator.errors import Cancelled
 from allocator.progress import SolveTicker
+from allocator.solver.compile import standard_form
 from allocator.status import SolveReport, Status, relative_gap
 
 INF = highspy.kHighsInf
@@ -73,7 +74,7 @@ class HighsModel:
     def __init__(self, model: pyo.ConcreteModel, verbose: bool = False):
         t0 = time.perf_counter()
         with PauseGC():  # the whole compile: its lists and arrays would set off full collections of the model
-            info = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=None)
+            info = standard_form(model)
             lp, self.row, self.integer = _highs_lp(info)
             self.columns = info.columns
             self.col = {id(v): n for n, v in enumerate(info.columns)}
