@@ -2,7 +2,8 @@
 and a finished job's result (the report's sections, translated).
 
 The result view *is* the report (:func:`allocator.report.build_report`): the same maps, tables and
-notes as the self-contained HTML, so the page and the download never disagree.
+notes as the self-contained HTML, so the page and the download never disagree.  A missing number is NaN
+here; the app's encoder (:func:`allocator.web.store.to_json`) writes it as null.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from allocator.reports.page import boundaries, build_report, indicator_series_ta
 from allocator.reports.charts import GEO
 from allocator.units import EUR_PER_MEUR
 from allocator.web.i18n import translate, translate_spec, word
-from allocator.web.store import finite
 
 NEAREST = 3  # sites listed per facility type
 
@@ -38,7 +38,7 @@ def profile(data: InstanceData, region_id: str, lang: str) -> dict | None:
     if region_id not in inst.regions.index:
         return None
     region = inst.regions.loc[region_id]
-    return finite({
+    return {
         "id": region_id, "name": region["name"], "province": region.get("province", ""),
         "population": int(region["population"]),
         "bw_index": float(region["bw_index"]) if "bw_index" in region else None,
@@ -47,7 +47,7 @@ def profile(data: InstanceData, region_id: str, lang: str) -> dict | None:
         "indicators": _indicators(inst, region_id, lang),
         "sites": _sites(data, region_id),
         "map": translate_spec(_region_map(data, region_id, lang), lang),
-    })
+    }
 
 
 def _sites(data: InstanceData, region_id: str) -> list[dict]:
@@ -155,8 +155,8 @@ def result_view(folder: Path, lang: str, instance: Instance | None = None) -> di
                      "rows": frame.to_dict(orient="records")}
         sections.append({"id": s.id, "heading": translate(s.heading, lang), "note": translate(s.note, lang),
                          "spec": translate_spec(s.spec, lang) if s.spec is not None else None, "table": table})
-    return finite({"kind": report.kind, "title": report.title,
-                   "headline": [[translate(k, lang), v] for k, v in report.headline], "sections": sections})
+    return {"kind": report.kind, "title": report.title,
+            "headline": [[translate(k, lang), v] for k, v in report.headline], "sections": sections}
 
 
 def boundaries_features(inst: Instance) -> list | None:

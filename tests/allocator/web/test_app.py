@@ -8,15 +8,19 @@ what ``regio serve`` runs.  The browser test is ``tests/allocator/web/test_brows
 from __future__ import annotations
 
 import io
+import json
 import time
 import zipfile
 
+import numpy as np
 import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 
 import allocator
+from allocator.status import Status
 from allocator.web.app import MAX_BODY, create_app
+from allocator.web.store import to_json
 
 FINAL = ("done", "failed", "cancelled")
 
@@ -98,9 +102,23 @@ def test_request_bodies_are_bounded(client):
     assert client.post("/api/solve", json=huge).status_code == 413
 
 
+def strict(text: bytes):
+    """The body as a browser's JSON.parse reads it: NaN and Infinity are not JSON."""
+    def refuse(token):
+        raise ValueError(f"{token} in JSON")
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_json_is_strict_with_nan_as_null_and_numpy_as_numbers():
+    value = {"nan": float("nan"), "inf": [float("inf"), -np.inf], "np": np.float64(1.5), "int": np.int64(3),
+             "array": np.array([1.0, np.nan]), 7: Status.OPTIMAL, "text": "NaN, Infinity"}
+    assert strict(to_json(value)) == {"nan": None, "inf": [None, None], "np": 1.5, "int": 3, "array": [1.0, None],
+                                      "7": "optimal", "text": "NaN, Infinity"}
+
+
 def test_the_result_view_and_downloads(client, solved):
     job = solved["id"]
-    view = client.get(f"/api/jobs/{job}/view?lang=nl").json()
+    view = strict(client.get(f"/api/jobs/{job}/view?lang=nl").content)
     headings = [s["heading"] for s in view["sections"]]
     assert "Winnaars en verliezers" in headings
     gainers = next(s for s in view["sections"] if s["id"] == "gainers-losers")
