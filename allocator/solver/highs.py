@@ -439,14 +439,14 @@ def _highs_lp(info) -> tuple[highspy.HighsLp, dict[int, list[int]], np.ndarray]:
     """Pyomo's standard form ``info`` as a HiGHS LP (matrix by column), the rows of each constraint (by the
     constraint's id) and which columns are integer."""
     rows: dict[int, list[int]] = {}
-    row_lo, row_hi = np.empty(len(info.rows)), np.empty(len(info.rows))
-    for n, ((con, sense), rhs) in enumerate(zip(info.rows, info.rhs)):
+    for n, (con, _) in enumerate(info.rows):
         rows.setdefault(id(con), []).append(n)
-        row_lo[n] = rhs if sense <= 0 else -INF
-        row_hi[n] = rhs if sense >= 0 else INF
+    sense = np.fromiter((r[1] for r in info.rows), dtype=np.int8, count=len(info.rows))  # 0 =, 1 ≤, -1 ≥
+    rhs = np.asarray(info.rhs, dtype=float)
+    row_lo, row_hi = np.where(sense <= 0, rhs, -INF), np.where(sense >= 0, rhs, INF)
     A = info.A.tocsc()
     ncol = len(info.columns)
-    integer = np.array([v.is_integer() or v.is_binary() for v in info.columns], dtype=bool)
+    integer = np.array([v.is_integer() for v in info.columns], dtype=bool)  # binary is an integer range too
     cost = np.zeros(ncol)
     c = info.c.tocsr()
     if c.shape[0]:
@@ -454,8 +454,9 @@ def _highs_lp(info) -> tuple[highspy.HighsLp, dict[int, list[int]], np.ndarray]:
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = ncol, len(info.rows)
     lp.col_cost_ = cost
-    lp.col_lower_ = np.array([-INF if v.lb is None else v.lb for v in info.columns], dtype=float)
-    lp.col_upper_ = np.array([INF if v.ub is None else v.ub for v in info.columns], dtype=float)
+    bounds = [v.bounds for v in info.columns]  # (lb, ub) resolved once per column: half the time of .lb and .ub
+    lp.col_lower_ = np.array([-INF if lb is None else lb for lb, _ in bounds], dtype=float)
+    lp.col_upper_ = np.array([INF if ub is None else ub for _, ub in bounds], dtype=float)
     lp.row_lower_, lp.row_upper_ = row_lo, row_hi
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = A.indptr, A.indices, A.data
