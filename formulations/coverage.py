@@ -33,7 +33,7 @@ def add_coverage(m: pyo.ConcreteModel, data: InstanceData) -> None:
     b.pair = pyo.Set(initialize=pairs, dimen=2, ordered=True)
     b.covered = pyo.Var(b.pair, bounds=(0, 1))
     u = var_array(b.covered, pairs)
-    keys, columns = open_columns(m, data, reach["site_id"].tolist())
+    keys, columns = open_columns(m, data, reach["site_id"].to_numpy(dtype=object))
     first = ~pd.DataFrame({"pair": data.model_reach_pair, "key": keys}).duplicated().to_numpy()
     y = columns[first]
     arcs = groups(data.model_reach_pair[first])

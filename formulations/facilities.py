@@ -16,6 +16,7 @@ forced sites           bounds of ``open``          forced open: y_j = 1; forced 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pyomo.environ as pyo
 
 from allocator.data import InstanceData
@@ -66,7 +67,10 @@ def open_columns(m: pyo.ConcreteModel, data: InstanceData, site_ids) -> tuple[np
     """(keys, variables) standing for the sites ``site_ids``: a site of a multi-site capacity group is
     replaced by its group's ``group_open``, any other by its own ``open`` variable."""
     b = m.facilities
-    in_group = data.capacity_groups[data.capacity_groups.isin(set(b.group))].to_dict()
-    keys = np.array([in_group.get(j, j) for j in site_ids], dtype=object)
     grouped = set(b.group)
-    return keys, np.array([b.group_open[k] if k in grouped else b.open[k] for k in keys], dtype=object)
+    ids = np.asarray(site_ids, dtype=object)
+    group = pd.Series(ids, dtype=object).map(data.capacity_groups[data.capacity_groups.isin(grouped)])
+    keys = np.where(group.isna().to_numpy(), ids, group.to_numpy(dtype=object))
+    codes, uniques = pd.factorize(keys)  # many arcs share a site: each variable is looked up once
+    columns = np.array([b.group_open[k] if k in grouped else b.open[k] for k in uniques], dtype=object)
+    return keys, columns[codes]
