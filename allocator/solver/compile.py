@@ -94,7 +94,8 @@ def _read(model: pyo.Block) -> StandardForm:
             col = order.get(id(node))
             if col is None:
                 col = _record(node)
-            into[col] = into.get(col, 0.0) + scale
+            if scale:  # as for 0·x in a sum
+                into[col] = into.get(col, 0.0) + scale
             return 0.0
         if kind in NATIVE:
             return scale * node

@@ -120,6 +120,15 @@ def test_each_kind_of_row_compiles_as_pyomo_compiles_it():
     assert list(ours.rhs) == [5.0, -3.0, 2.0, -1.0, 7.0]
 
 
+def test_a_term_with_a_zero_parameter_is_no_term():
+    m = small_model()
+    m.zero = pyo.Constraint(expr=m.p * m.unused[1] <= 4)  # with the parameter at 0: 0·u, no variable, left out
+    m.p = 0.0
+    ours = read_by_us(m)
+    assert_same(ours, pyomo_form(m))
+    assert "zero" not in [r.constraint.name for r in ours.rows]
+
+
 def test_a_fixed_variable_is_a_constant():
     m = small_model()
     m.x[3].fix(2.0)
