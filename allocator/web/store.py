@@ -78,7 +78,7 @@ def to_json(value) -> bytes:
 
 
 def _plain(o):
-    """Numbers from numpy and statuses from enums, as JSON."""
+    """What orjson does not write itself: a value's ``item()`` or ``value`` (an enum's), else its text."""
     if hasattr(o, "item"):
         return o.item()
     if hasattr(o, "value"):
