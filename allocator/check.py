@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from allocator.data import InstanceData
+from allocator.data import InstanceData, values_at
 from allocator.instance import PROGRAMME_PAYER
 from allocator.travel import EARTH_RADIUS_KM, great_circle_km, unit_vectors
 from allocator.units import EUR_TO_MEUR
@@ -317,18 +317,32 @@ def _open_in_reach(data: InstanceData, open_sites: pd.DataFrame, pairs: pd.DataF
     return out
 
 
+RADIUS_BAND = 1.25  # points whose search radii differ by less than this factor share one k-d tree query
+
+
 def _count_within_km(points: np.ndarray, sites: np.ndarray, limit_km: np.ndarray, detour: float) -> np.ndarray:
     """Per point (lat, lon): how many sites have detour × haversine km ≤ its limit.
 
-    A k-d tree on the unit sphere only proposes candidates (chord radius with a 10⁻⁶ margin, so no pair
-    within the limit is missed); each candidate is then decided by the haversine distance itself.
+    k-d trees on the unit sphere only propose candidates (chord radius with a 10⁻⁶ margin, so no pair
+    within the limit is missed): the points whose radii lie within :data:`RADIUS_BAND` of each other (one
+    norm, or a region's tailored one) are paired with the sites in one query at the band's largest radius,
+    and each pair is kept only within its point's own radius; each candidate is then decided by the
+    haversine distance itself.
     """
     arc = np.minimum(limit_km / detour / EARTH_RADIUS_KM, np.pi)
     chord = 2 * np.sin(arc / 2) * (1 + 1e-6) + 1e-9
     tree = cKDTree(unit_vectors(sites[:, 0], sites[:, 1]))
-    near = tree.query_ball_point(unit_vectors(points[:, 0], points[:, 1]), chord)
-    p = np.repeat(np.arange(len(points)), [len(n) for n in near])
-    s = np.fromiter((j for n in near for j in n), dtype=np.int64, count=len(p))
+    found = [(np.empty(0, np.int64), np.empty(0, np.int64))]
+    order = np.argsort(chord, kind="stable")
+    band = np.floor(np.log(chord[order] / chord[order[0]]) / np.log(RADIUS_BAND)) if len(order) else order
+    for rows in np.split(order, np.flatnonzero(np.diff(band)) + 1):
+        if not len(rows):
+            continue
+        pairs = cKDTree(unit_vectors(points[rows, 0], points[rows, 1])).sparse_distance_matrix(
+            tree, chord[rows].max(), output_type="ndarray")
+        near = pairs["v"] <= chord[rows[pairs["i"]]]
+        found.append((rows[pairs["i"][near]], pairs["j"][near].astype(np.int64)))
+    p, s = (np.concatenate(part) for part in zip(*found))
     km = detour * great_circle_km(points[p, 0], points[p, 1], sites[s, 0], sites[s, 1])
     inside = km <= limit_km[p] * (1 + 1e-9) + 1e-9
     return np.bincount(p[inside], minlength=len(points)).astype(float)
@@ -363,13 +377,13 @@ def _check_capacity(c: Checker, data: InstanceData, sites: pd.DataFrame, cov: pd
     diff = (total - u.reindex(total.index)).abs()
     pairs = (total.index.get_level_values(0), total.index.get_level_values(1))
     c.leq("7 assignment Σ_j a_ij = pop_i u_ik", pairs, diff, 0.0)
-    y = a["site_id"].map(sites["open"]).to_numpy(float)
+    y = values_at(sites["open"], a["site_id"]).astype(float)
     c.leq("7 assignment only to open sites", (a["point_id"], a["site_id"]), a["share"], y)
     used = a[a["share"] > c.tol]
     c.leq("7 assignment within the norm", (used["point_id"], used["site_id"]), 1.0,
           _pair_within_norm(data, used).astype(float))
-    people = data.persons(a["point_id"].map(data.points["region_id"]), a["site_id"].map(sites["ftype_id"]),
-                          a["point_id"].map(data.points["population"]))
+    people = data.persons(values_at(data.points["region_id"], a["point_id"]), values_at(sites["ftype_id"], a["site_id"]),
+                          values_at(data.points["population"], a["point_id"]))
     load = (a["share"] * people).groupby(a["site_id"]).sum()
     cap = sites.loc[load.index, "capacity"]
     has = cap.notna()
@@ -394,8 +408,8 @@ def _welfare(data: InstanceData, alloc: pd.DataFrame, cov: pd.DataFrame, live: p
     weight = (alloc["region_id"].map(omega).to_numpy() * alloc["domain_id"].map(data.domains["marginal_welfare"]).to_numpy()
               * data.priorities.reindex(pd.MultiIndex.from_frame(alloc[["region_id", "domain_id"]])).to_numpy())
     W = float(weight @ f)
-    v = cov["ftype_id"].map(data.ftypes["welfare_value"]).to_numpy(float)
-    W += float((cov["region_id"].map(omega).to_numpy() * v * cov["population"].to_numpy(float) * cov["covered"].to_numpy()).sum()) * EUR_TO_MEUR
+    v = values_at(data.ftypes["welfare_value"], cov["ftype_id"]).astype(float)
+    W += float((values_at(omega, cov["region_id"]) * v * cov["population"].to_numpy(float) * cov["covered"].to_numpy()).sum()) * EUR_TO_MEUR
     W -= data.scenario.site_change_cost * EUR_TO_MEUR * changes
     if len(live):
         pts = data.points.loc[live["point_id"]]

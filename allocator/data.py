@@ -25,6 +25,18 @@ from allocator.scenario import Scenario, check_against
 from allocator.travel import reach_table
 
 
+def values_at(table: pd.Series, keys) -> np.ndarray:
+    """table[k] for every k in ``keys`` (each in ``table``'s index), as an array.
+
+    ``Series.map`` gives the same, but on string keys it re-infers the dtype of every result element: 3.4 ms
+    against 0.8 ms for 26,000 keys, a what-if's coverage rows.
+    """
+    pos = table.index.get_indexer(keys)
+    if (pos < 0).any():
+        raise KeyError(f"{int((pos < 0).sum())} key(s) not in the index of {table.name or 'the table'}")
+    return table.to_numpy()[pos]
+
+
 @dataclass(frozen=True)
 class InstanceData:
     instance: Instance

@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from allocator.data import InstanceData
+from allocator.data import InstanceData, values_at
 from allocator.export import write_csv, write_excel
 from allocator.prechecks import unservable
 from allocator.region_totals import region_totals, regions_worse_off
@@ -122,7 +122,7 @@ def extract(m, hm: HighsModel, data: InstanceData, report: SolveReport, stages: 
     t0 = time.perf_counter()
     b = m.budget
     keys = list(b.spend.keys())
-    plan = hm.values_of(b.spend[k] for k in keys)
+    plan = hm.values_by_key(b.spend, keys)
     alloc = pd.DataFrame(keys, columns=["region_id", "domain_id"])
     alloc.insert(1, "name", alloc["region_id"].map(data.regions["name"]).to_numpy())
     alloc["baseline"] = data.baseline.reindex(pd.MultiIndex.from_tuples(keys)).to_numpy()
@@ -134,13 +134,13 @@ def extract(m, hm: HighsModel, data: InstanceData, report: SolveReport, stages: 
 
     fkeys = list(b.flow.keys())
     flows = pd.DataFrame(fkeys, columns=["stream_id", "domain_id"])
-    flows["amount"] = hm.values_of(b.flow[k] for k in fkeys)
+    flows["amount"] = hm.values_by_key(b.flow, fkeys)
     flows["deearmarked"] = flows["domain_id"].to_numpy() != flows["stream_id"].map(data.streams["domain_id"]).to_numpy()
     extra = pd.DataFrame(list(b.extra.keys()), columns=["payer", "domain_id"])
     extra["extra"] = hm.values_of(b.extra.values())
 
     sites = data.sites
-    y = np.round(hm.values_of(m.facilities.open[j] for j in sites.index)).astype(int)
+    y = np.round(hm.values_by_key(m.facilities.open, sites.index.tolist())).astype(int)
     fac = sites[["ftype_id", "region_id", "name", "existing"]].reset_index()
     fac.insert(3, "region_name", fac["region_id"].map(data.regions["name"]).to_numpy())
     fac["open"] = y
@@ -148,13 +148,13 @@ def extract(m, hm: HighsModel, data: InstanceData, report: SolveReport, stages: 
                                 ["keep", "close", "open"], "not opened")
 
     cov = data.coverable[["point_id", "ftype_id", "region_id", "population"]].copy()
-    cov["covered"] = hm.values_of(m.coverage.covered[i, k] for i, k in zip(cov["point_id"], cov["ftype_id"]))
+    cov["covered"] = hm.values_by_key(m.coverage.covered, list(zip(cov["point_id"], cov["ftype_id"])))
     cov = expand_groups(cov[["point_id", "ftype_id", "covered"]], data)
     cov["population"] = data.persons(cov["region_id"], cov["ftype_id"], cov["population"])  # who needs the type
 
     ms = m.min_service
     sf = data.demand[["region_id", "ftype_id", "population", "required"]].copy()
-    sf["shortfall"] = hm.values_of(ms.shortfall[r, k] for r, k in zip(sf["region_id"], sf["ftype_id"])) * sf["population"].to_numpy()
+    sf["shortfall"] = hm.values_by_key(ms.shortfall, list(zip(sf["region_id"], sf["ftype_id"]))) * sf["population"].to_numpy()
     persons = (cov["covered"] * cov["population"]).groupby([cov["region_id"], cov["ftype_id"]]).sum()
     sf["covered_persons"] = persons.reindex(pd.MultiIndex.from_arrays([sf["region_id"], sf["ftype_id"]]), fill_value=0.0).to_numpy()
 
@@ -167,13 +167,13 @@ def extract(m, hm: HighsModel, data: InstanceData, report: SolveReport, stages: 
 
     live = m.liveability
     lv = pd.DataFrame({"point_id": list(live.point)})
-    lv["keeps_basic"] = hm.values_of(live.keeps_basic[i] for i in lv["point_id"])
+    lv["keeps_basic"] = hm.values_by_key(live.keeps_basic, lv["point_id"].tolist())
 
     assignment = None
     if hasattr(m, "capacity"):
         arcs = list(m.capacity.arc)
         assignment = pd.DataFrame(arcs, columns=["point_id", "ftype_id", "group"])
-        assignment["share"] = hm.values_of(m.capacity.share[a] for a in arcs)
+        assignment["share"] = hm.values_by_key(m.capacity.share, arcs)
         assignment = split_capacity_groups(assignment, data, fac.set_index("site_id")["open"])
         assignment = expand_groups(assignment, data).drop(columns=["region_id", "population"])
 
@@ -232,8 +232,8 @@ def expand_groups(frame: pd.DataFrame, data: InstanceData) -> pd.DataFrame:
     g = data.point_groups.rename(columns={"point_id": "member", "group_id": "point_id"})
     out = frame.merge(g, on=["point_id", "ftype_id"], how="inner").drop(columns="point_id").rename(columns={"member": "point_id"})
     out = out[["point_id", *[c for c in frame.columns if c != "point_id"]]]
-    out["region_id"] = out["point_id"].map(data.points["region_id"]).to_numpy()
-    out["population"] = out["point_id"].map(data.points["population"]).to_numpy(float)
+    out["region_id"] = values_at(data.points["region_id"], out["point_id"])
+    out["population"] = values_at(data.points["population"], out["point_id"]).astype(float)
     return out.reset_index(drop=True)
 
 

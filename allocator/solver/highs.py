@@ -85,6 +85,7 @@ class HighsModel:
             self.relaxed = False  # integer columns made continuous (LP re-solves for duals)
         self.compile_seconds = time.perf_counter() - t0
         self.values: np.ndarray | None = None
+        self._by_key: dict[int, tuple] = {}  # id(component) -> (component, keys, columns, lower bounds)
         self.start: tuple[np.ndarray, np.ndarray] | None = None  # (columns, values) for the next solve
         # The last LP optimum's basis on this model: the next LP (sites fixed or relaxed) starts there, and HiGHS
         # then skips its presolve.  nl what-ifs: the marginal-welfare LP 0.24-0.38 → 0.07-0.16 s, the
@@ -424,9 +425,25 @@ class HighsModel:
 
     def values_of(self, variables: Iterable) -> np.ndarray:
         """Values of many variables at once (vectorised over a column-index array)."""
-        variables = list(variables)
+        return self._values(*self._columns(list(variables)))
+
+    def values_by_key(self, component, keys: list) -> np.ndarray:
+        """``values_of(component[k] for k in keys)``, with the columns of the last ``keys`` asked of ``component``
+        kept: a what-if extracts the same keys of the same model again (nl: 45,000 look-ups, 0.02 s)."""
+        kept = self._by_key.get(id(component))
+        if kept is None or kept[0] is not component or kept[1] != keys:
+            kept = (component, keys, *self._columns([component[k] for k in keys]))
+            self._by_key[id(component)] = kept
+        return self._values(*kept[2:])
+
+    def _columns(self, variables: list) -> tuple[np.ndarray, np.ndarray | None]:
+        """The columns of ``variables`` (−1 where one has none) and, when any has none, every lower bound."""
         idx = np.array([self.col.get(id(v), -1) for v in variables], dtype=np.int64)
-        out = np.array([float(v.lb or 0.0) for v in variables]) if (idx < 0).any() else np.zeros(len(idx))
+        return idx, (np.array([float(v.lb or 0.0) for v in variables]) if (idx < 0).any() else None)
+
+    def _values(self, idx: np.ndarray, lower: np.ndarray | None) -> np.ndarray:
+        """The current values at columns ``idx``; where a variable has no column, its lower bound (``lower``)."""
+        out = lower.copy() if lower is not None else np.zeros(len(idx))
         if self.values is not None:
             out[idx >= 0] = self.values[idx[idx >= 0]]
         return out
