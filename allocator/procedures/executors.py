@@ -26,6 +26,7 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPool
 from contextlib import contextmanager
 
 from allocator.errors import InputError, InputIssue
+from allocator.solver.threads import one_thread_each, side_by_side
 
 WORKER_CACHE: dict = {}
 
@@ -63,7 +64,7 @@ class HereAndPool(Executor):
     """
 
     def __init__(self, workers: int):
-        self.pool = process_pool(workers - 1)
+        self.pool = process_pool(workers - 1, beside_others=True)
         self.here = ThreadPoolExecutor(max_workers=1, thread_name_prefix="regio-here")
         self.slots = self.pool.slots + 1
         self._here_task: Future | None = None
@@ -97,19 +98,26 @@ def executor(workers: int = 1, scheduler: str | None = None, here: bool = False)
         try:
             ex = client.get_executor(pure=False)
             ex.slots = sum(client.nthreads().values()) or 1  # scheduler_info() lists at most 5 workers by default
-            yield ex
+            with side_by_side():  # a cluster's workers may be threads of this process
+                yield ex
         finally:
             client.close()
-    elif min(workers, os.cpu_count() or 1) > 1:
-        with (HereAndPool(min(workers, os.cpu_count() or 1)) if here else process_pool(workers)) as pool:
+    elif min(workers, os.cpu_count() or 1) > 1:  # every core has a worker: each HiGHS run takes one thread
+        with side_by_side(), (HereAndPool(min(workers, os.cpu_count() or 1)) if here else process_pool(workers)) as pool:
             yield pool
     else:
         yield InlineExecutor()
 
 
-def process_pool(workers: int) -> ProcessPoolExecutor:
-    """A pool of ``workers`` spawned processes (at most one per core: more only cost memory)."""
+def process_pool(workers: int, beside_others: bool | None = None) -> ProcessPoolExecutor:
+    """A pool of ``workers`` spawned processes (at most one per core: more only cost memory).
+
+    ``beside_others`` (default: more than one worker): the cores are shared, so each HiGHS run of a worker
+    takes one thread (:func:`allocator.solver.threads.one_thread_each`).
+    """
     workers = max(1, min(workers, os.cpu_count() or 1))
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    shared = workers > 1 if beside_others is None else beside_others
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=one_thread_each if shared else None)
     pool.slots = workers
     return pool

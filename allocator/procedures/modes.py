@@ -28,6 +28,7 @@ from allocator.indicators import inequality
 from allocator.results import Solution, extract
 from allocator.solver.highs import INF, HighsModel, KnownBound
 from allocator.solver.reduced_costs import reduced_cost_fixing
+from allocator.solver.threads import side_by_side
 from allocator.status import SEVERITY, Deadline, SolveReport, Status
 from formulations.min_service import measure_scale, measure_var
 from formulations.objective import shortfall_cost
@@ -108,13 +109,15 @@ def solve(run: Run, mode: str | None = None, run_check: bool = True, indicators:
     their plan in ``run.highs.values`` (a what-if proven without HiGHS, :mod:`allocator.procedures.price_bounds`).
     """
     mode = mode or run.data.scenario.mode
-    pending = welfare_max_beside(run) if beside and indicators and run.w_max is None else None
-    try:
-        if stages is None:
-            stages = weighted(run) if Mode(mode) == Mode.WEIGHTED else lexicographic(run)
-    finally:
-        if pending is not None:
-            wait([pending])  # a stop reaches both solves; never leave the twin running
+    twin = beside and indicators and run.w_max is None
+    with side_by_side() if twin else nullcontext():  # HiGHS's runs overlap: one thread each (solver.threads)
+        pending = welfare_max_beside(run) if twin else None
+        try:
+            if stages is None:
+                stages = weighted(run) if Mode(mode) == Mode.WEIGHTED else lexicographic(run)
+        finally:
+            if pending is not None:
+                wait([pending])  # a stop reaches both solves; never leave the twin running
     if pending is not None and pending.exception() is None and pending.result()[0] is not None:
         run.w_max, run.w_max_gap = pending.result()
     report = combine_stages(stages, run.build_seconds)

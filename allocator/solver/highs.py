@@ -47,6 +47,7 @@ from allocator import progress
 from allocator.errors import Cancelled
 from allocator.progress import SolveTicker
 from allocator.solver.compile import standard_form
+from allocator.solver.threads import POOL
 from allocator.status import SolveReport, Status, relative_gap
 
 INF = highspy.kHighsInf
@@ -276,7 +277,11 @@ class HighsModel:
         moves the model to a fresh one as always.  ``time_limit`` counts from this call.
         """
         self.h.setOptionValue("time_limit", INF if time_limit is None else self.h.getRunTime() + float(time_limit))
-        self.h.run()
+        self.set_option("threads", POOL.acquire(POOL.wanted(False, None)))
+        try:
+            self.h.run()
+        finally:
+            POOL.release()
         if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return None
         return float(self.h.getInfo().objective_function_value)
@@ -333,11 +338,6 @@ class HighsModel:
         self.set_option("time_limit", float(time_limit) if time_limit else INF)
         self.set_option("mip_rel_gap", float(mip_gap))
         self.set_option("random_seed", int(seed))
-        threads = min(int(threads), os.cpu_count() or 1) if threads else threads  # more threads than cores only hurt
-        if threads and self.options.get("threads") != int(threads):
-            # HiGHS keeps one thread pool per process; a new thread count needs a fresh pool
-            highspy.Highs.resetGlobalScheduler(True)
-            self.set_option("threads", int(threads))
         mip = bool(self.integer.any()) and not self.relaxed
         if self.start is not None:
             h.setSolution(len(self.start[0]), *self.start)
@@ -346,9 +346,10 @@ class HighsModel:
             h.setBasis(self.lp_basis)  # HiGHS skips presolve; a basis it rejects leaves a cold solve
         known = known_bound if mip and known_bound is not None and self.maximize else None
         proven = (lambda plan: known.proves(plan, float(mip_gap))) if known is not None else None
+        self.set_option("threads", POOL.acquire(POOL.wanted(mip, threads)))  # released when HiGHS's run ends
         t0 = time.perf_counter()
         expired, reached = _run_interruptibly(h, SolveTicker(time_limit, quiet=self.quiet),
-                                              time_limit if mip else None, proven)
+                                              time_limit if mip else None, proven, ended=POOL.release)
         seconds = time.perf_counter() - t0
         model_status = h.getModelStatus()
         info = h.getInfo()
@@ -505,7 +506,8 @@ def _silenced_stdout(silence: bool):
 
 
 def _run_interruptibly(h, ticker: SolveTicker, time_limit: float | None = None,
-                       proven: Callable[[float], bool] | None = None) -> tuple[bool, bool]:
+                       proven: Callable[[float], bool] | None = None,
+                       ended: Callable[[], None] | None = None) -> tuple[bool, bool]:
     """``h.run()`` in a worker thread (highspy releases the GIL) while this thread waits in 0.2 s steps,
     so Ctrl-C / SIGTERM reach Python within 0.2 s instead of after the solve, and the terminal shows the
     elapsed seconds of a long solve.  On an interrupt the exception propagates; the CLI then ends the
@@ -516,8 +518,9 @@ def _run_interruptibly(h, ticker: SolveTicker, time_limit: float | None = None,
     then raises :class:`~allocator.errors.Cancelled`.  The same callback keeps ``time_limit``
     (:class:`Deadline`): HiGHS looks at its clock only where it calls the callback, which on large models
     can be 20-30 s apart (its root cut rounds on gen:XL:0), so it would end that much late.  And it stops
-    the run once ``proven(plan value)`` (:meth:`KnownBound.proves`).  Returns (the deadline stopped the
-    run, ``proven`` did)."""
+    the run once ``proven(plan value)`` (:meth:`KnownBound.proves`).  ``ended`` is called by the run's
+    thread when HiGHS returns (after an interrupt too, when HiGHS is still running).  Returns (the deadline
+    stopped the run, ``proven`` did)."""
     done = threading.Event()
     stop = threading.Event()
     t0 = time.perf_counter()
@@ -543,12 +546,20 @@ def _run_interruptibly(h, ticker: SolveTicker, time_limit: float | None = None,
             h.run()
         finally:
             done.set()
+            if ended is not None:
+                ended()
 
     watched = progress.watched()
     hooked = watched or deadline.limit is not None or proven is not None
-    if hooked:
-        h.cbMipInterrupt += interrupt
-    threading.Thread(target=work, daemon=True, name="highs").start()
+    runner = threading.Thread(target=work, daemon=True, name="highs")
+    try:
+        if hooked:
+            h.cbMipInterrupt += interrupt
+        runner.start()
+    except BaseException:
+        if ended is not None and not runner.is_alive() and not done.is_set():
+            ended()  # HiGHS never started
+        raise
     try:
         while not done.wait(0.2):
             ticker.tick(time.perf_counter() - t0)
