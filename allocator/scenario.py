@@ -62,7 +62,7 @@ class SolverOptions(Strict):
 
     time_limit: float | None = Field(60.0, gt=0, description="seconds per solve; None = no limit")
     mip_gap: float = Field(1e-4, ge=0, le=0.01, description="relative MIP gap at which HiGHS stops (at most 1 %: a larger gap is not reported as optimal)")
-    threads: int | None = Field(None, ge=1, description="HiGHS threads; None = HiGHS default")
+    threads: int | None = Field(None, ge=1, description="HiGHS threads; None = two for a MIP with no other solve beside it, else one (allocator.solver.threads)")
     seed: int = Field(0, ge=0, description="HiGHS random seed")
     memory_limit_mb: float = Field(4000.0, gt=0, description="refuse to build a model estimated to need more memory")
     verbose: bool = False
