@@ -511,7 +511,7 @@ def _run_interruptibly(h, ticker: SolveTicker, time_limit: float | None = None,
     """``h.run()`` in a worker thread (highspy releases the GIL) while this thread waits in 0.2 s steps,
     so Ctrl-C / SIGTERM reach Python within 0.2 s instead of after the solve, and the terminal shows the
     elapsed seconds of a long solve.  On an interrupt the exception propagates; the CLI then ends the
-    process, and the solver with it.
+    process, and the solver with it (in a Python session HiGHS stops at its next callback).
 
     A stop asked for through :func:`allocator.progress.watch` is passed to HiGHS by its MIP interrupt
     callback (HiGHS stops at its next node or cut round, leaving the model usable for the next solve),
@@ -565,6 +565,9 @@ def _run_interruptibly(h, ticker: SolveTicker, time_limit: float | None = None,
             ticker.tick(time.perf_counter() - t0)
             if watched and progress.stop_requested():
                 stop.set()
+    except BaseException:
+        stop.set()  # Ctrl-C in a Python session: HiGHS stops at its next callback, and leaves the thread pool
+        raise
     finally:
         ticker.close()
     if hooked:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -91,3 +92,20 @@ def test_runs_that_overlap_take_one_thread_each(two_cores, monkeypatch):
     result = warm.solve(equity_alpha=2.0)  # W_max changes: solved beside
     assert result.status == "optimal" and result.check == "passed"
     assert sizes and set(sizes) == {1}
+
+
+def test_an_interrupted_run_stops_highs_and_leaves_the_pool(monkeypatch):
+    """Ctrl-C while HiGHS runs (in a Python session): HiGHS stops at its next callback and the run leaves the
+    pool, so the next run can resize it."""
+    from allocator.progress import SolveTicker
+
+    run = build(prepare("nl"))
+    monkeypatch.setattr(SolveTicker, "tick", lambda self, seconds: (_ for _ in ()).throw(KeyboardInterrupt()))
+    with pytest.raises(KeyboardInterrupt):
+        solve(run, indicators=False)
+    monkeypatch.undo()
+    interrupted = time.monotonic()
+    while threads_module.POOL._active and time.monotonic() < interrupted + 30:
+        time.sleep(0.05)
+    assert threads_module.POOL._active == 0
+    assert time.monotonic() - interrupted < 2.5  # not the whole MIP (4-5 s here): HiGHS stopped at a callback
