@@ -277,8 +277,9 @@ class HighsModel:
         moves the model to a fresh one as always.  ``time_limit`` counts from this call.
         """
         self.h.setOptionValue("time_limit", INF if time_limit is None else self.h.getRunTime() + float(time_limit))
-        self.set_option("threads", POOL.acquire(POOL.wanted(False, None)))
+        size = POOL.acquire(POOL.wanted(False, None))
         try:
+            self.set_option("threads", size)
             self.h.run()
         finally:
             POOL.release()
@@ -346,10 +347,15 @@ class HighsModel:
             h.setBasis(self.lp_basis)  # HiGHS skips presolve; a basis it rejects leaves a cold solve
         known = known_bound if mip and known_bound is not None and self.maximize else None
         proven = (lambda plan: known.proves(plan, float(mip_gap))) if known is not None else None
-        self.set_option("threads", POOL.acquire(POOL.wanted(mip, threads)))  # released when HiGHS's run ends
+        ticker = SolveTicker(time_limit, quiet=self.quiet)
+        size = POOL.acquire(POOL.wanted(mip, threads))  # left when HiGHS's run ends (ended=)
+        try:
+            self.set_option("threads", size)
+        except BaseException:
+            POOL.release()
+            raise
         t0 = time.perf_counter()
-        expired, reached = _run_interruptibly(h, SolveTicker(time_limit, quiet=self.quiet),
-                                              time_limit if mip else None, proven, ended=POOL.release)
+        expired, reached = _run_interruptibly(h, ticker, time_limit if mip else None, proven, ended=POOL.release)
         seconds = time.perf_counter() - t0
         model_status = h.getModelStatus()
         info = h.getInfo()
