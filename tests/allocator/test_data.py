@@ -146,3 +146,13 @@ def test_co_located_capacity_is_pooled_and_split_back_per_site():
     load = run.solution.assignment.set_index("site_id")["share"] * 900
     assert load["s1"] == pytest.approx(540) and load["s2"] == pytest.approx(360)
     assert run.solution.shortfall == pytest.approx(0.0, abs=1e-6)
+
+
+def test_values_at_takes_each_keys_value_and_names_the_table_when_a_key_is_missing():
+    import pandas as pd
+    from allocator.data import values_at
+
+    table = pd.Series([10.0, 20.0, 30.0], index=pd.Index(["a", "b", "c"]), name="population")
+    assert list(values_at(table, pd.Series(["c", "a", "c"]))) == [30.0, 10.0, 30.0]
+    with pytest.raises(KeyError, match="1 key.*population"):
+        values_at(table, ["a", "z"])

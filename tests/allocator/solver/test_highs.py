@@ -287,3 +287,14 @@ def test_the_compile_runs_no_garbage_collection():
     finally:
         gc.callbacks.remove(count)
     assert hm.n_cols > 1000 and collections == []
+
+
+def test_values_by_key_equal_values_of_and_follow_new_keys_and_new_values():
+    """The columns kept per component give each key's value, for other keys too, and the values of the last run."""
+    run = solve(build(prepare("gen:S:0")), indicators=False)
+    hm, open_ = run.highs, run.model.facilities.open
+    keys = list(open_.keys())
+    assert np.array_equal(hm.values_by_key(open_, keys), hm.values_of(open_[k] for k in keys))
+    assert np.array_equal(hm.values_by_key(open_, keys[::-1]), hm.values_of(open_[k] for k in keys[::-1]))
+    hm.values = hm.values + 1.0
+    assert np.array_equal(hm.values_by_key(open_, keys), hm.values_of(open_[k] for k in keys))
