@@ -69,16 +69,19 @@ class ThreadPool:
             self._active -= 1
             self._changed.notify_all()
 
+    def overlapping(self, more: int) -> None:
+        """``more`` (±1) blocks in which HiGHS runs may overlap: while any is open every run asks for one thread."""
+        with self._changed:
+            self._beside += more
+
     @contextmanager
     def side_by_side(self) -> Iterator[None]:
         """Within the block HiGHS runs may overlap: every run asks for one thread."""
-        with self._changed:
-            self._beside += 1
+        self.overlapping(1)
         try:
             yield
         finally:
-            with self._changed:
-                self._beside -= 1
+            self.overlapping(-1)
 
 
 POOL = ThreadPool()
@@ -92,4 +95,4 @@ def side_by_side():
 def one_thread_each() -> None:
     """From now on every run of this process asks for one thread (a worker process beside others: the pool's
     initializer)."""
-    POOL.side_by_side().__enter__()
+    POOL.overlapping(1)

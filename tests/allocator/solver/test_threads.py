@@ -30,6 +30,13 @@ def test_a_mip_alone_asks_for_two_threads_an_lp_or_overlapping_runs_for_one(two_
     assert pool.wanted(mip=False, threads=64) == 2  # never more than the cores
 
 
+def test_a_worker_beside_others_asks_for_one_thread_from_then_on(two_cores, monkeypatch):
+    pool = ThreadPool()
+    monkeypatch.setattr(threads_module, "POOL", pool)
+    threads_module.one_thread_each()
+    assert pool.wanted(mip=True, threads=None) == 1
+
+
 def test_one_core_gives_one_thread(monkeypatch):
     monkeypatch.setattr(threads_module.os, "cpu_count", lambda: 1)
     assert ThreadPool().wanted(mip=True, threads=None) == 1
