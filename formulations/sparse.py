@@ -36,14 +36,6 @@ def groups(codes) -> dict:
     return {sorted_codes[s]: part for s, part in zip(starts, np.split(order, cut))}
 
 
-def positions(index: pd.Index, values) -> np.ndarray:
-    """Positions of ``values`` in ``index`` (every value must be present)."""
-    pos = index.get_indexer(values)
-    if (pos < 0).any():
-        raise KeyError(f"{int((pos < 0).sum())} value(s) not in the index")
-    return pos
-
-
 def grouped_sum(frame: pd.DataFrame, by: str, coef: str, var, groups_wanted, key: str | None = None) -> dict:
     """{group: Σ_{rows in group} frame[coef] · var[row key]} for every group in ``groups_wanted`` (0 if none).
 

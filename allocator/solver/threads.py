@@ -4,7 +4,7 @@ HiGHS 1.15 keeps one pool of threads per process.  At the root of a MIP it compu
 of the LP relaxation (an interior-point solve, for its central-rounding heuristic) and looks for symmetry
 as tasks beside the root LP; with a pool of one thread they run in turn with it.  A MIP that runs alone
 (no other HiGHS run in this process beside it) is therefore given :data:`SOLO_THREADS`: nl's own MIP
-4.14 → 3.53 s, a λ 1,000 what-if's 4.07 → 3.47 s (its analytic centre is computed twice, before and after
+4.14 → 3.53 s, a λ 1,000 what-if's 4.0–4.1 → 3.5 s (its analytic centre is computed twice, before and after
 a restart), λ 3,000 / 4,000 / 500 1.60 / 1.53 / 2.67 → 1.42 / 1.43 / 2.52 s, α 2 and λ 8,000 unchanged;
 HiGHS reaches the same plan and bound with either pool (those runs alone through highspy, each twice;
 docs/performance.md).  Its tree search stays serial: more threads do not help.  The cost is memory: the
