@@ -277,9 +277,8 @@ class HighsModel:
         moves the model to a fresh one as always.  ``time_limit`` counts from this call.
         """
         self.h.setOptionValue("time_limit", INF if time_limit is None else self.h.getRunTime() + float(time_limit))
-        size = POOL.acquire(POOL.wanted(False, None))
+        self._join_pool(mip=False, threads=None)
         try:
-            self.set_option("threads", size)
             self.h.run()
         finally:
             POOL.release()
@@ -328,6 +327,16 @@ class HighsModel:
             for k, v in saved.items():
                 self.set_option(k, v)
 
+    def _join_pool(self, mip: bool, threads: int | None) -> None:
+        """Join HiGHS's thread pool for one run (:mod:`allocator.solver.threads`) and set this model's ``threads`` to
+        its size; the caller leaves it (``POOL.release``) when the run ends."""
+        size = POOL.acquire(POOL.wanted(mip, threads))
+        try:
+            self.set_option("threads", size)
+        except BaseException:
+            POOL.release()
+            raise
+
     def _option(self, name: str):
         value = self.h.getOptionValue(name)
         return value[1] if isinstance(value, tuple) else value  # some highspy releases return (status, value)
@@ -348,12 +357,7 @@ class HighsModel:
         known = known_bound if mip and known_bound is not None and self.maximize else None
         proven = (lambda plan: known.proves(plan, float(mip_gap))) if known is not None else None
         ticker = SolveTicker(time_limit, quiet=self.quiet)
-        size = POOL.acquire(POOL.wanted(mip, threads))  # left when HiGHS's run ends (ended=)
-        try:
-            self.set_option("threads", size)
-        except BaseException:
-            POOL.release()
-            raise
+        self._join_pool(mip, threads)  # left when HiGHS's run ends (ended=)
         t0 = time.perf_counter()
         expired, reached = _run_interruptibly(h, ticker, time_limit if mip else None, proven, ended=POOL.release)
         seconds = time.perf_counter() - t0
