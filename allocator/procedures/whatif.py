@@ -287,9 +287,10 @@ class WhatIf:
         return prices
 
     def forget_solves(self) -> None:
-        """Drop every stored solve and every kept model but the live one (a benchmark's what-ifs then start from
-        the same point)."""
+        """Drop every stored solve, every W_max but the last scenario's and every kept model but the live one (a
+        benchmark's what-ifs then start from the same point: a scenario asked before solves its W_max again)."""
         self.prices.clear()
+        self.welfare_max = {k: v for k, v in self.welfare_max.items() if k == self.last_key}
         self.shelf = {k: v for k, v in self.shelf.items() if v is self.prices}
         self.models.clear()
 

@@ -183,6 +183,24 @@ def test_welfare_max_is_solved_once_per_scenario(warm, monkeypatch):
     assert again.run.solution.indicators["welfare_max"] == pytest.approx(first)
 
 
+def test_forgetting_the_solves_forgets_every_w_max_but_the_last_scenarios(monkeypatch):
+    from allocator.procedures import modes
+
+    model = allocator.WarmModel("gen:S:0")
+    model.solve()
+    model.solve(equity_alpha=1.7)
+    model.solve()
+    assert len(model._whatif.welfare_max) == 2
+    model._whatif.forget_solves()
+    assert list(model._whatif.welfare_max) == [model._whatif.last_key]
+    calls = []
+    real = modes.welfare_max_on
+    monkeypatch.setattr(modes, "welfare_max_on", lambda hm, run: calls.append(1) or real(hm, run))
+    model.solve(equity_alpha=1.7)  # asked before the solves were forgotten: its W_max is solved again
+    model.solve()  # the last scenario's W_max was kept
+    assert len(calls) == 1
+
+
 def test_the_neighbourhood_start_leaves_the_model_as_it_was(monkeypatch):
     """After a change of λ the neighbourhood's start leaves the bounds as they were and offers a whole plan; its
     sub-MIP starts from the last plan completed by the LP that priced the sites (HiGHS would otherwise solve that
