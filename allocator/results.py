@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -49,7 +49,7 @@ from allocator.units import EUR_PER_MEUR
 
 @dataclass(frozen=True)
 class Solution:
-    report: SolveReport
+    report: SolveReport | None  # None only between extract_plan and with_report
     scenario: Scenario
     welfare: float
     shortfall: float
@@ -119,6 +119,17 @@ class Solution:
 
 def extract(m, hm: HighsModel, data: InstanceData, report: SolveReport, stages: tuple[dict, ...] = ()) -> Solution:
     """Read every decision of the solved model into frames (requires a solution)."""
+    return with_report(extract_plan(m, hm, data), report, stages)
+
+
+def with_report(sol: Solution, report: SolveReport, stages: tuple[dict, ...] = ()) -> Solution:
+    """``sol`` as the plan of the run that ``report`` describes (its status, gap, objective and stages)."""
+    return replace(sol, report=report, objective=report.objective if report.objective is not None else float("nan"),
+                   stages=stages)
+
+
+def extract_plan(m, hm: HighsModel, data: InstanceData) -> Solution:
+    """:func:`extract` without a report yet (``report`` None): a plan read before its run has ended."""
     t0 = time.perf_counter()
     b = m.budget
     keys = list(b.spend.keys())
@@ -182,15 +193,14 @@ def extract(m, hm: HighsModel, data: InstanceData, report: SolveReport, stages: 
     unreachable = float(unservable(data)["missing"].clip(lower=0.0).sum())
     short = people_short(data, cov)
     return Solution(
-        report=report, scenario=data.scenario, welfare=W, shortfall=Q, shortfall_worst=worst,
-        objective=report.objective if report.objective is not None else float("nan"),
+        report=None, scenario=data.scenario, welfare=W, shortfall=Q, shortfall_worst=worst, objective=float("nan"),
         allocation=alloc, flows=flows, extra=extra, facilities=fac, coverage=cov.drop(columns=["region_id", "population"]),
         shortfall_table=sf.assign(name=sf["region_id"].map(data.regions["name"]))[
             ["region_id", "name", "ftype_id", "population", "required", "covered_persons", "shortfall"]],
         liveability=lv, region_coverage=regcov, assignment=assignment,
         region_totals=region_totals(data, alloc, fac, short.groupby(data.points["region_id"]).sum()),
         people_short=float(short.sum()), shortfall_unreachable=unreachable,
-        extract_seconds=time.perf_counter() - t0, stages=stages,
+        extract_seconds=time.perf_counter() - t0,
     )
 
 

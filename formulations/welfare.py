@@ -60,49 +60,58 @@ def add_welfare(m: pyo.ConcreteModel, data: InstanceData) -> None:
     b.definition = pyo.Constraint(expr=b.W - linear(coefs, variables) == constant)
 
 
-def welfare_terms(m: pyo.ConcreteModel, data: InstanceData) -> tuple[list[float], list, float]:
+def welfare_terms(m: pyo.ConcreteModel, data: InstanceData) -> tuple[np.ndarray, list, float]:
     """W's terms: coefficients, variables and constant of W = Σ coef·var + constant (the row ``definition``).
 
     α, the welfare curve's slopes and loss aversion, v_k and β enter W only here, so a warm model changes
-    them by restating this row's coefficients (:mod:`allocator.procedures.whatif`).
+    them by restating this row's coefficients (:mod:`allocator.procedures.whatif`), in the order of
+    :func:`welfare_variables`: per (region, domain) its segments' gains and its cut; coverage; liveability; sites.
     """
-    b = m.welfare
+    kappa = data.scenario.site_change_cost * EUR_TO_MEUR
+    constant = -kappa * float(data.sites["existing"].sum()) if kappa > 0 else 0.0
+    return welfare_coefficients(data, list(m.liveability.point)), welfare_variables(m, data), constant
+
+
+def welfare_coefficients(data: InstanceData, live: list) -> np.ndarray:
+    """The coefficients of :func:`welfare_terms`: ω_r p_rd mw_d slope_s per gain, −ω_r p_rd mw_d λ_loss slope_1 per
+    cut, ω_r v_k pop_ik per coverage, ω_r β pop_i per point of ``live`` (the model's liveability points: β is a
+    weight once they exist), ±κ per site (+ existing, − candidate)."""
     curve = data.scenario.welfare
-    nseg = len(curve.slopes)
     base = data.baseline
-    keys = list(base.index)
     omega = data.regions["omega"]
     mw = data.domains["marginal_welfare"]
     weight = (omega.reindex(base.index.get_level_values(0)).to_numpy() * mw.reindex(base.index.get_level_values(1)).to_numpy()
               * data.priorities.reindex(base.index).to_numpy())
-    coefs, variables = [], []
-    for n, (r, d) in enumerate(keys):
-        for s in range(1, nseg + 1):
-            coefs.append(weight[n] * curve.slopes[s - 1])
-            variables.append(b.gain[r, d, s])
-        coefs.append(-weight[n] * curve.loss_aversion * curve.slopes[0])
-        variables.append(b.cut[r, d])
+    slopes = np.asarray(curve.slopes, dtype=float)
+    per_pair = np.column_stack([np.outer(weight, slopes), -weight * curve.loss_aversion * slopes[0]]).ravel()
 
     cov = data.coverable
     value = cov["ftype_id"].map(data.ftypes["welfare_value"]).to_numpy(float)
     w_cov = omega.reindex(cov["region_id"]).to_numpy() * value * cov["population"].to_numpy(float) * EUR_TO_MEUR
-    u = m.coverage.covered
-    coefs.extend(w_cov)
-    variables.extend(u[i, k] for i, k in zip(cov["point_id"], cov["ftype_id"]))
+    parts = [per_pair, w_cov]
 
-    live = m.liveability
-    if len(live.point):
-        pts = data.points.loc[list(live.point)]
-        w_live = omega.reindex(pts["region_id"]).to_numpy() * data.scenario.liveability_value * pts["population"].to_numpy(float) * EUR_TO_MEUR
-        coefs.extend(w_live)
-        variables.extend(live.keeps_basic[i] for i in live.point)
+    if len(live):
+        pts = data.points.loc[live]
+        parts.append(omega.reindex(pts["region_id"]).to_numpy() * data.scenario.liveability_value
+                     * pts["population"].to_numpy(float) * EUR_TO_MEUR)
 
     kappa = data.scenario.site_change_cost * EUR_TO_MEUR
-    constant = 0.0
     if kappa > 0:
-        sites = data.sites
-        existing = sites["existing"].to_numpy(bool)
-        coefs.extend(np.where(existing, kappa, -kappa))
-        variables.extend(m.facilities.open[j] for j in sites.index)
-        constant = -kappa * float(existing.sum())
-    return coefs, variables, constant
+        parts.append(np.where(data.sites["existing"].to_numpy(bool), kappa, -kappa))
+    return np.concatenate(parts).astype(float)
+
+
+def welfare_variables(m: pyo.ConcreteModel, data: InstanceData) -> list:
+    """The variables of :func:`welfare_terms`, in the order of :func:`welfare_coefficients`."""
+    b = m.welfare
+    nseg = len(data.scenario.welfare.slopes)
+    variables = []
+    for r, d in data.baseline.index:
+        variables.extend(b.gain[r, d, s] for s in range(1, nseg + 1))
+        variables.append(b.cut[r, d])
+    cov = data.coverable
+    variables.extend(m.coverage.covered[i, k] for i, k in zip(cov["point_id"], cov["ftype_id"]))
+    variables.extend(m.liveability.keeps_basic[i] for i in m.liveability.point)
+    if data.scenario.site_change_cost > 0:
+        variables.extend(m.facilities.open[j] for j in data.sites.index)
+    return variables

@@ -25,7 +25,7 @@ from allocator.data import InstanceData
 from allocator.greedy import greedy_sites
 from allocator.model_size import SizeEstimate, check_size
 from allocator.indicators import inequality
-from allocator.results import Solution, extract
+from allocator.results import Solution, extract, extract_plan, with_report
 from allocator.solver.highs import INF, HighsModel, KnownBound
 from allocator.solver.reduced_costs import reduced_cost_fixing
 from allocator.solver.threads import side_by_side
@@ -58,6 +58,7 @@ class Run:
     head_start: float = 0.0  # seconds spent finding the next stage's start: off its time limit, in its seconds
     w_max_start: tuple | None = None  # (integer columns, values) of the last W_max plan: the next W_max's start
     dive: bool = False  # the next stage's start may come from a dive (the first solve of a built model)
+    welfare_columns: np.ndarray | None = None  # the columns of W's terms (formulations.welfare), once looked up
     mip_options: dict | None = None  # HiGHS options for the scenario's MIP solves and W_max's (a what-if's)
     plan_values: np.ndarray | None = None  # every column of the plan the last mode returned (before any LP after it)
     known_bound: KnownBound | None = None  # a bound on the next weighted stage's optimum, known before it runs
@@ -109,33 +110,58 @@ def solve(run: Run, mode: str | None = None, run_check: bool = True, indicators:
     their plan in ``run.highs.values`` (a what-if proven without HiGHS, :mod:`allocator.procedures.price_bounds`).
     """
     mode = mode or run.data.scenario.mode
+    weighted_mode = Mode(mode) == Mode.WEIGHTED
     twin = beside and indicators and run.w_max is None
     with side_by_side() if twin else nullcontext():  # HiGHS's runs overlap: one thread each (solver.threads)
         pending = welfare_max_beside(run) if twin else None
+        ahead = read_ahead(run, run_check, after=pending) if beside and stages is None and weighted_mode else None
         try:
             if stages is None:
-                stages = weighted(run) if Mode(mode) == Mode.WEIGHTED else lexicographic(run)
+                stages = weighted(run) if weighted_mode else lexicographic(run)
         finally:
-            if pending is not None:
-                wait([pending])  # a stop reaches both solves; never leave the twin running
+            wait([f for f in (pending, ahead) if f is not None])  # a stop reaches both solves; never leave one running
     if pending is not None and pending.exception() is None and pending.result()[0] is not None:
         run.w_max, run.w_max_gap = pending.result()
     report = combine_stages(stages, run.build_seconds)
     run.report, run.solution, run.check, run.plan_values = report, None, None, run.highs.values
     if report.status.has_solution:
-        run.solution = extract(run.model, run.highs, run.data, report,
-                               stages=tuple({"stage": n, **s.as_dict()} for n, s in stages))
+        read = ahead.result() if ahead is not None and ahead.exception() is None else None
+        same = read is not None and np.array_equal(read[0], run.highs.values)  # HiGHS kept its start
+        stage_dicts = tuple({"stage": n, **s.as_dict()} for n, s in stages)
+        run.solution = (with_report(read[1], report, stage_dicts) if same
+                        else extract(run.model, run.highs, run.data, report, stages=stage_dicts))
         # with W_max known, HiGHS's only remaining run is the marginal-welfare LP: it runs beside the check
         marginal = marginal_beside(run, run.solution) if indicators and run.w_max is not None else None
         try:
             if run_check:
-                run.check = check(run.data, run.solution)
+                run.check = read[2] if same else check(run.data, run.solution)
             if indicators:
                 run.solution = replace(run.solution, indicators=compute_indicators(run, run.solution, marginal))
         finally:
             if marginal is not None:
                 wait([marginal])  # never leave HiGHS running on the model
     return run
+
+
+def read_ahead(run: Run, run_check: bool, after: Future | None = None) -> Future | None:
+    """While HiGHS runs from a whole plan, that plan read (:func:`allocator.results.extract_plan`) and checked in a
+    thread of its own: (its values, its solution without a report, its check or None).  None: no whole start.
+
+    HiGHS mostly ends at the plan it starts from: a what-if's start is the last plan completed for the new costs or
+    bounds, or the λ neighbourhood's best, and what HiGHS then proves is that nothing is better.  The caller uses
+    this reading only where HiGHS's plan equals the start in every column, bit for bit; else it reads the plan again.
+    """
+    hm = run.highs
+    if not hm.whole_start or run.dive:
+        return None
+    return in_thread("regio-read-ahead", _read_plan, run, hm.start[1].copy(), run_check, after)
+
+
+def _read_plan(run: Run, values: np.ndarray, run_check: bool, after: Future | None) -> tuple[np.ndarray, Solution, CheckResult | None]:
+    if after is not None:
+        wait([after])
+    sol = extract_plan(run.model, run.highs.at(values), run.data)
+    return values, sol, check(run.data, sol) if run_check else None
 
 
 def compute_indicators(run: Run, sol: Solution, marginal: Future | None = None) -> dict:
@@ -226,9 +252,9 @@ def marginal_welfare(run: Run, sol: Solution) -> float | None:
     """d(objective)/d(E_max): the dual of Σ_d E_d ≤ E_max in the LP with every binary fixed at ``sol``."""
     m, hm = run.model, run.highs
     fac = sol.facilities
-    present = [(hm.col_of(m.facilities.open[j]), y) for j, y in zip(fac["site_id"], fac["open"])]
-    cols = np.array([c for c, _ in present if c is not None], dtype=np.int32)
-    fixed = np.array([y for c, y in present if c is not None], dtype=float)
+    idx = hm.columns_by_key(m.facilities.open, fac["site_id"].tolist())
+    present = idx >= 0
+    cols, fixed = idx[present].astype(np.int32), fac["open"].to_numpy(float)[present]
     set_weighted_objective(run)
     with hm.fixed_lp(cols, fixed):
         rep = hm.solve(time_limit=run.data.scenario.solver.time_limit)

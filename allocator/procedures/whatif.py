@@ -56,7 +56,7 @@ from allocator.scenario import Scenario
 from formulations.hold_harmless import bound_or_none, domain_floors, region_total_bounds
 from formulations.min_service import measure_var
 from formulations.objective import shortfall_cost
-from formulations.welfare import welfare_terms
+from formulations.welfare import welfare_coefficients, welfare_variables
 
 # scenario fields that enter only the objective or the solver's options (see the module docstring)
 OBJECTIVE_ONLY = ("name", "description", "shortfall_price", "mode")
@@ -177,11 +177,14 @@ def welfare_weights(scenario: Scenario) -> tuple:
 
 
 def restate_welfare(run: Run, data: InstanceData) -> None:
-    """Put W's coefficients under ``data``'s weights into HiGHS: row W − Σ coef·var = constant."""
+    """Put W's coefficients under ``data``'s weights into HiGHS: row W − Σ coef·var = constant (the columns of
+    its variables found once per built model)."""
     m, hm = run.model, run.highs
-    coefs, variables, _ = welfare_terms(m, data)
+    if run.welfare_columns is None:
+        run.welfare_columns = hm.cols_in_order(welfare_variables(m, data))
+    coefs = welfare_coefficients(data, list(m.liveability.point))
     sign = hm.coefficient(m.welfare.definition, m.welfare.W)  # the compiled row may be stored negated
-    hm.set_coefficients(m.welfare.definition, variables, -sign * np.asarray(coefs, dtype=float))
+    hm.set_coefficients(m.welfare.definition, run.welfare_columns, -sign * coefs)
 
 
 class WhatIf:
@@ -287,10 +290,11 @@ class WhatIf:
         return prices
 
     def forget_solves(self) -> None:
-        """Drop every stored solve, every W_max but the last scenario's and every kept model but the live one (a
-        benchmark's what-ifs then start from the same point: a scenario asked before solves its W_max again)."""
+        """Drop every stored solve, every stored W_max and every kept model but the live one (a benchmark's
+        what-ifs then start from the same point: a scenario asked before solves its W_max again; the live
+        model keeps the W_max of its last scenario)."""
         self.prices.clear()
-        self.welfare_max = {k: v for k, v in self.welfare_max.items() if k == self.last_key}
+        self.welfare_max.clear()
         self.shelf = {k: v for k, v in self.shelf.items() if v is self.prices}
         self.models.clear()
 

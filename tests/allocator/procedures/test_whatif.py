@@ -3,6 +3,7 @@ a stopped solve leaves the warm model as its scenario describes it."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import allocator
@@ -183,21 +184,21 @@ def test_welfare_max_is_solved_once_per_scenario(warm, monkeypatch):
     assert again.run.solution.indicators["welfare_max"] == pytest.approx(first)
 
 
-def test_forgetting_the_solves_forgets_every_w_max_but_the_last_scenarios(monkeypatch):
+def test_forgetting_the_solves_forgets_every_w_max_but_the_live_models_own(monkeypatch):
     from allocator.procedures import modes
 
     model = allocator.WarmModel("gen:S:0")
-    model.solve()
     model.solve(equity_alpha=1.7)
     model.solve()
     assert len(model._whatif.welfare_max) == 2
     model._whatif.forget_solves()
-    assert list(model._whatif.welfare_max) == [model._whatif.last_key]
+    assert model._whatif.welfare_max == {}
     calls = []
     real = modes.welfare_max_on
     monkeypatch.setattr(modes, "welfare_max_on", lambda hm, run: calls.append(1) or real(hm, run))
+    model.solve()  # the live model's scenario: its W_max is still on the model
+    assert calls == []
     model.solve(equity_alpha=1.7)  # asked before the solves were forgotten: its W_max is solved again
-    model.solve()  # the last scenario's W_max was kept
     assert len(calls) == 1
 
 
@@ -408,6 +409,72 @@ def test_marginal_welfare_beside_the_check_equals_it_solved_after(warm, monkeypa
     assert calls == [1] and r.check == "passed"
     again = modes.marginal_welfare(r.run, r.run.solution)
     assert r.run.solution.indicators["marginal_welfare_per_meur"] == pytest.approx(again, rel=1e-9, abs=1e-12)
+
+
+def _read_ahead_spies(monkeypatch, shift: float = 0.0) -> tuple[list, list]:
+    """(values each read-ahead read, one entry per extraction after HiGHS): ``shift`` moves the first column of
+    what the read-ahead reads, so that it no longer matches HiGHS's plan."""
+    from allocator.procedures import modes
+
+    read, extracted = [], []
+    real_read, real_extract = modes._read_plan, modes.extract
+
+    def reading(run, values, run_check, after):
+        values = values.copy()
+        values[0] += shift
+        read.append(values)
+        return real_read(run, values, run_check, after)
+
+    monkeypatch.setattr(modes, "_read_plan", reading)
+    monkeypatch.setattr(modes, "extract", lambda *a, **k: extracted.append(1) or real_extract(*a, **k))
+    return read, extracted
+
+
+def _assert_same_solution(r) -> None:
+    """``r``'s solution is the plan HiGHS returned, read after the run (tables, W, Q, objective, report)."""
+    import pandas as pd
+
+    from allocator.results import extract
+
+    run = r.run
+    fresh = extract(run.model, run.highs.at(run.plan_values), run.data, run.report)
+    for name, frame in fresh.tables().items():
+        pd.testing.assert_frame_equal(run.solution.tables()[name], frame)
+    assert (run.solution.welfare, run.solution.shortfall, run.solution.objective) == (fresh.welfare, fresh.shortfall,
+                                                                                      run.report.objective)
+    assert run.solution.report == run.report and run.solution.stages and r.check == "passed"
+
+
+@pytest.mark.parametrize("change", [{"equity_alpha": 2.5}, {"extra_budget": 5.0}, {"shortfall_price": 6000}])
+def test_a_plan_read_while_highs_runs_is_used_where_highs_keeps_its_start(warm, monkeypatch, change):
+    read, extracted = _read_ahead_spies(monkeypatch)
+    warm._whatif.forget_solves()  # no earlier solve proves the change without HiGHS
+    warm.solve()
+    read.clear(), extracted.clear()
+    r = warm.solve(**change)
+    assert len(read) == 1  # a re-solve starts from a whole plan
+    kept = np.array_equal(read[0], r.run.plan_values)
+    assert kept or "shortfall_price" in change  # gen:S:0: the last plan completed for α or money is the optimum
+    assert extracted == ([] if kept else [1])
+    _assert_same_solution(r)
+
+
+def test_a_plan_read_while_highs_runs_is_read_again_where_highs_ends_elsewhere(warm, monkeypatch):
+    read, extracted = _read_ahead_spies(monkeypatch, shift=1.0)
+    warm._whatif.forget_solves()
+    warm.solve()
+    read.clear(), extracted.clear()
+    r = warm.solve(equity_alpha=2.5)
+    assert len(read) == 1 and not np.array_equal(read[0], r.run.plan_values) and extracted == [1]
+    _assert_same_solution(r)
+
+
+def test_a_cold_solve_and_a_lexicographic_what_if_read_nothing_ahead(monkeypatch):
+    read, _ = _read_ahead_spies(monkeypatch)
+    model = allocator.WarmModel("gen:S:0")
+    model.solve()  # the greedy's sites: not a whole plan
+    model.solve(mode="lexicographic")
+    assert read == []
 
 
 def test_only_a_what_ifs_own_mip_solves_stop_presolve_early_and_skip_rens(monkeypatch):
