@@ -157,7 +157,9 @@ def read_ahead(run: Run, run_check: bool, after: Future | None = None) -> Future
     return in_thread("regio-read-ahead", _read_plan, run, hm.start[1].copy(), run_check, after)
 
 
-def _read_plan(run: Run, values: np.ndarray, run_check: bool, after: Future | None) -> tuple[np.ndarray, Solution, CheckResult | None]:
+def _read_plan(run: Run, values: np.ndarray, run_check: bool,
+               after: Future | None) -> tuple[np.ndarray, Solution, CheckResult | None]:
+    """:func:`read_ahead`'s work, once ``after`` (W_max's twin, which has the other core until then) has ended."""
     if after is not None:
         wait([after])
     sol = extract_plan(run.model, run.highs.at(values), run.data)
