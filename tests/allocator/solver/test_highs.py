@@ -12,6 +12,7 @@ import gc
 
 import numpy as np
 import pytest
+import pyomo.environ as pyo
 
 from allocator import progress
 from allocator.api import prepare
@@ -298,3 +299,23 @@ def test_values_by_key_equal_values_of_and_follow_new_keys_and_new_values():
     assert np.array_equal(hm.values_by_key(open_, keys[::-1]), hm.values_of(open_[k] for k in keys[::-1]))
     hm.values = hm.values + 1.0
     assert np.array_equal(hm.values_by_key(open_, keys), hm.values_of(open_[k] for k in keys))
+
+
+def test_a_model_read_at_other_values_leaves_the_model_as_it_was():
+    """``at(values)`` reads every look-up at the given values; the model keeps its own; ``cols_in_order`` names a
+    variable in no row."""
+    run = solve(build(prepare("gen:S:0")), indicators=False)
+    hm, open_ = run.highs, run.model.facilities.open
+    keys = list(open_.keys())
+    own = hm.values.copy()
+    other = own + 1.0
+    view = hm.at(other)
+    assert np.array_equal(view.values_by_key(open_, keys), hm.values_by_key(open_, keys) + 1.0)
+    assert view.value(run.model.welfare.W) == hm.value(run.model.welfare.W) + 1.0
+    assert np.array_equal(hm.values, own) and view.h is hm.h
+    cols = hm.columns_by_key(open_, keys)
+    assert np.array_equal(hm.cols_in_order([open_[k] for k in keys]), cols)
+    unused = pyo.Var()
+    unused.construct()
+    with pytest.raises(KeyError, match="in no row"):
+        hm.cols_in_order([open_[keys[0]], unused])
