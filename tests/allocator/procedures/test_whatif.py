@@ -279,10 +279,12 @@ def test_a_weighted_re_solve_starts_from_the_last_sites_completed_into_a_whole_p
     real_solve, real_start = HighsModel.solve, whatif.completed_start
 
     def spy_solve(self, *args, **kwargs):
+        if self.quiet:  # W_max's runs on the twin
+            return real_solve(self, *args, **kwargs)
         if self.relaxed:
             bases.append(self.lp_basis is not None)
             limits.append(kwargs.get("time_limit"))
-        elif not self.quiet:  # the scenario's MIP, not W_max's on the twin
+        else:  # the scenario's MIP
             offered.append(self.start)
         return real_solve(self, *args, **kwargs)
 
@@ -483,9 +485,11 @@ def test_only_a_what_ifs_own_mip_solves_stop_presolve_early_and_skip_rens(monkey
     neighbourhood's sub-MIP and the LPs get neither (they fix thousands of columns, each one reduction)."""
     import math
 
+    from allocator.procedures import modes
     from allocator.procedures.whatif import RESOLVE_PRESOLVE_SHARE
     from allocator.solver.highs import HighsModel
 
+    monkeypatch.setattr(modes, "welfare_max_by_lps", lambda *args: None)  # W_max as a MIP every time
     seen = []
     real = HighsModel.solve
 
@@ -519,6 +523,47 @@ def test_only_a_what_ifs_own_mip_solves_stop_presolve_early_and_skip_rens(monkey
     rows = model._whatif.run.highs.n_rows
     mips = [opts for opts, relaxed in seen if not relaxed]  # the relaxation's sub-MIP first, if it runs
     assert mips[-2:] == [(math.ceil(RESOLVE_PRESOLVE_SHARE * rows), True)] * 2 and all(o == full for o in mips[:-2])
+
+
+def test_w_max_settled_by_two_lps_equals_w_max_by_its_mip(monkeypatch):
+    """After a change that moves W_max, the last W_max plan completed by an LP and the LP relaxation settle it where
+    they are within its gap: the same W_max and gap as its MIP gives; a plan that no longer fits leaves it to the MIP."""
+    from allocator.procedures import modes
+
+    settled, real = [], modes.welfare_max_by_lps
+    monkeypatch.setattr(modes, "welfare_max_by_lps", lambda *args: settled.append(real(*args)) or settled[-1])
+    changes = [{"equity_alpha": 2.0}, {"extra_budget": 5.0}, {"welfare": {"slopes": [1.0, 0.5, 0.1]}}]
+    by_lps = allocator.WarmModel("gen:S:0")
+    by_lps.solve()
+    answers = [by_lps.solve(**change).run.solution.indicators for change in changes]
+    assert len(settled) == len(changes) and all(s is not None for s in settled)
+    monkeypatch.setattr(modes, "welfare_max_by_lps", lambda *args: None)
+    by_mip = allocator.WarmModel("gen:S:0")
+    by_mip.solve()
+    for change, lp in zip(changes, answers):
+        mip = by_mip.solve(**change).run.solution.indicators
+        assert lp["welfare_max_gap"] <= modes.WMAX_GAP
+        assert lp["welfare_max"] == pytest.approx(mip["welfare_max"], rel=modes.WMAX_GAP)
+        assert lp["price_of_fairness"] == pytest.approx(mip["price_of_fairness"], abs=modes.WMAX_GAP)
+
+
+def test_w_max_by_lps_leaves_a_plan_that_does_not_fit_to_the_mip():
+    """With W bounded above every plan's, the last W_max plan does not fit: no W_max from the LPs; the start on
+    offer and the bounds are left as they were."""
+    from allocator.procedures import modes
+
+    model = allocator.WarmModel("gen:S:0")
+    model.solve()
+    run = model._whatif.run
+    hm, w = run.highs, run.model.welfare.W
+    lower, upper = hm.bounds(w)
+    hm.set_bounds(w, 1e9, upper)
+    offer = hm.start
+    try:
+        assert modes.welfare_max_by_lps(hm, run.w_max_start, None) is None
+    finally:
+        hm.set_bounds(w, lower, upper)
+    assert hm.start is offer and hm.bounds(w) == (lower, upper)
 
 
 def test_a_rebuild_starts_from_the_last_plans_sites_unless_a_forced_site_moved(monkeypatch):
