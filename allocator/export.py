@@ -82,8 +82,16 @@ def unquote_cells(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_csv(frame: pd.DataFrame, path: Path, dialect: str = "plain") -> None:
-    safe_cells(frame).to_csv(path, index=False, **DIALECTS[dialect])
+def csv_text(frame: pd.DataFrame, dialect: str = "plain") -> str:
+    """``frame`` as CSV text in ``dialect``, its text cells made safe (:func:`safe_cells`)."""
+    d = DIALECTS[dialect]
+    return safe_cells(frame).to_csv(index=False, sep=d["sep"], decimal=d["decimal"])
+
+
+def write_csv(frame: pd.DataFrame, path: Path, dialect: str = "plain", text: str | None = None) -> None:
+    """``frame`` as CSV in ``dialect`` (``text``: its :func:`csv_text`, rendered before)."""
+    path.write_text(csv_text(frame, dialect) if text is None else text, encoding=DIALECTS[dialect]["encoding"],
+                    newline="")
 
 
 def write_excel(tables: dict[str, pd.DataFrame], path: Path) -> None:

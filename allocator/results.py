@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from allocator.data import InstanceData, values_at
-from allocator.export import write_csv, write_excel
+from allocator.export import csv_text, write_csv, write_excel
 from allocator.prechecks import unservable
 from allocator.region_totals import region_totals, regions_worse_off
 from allocator.scenario import Scenario
@@ -70,6 +70,8 @@ class Solution:
     extract_seconds: float = 0.0
     stages: tuple[dict, ...] = field(default_factory=tuple)
     indicators: dict = field(default_factory=dict)
+    # (table, dialect) -> (the table, its CSV text), rendered before the folder is written (:meth:`render_csv`)
+    csv_cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     TABLES = ("region_totals", "allocation", "flows", "extra", "facilities", "coverage", "region_coverage", "shortfall_table",
               "liveability", "assignment")
@@ -103,6 +105,16 @@ class Solution:
     def tables(self) -> dict[str, pd.DataFrame]:
         return {name: getattr(self, name) for name in self.TABLES if getattr(self, name) is not None}
 
+    def render_csv(self, dialect: str = "plain") -> None:
+        """Render every table's CSV now, for :meth:`write` (a what-if does it while HiGHS proves the plan)."""
+        for name, frame in self.tables().items():
+            self.csv_cache[(name, dialect)] = (frame, csv_text(frame, dialect))
+
+    def _rendered(self, name: str, frame: pd.DataFrame, dialect: str) -> str | None:
+        """The CSV text rendered for ``frame`` (this very table) in ``dialect``, if any."""
+        cached = self.csv_cache.get((name, dialect))
+        return cached[1] if cached is not None and cached[0] is frame else None
+
     def write(self, folder: Path, excel: bool = False, run_record: str | None = None, csv_dialect: str = "plain") -> None:
         """All tables as CSV (and one Excel workbook), the resolved scenario as TOML, the headline as JSON,
         and ``run.json`` (command and instance) when given."""
@@ -110,7 +122,7 @@ class Solution:
         if run_record is not None:
             (folder / "run.json").write_text(run_record, encoding="utf-8")
         for name, frame in self.tables().items():
-            write_csv(frame, folder / f"{name}.csv", csv_dialect)
+            write_csv(frame, folder / f"{name}.csv", csv_dialect, text=self._rendered(name, frame, csv_dialect))
         if excel:
             write_excel(self.tables(), folder / "result.xlsx")
         (folder / "scenario.toml").write_text(self.scenario.to_toml(), encoding="utf-8")

@@ -163,7 +163,9 @@ def _read_plan(run: Run, values: np.ndarray, run_check: bool,
     if after is not None:
         wait([after])
     sol = extract_plan(run.model, run.highs.at(values), run.data)
-    return values, sol, check(run.data, sol) if run_check else None
+    checked = check(run.data, sol) if run_check else None
+    sol.render_csv()  # the result folder's tables, while HiGHS still runs
+    return values, sol, checked
 
 
 def compute_indicators(run: Run, sol: Solution, marginal: Future | None = None) -> dict:
