@@ -16,7 +16,6 @@ keyword overrides, validated together (an unknown key or a bad value raises
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -155,9 +154,9 @@ class SolveResult:
         """Write every table (CSV), the resolved scenario and ``summary.json`` to a new folder, atomically."""
         if self.run.solution is None:
             raise ValueError(f"no solution to write (status {self.status})")
-        record = run_record("solve", self.run.data)
-        write_atomically(Path(path), force, lambda folder: self.run.solution.write(folder, excel=excel, run_record=record))
-        (Path(path) / "summary.json").write_text(json.dumps(self.summary(), indent=2, default=float), encoding="utf-8")
+        record, summary = run_record("solve", self.run.data), self.summary()
+        write_atomically(Path(path), force, lambda folder: self.run.solution.write(folder, excel=excel, run_record=record,
+                                                                                   summary=summary))
         return Path(path)
 
     def report(self, path: str | Path, force: bool = False) -> Path:

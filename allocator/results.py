@@ -115,9 +115,10 @@ class Solution:
         cached = self.csv_cache.get((name, dialect))
         return cached[1] if cached is not None and cached[0] is frame else None
 
-    def write(self, folder: Path, excel: bool = False, run_record: str | None = None, csv_dialect: str = "plain") -> None:
-        """All tables as CSV (and one Excel workbook), the resolved scenario as TOML, the headline as JSON,
-        and ``run.json`` (command and instance) when given."""
+    def write(self, folder: Path, excel: bool = False, run_record: str | None = None, csv_dialect: str = "plain",
+              summary: dict | None = None) -> None:
+        """All tables as CSV (and one Excel workbook), the resolved scenario as TOML, ``summary`` (default: the
+        headline) as JSON, and ``run.json`` (command and instance) when given."""
         folder.mkdir(parents=True, exist_ok=True)
         if run_record is not None:
             (folder / "run.json").write_text(run_record, encoding="utf-8")
@@ -126,7 +127,8 @@ class Solution:
         if excel:
             write_excel(self.tables(), folder / "result.xlsx")
         (folder / "scenario.toml").write_text(self.scenario.to_toml(), encoding="utf-8")
-        (folder / "summary.json").write_text(json.dumps(self.headline(), indent=2, default=float), encoding="utf-8")
+        (folder / "summary.json").write_text(json.dumps(summary if summary is not None else self.headline(), indent=2,
+                                                        default=float), encoding="utf-8")
 
 
 def extract(m, hm: HighsModel, data: InstanceData, report: SolveReport, stages: tuple[dict, ...] = ()) -> Solution:

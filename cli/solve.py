@@ -54,8 +54,9 @@ def solve(instance, scenario_file, mode, out, force, excel, time_limit, mip_gap,
         _print_summary(data, run, diagnosis, warnings)
     if sol is not None and out:
         record = run_record("solve", data)
+        summary = {**sol.headline(), "check": run.check.verdict() if run.check else None, "warnings": warnings}
         write_atomically(Path(out), force, lambda folder: sol.write(folder, excel=excel, run_record=record,
-                                                                               csv_dialect=csv_dialect))
+                                                                               csv_dialect=csv_dialect, summary=summary))
         if with_report:
             from allocator.reports.page import write_report  # altair loads only for a report
 

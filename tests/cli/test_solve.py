@@ -27,6 +27,9 @@ def test_default_instance_solves_and_checks(tmp_path):
         assert key in j
     alloc = pd.read_csv(out / "allocation.csv")
     assert alloc["region_id"].nunique() == 342
+    summary = json.loads((out / "summary.json").read_text())  # the folder's summary is what --json printed
+    assert {k: summary[k] for k in ("status", "check", "warnings", "welfare")} == {k: j[k] for k in
+                                                                                 ("status", "check", "warnings", "welfare")}
     assert (out / "scenario.toml").read_text().count("hold_harmless") == 1
 
 
