@@ -43,9 +43,11 @@ def solve(instance, scenario_file, mode, out, force, excel, time_limit, mip_gap,
     rep, sol = run.report, run.solution
     warnings = [*data.instance.warnings, *data.unreachable_warnings(), *run.warnings]
     diagnosis = explain_infeasible(data) if rep.status == Status.INFEASIBLE else None
+    # what --json prints and the result folder's summary.json holds
+    summary = {**(sol.headline() if sol else rep.as_dict()), "check": run.check.verdict() if run.check else None,
+               "warnings": warnings}
     if as_json:
-        payload = {**(sol.headline() if sol else rep.as_dict()), "check": run.check.verdict() if run.check else None,
-                   "warnings": warnings}
+        payload = dict(summary)
         if diagnosis is not None:
             payload["blocked"] = diagnosis.unservable.to_dict("records")
             payload["diagnosis"] = diagnosis.as_dict()
@@ -54,7 +56,6 @@ def solve(instance, scenario_file, mode, out, force, excel, time_limit, mip_gap,
         _print_summary(data, run, diagnosis, warnings)
     if sol is not None and out:
         record = run_record("solve", data)
-        summary = {**sol.headline(), "check": run.check.verdict() if run.check else None, "warnings": warnings}
         write_atomically(Path(out), force, lambda folder: sol.write(folder, excel=excel, run_record=record,
                                                                                csv_dialect=csv_dialect, summary=summary))
         if with_report:

@@ -114,7 +114,7 @@ def solve(run: Run, mode: str | None = None, run_check: bool = True, indicators:
     twin = beside and indicators and run.w_max is None
     with side_by_side() if twin else nullcontext():  # HiGHS's runs overlap: one thread each (solver.threads)
         pending = welfare_max_beside(run) if twin else None
-        ahead = read_ahead(run, run_check, after=pending) if beside and stages is None and weighted_mode else None
+        ahead = read_ahead(run, run_check, indicators, after=pending) if beside and stages is None and weighted_mode else None
         try:
             if stages is None:
                 stages = weighted(run) if weighted_mode else lexicographic(run)
@@ -143,9 +143,10 @@ def solve(run: Run, mode: str | None = None, run_check: bool = True, indicators:
     return run
 
 
-def read_ahead(run: Run, run_check: bool, after: Future | None = None) -> Future | None:
+def read_ahead(run: Run, run_check: bool, render: bool, after: Future | None = None) -> Future | None:
     """While HiGHS runs from a whole plan, that plan read (:func:`allocator.results.extract_plan`) and checked in a
-    thread of its own: (its values, its solution without a report, its check or None).  None: no whole start.
+    thread of its own: (its values, its solution without a report, its check or None), with its tables rendered as
+    CSV for the result folder (``render``: a what-if's answer, not a sweep's row).  None: no whole start.
 
     HiGHS mostly ends at the plan it starts from: a what-if's start is the last plan completed for the new costs or
     bounds, or the λ neighbourhood's best, and what HiGHS then proves is that nothing is better.  The caller uses
@@ -154,17 +155,18 @@ def read_ahead(run: Run, run_check: bool, after: Future | None = None) -> Future
     hm = run.highs
     if not hm.whole_start or run.dive:
         return None
-    return in_thread("regio-read-ahead", _read_plan, run, hm.start[1].copy(), run_check, after)
+    return in_thread("regio-read-ahead", _read_plan, run, hm.start[1].copy(), run_check, render, after)
 
 
-def _read_plan(run: Run, values: np.ndarray, run_check: bool,
+def _read_plan(run: Run, values: np.ndarray, run_check: bool, render: bool,
                after: Future | None) -> tuple[np.ndarray, Solution, CheckResult | None]:
     """:func:`read_ahead`'s work, once ``after`` (W_max's twin, which has the other core until then) has ended."""
     if after is not None:
         wait([after])
     sol = extract_plan(run.model, run.highs.at(values), run.data)
     checked = check(run.data, sol) if run_check else None
-    sol.render_csv()  # the result folder's tables, while HiGHS still runs
+    if render:
+        sol.render_csv()  # the result folder's tables, while HiGHS still runs
     return values, sol, checked
 
 

@@ -421,11 +421,11 @@ def _read_ahead_spies(monkeypatch, shift: float = 0.0) -> tuple[list, list]:
     read, extracted = [], []
     real_read, real_extract = modes._read_plan, modes.extract
 
-    def reading(run, values, run_check, after):
+    def reading(run, values, run_check, render, after):
         values = values.copy()
         values[0] += shift
         read.append(values)
-        return real_read(run, values, run_check, after)
+        return real_read(run, values, run_check, render, after)
 
     monkeypatch.setattr(modes, "_read_plan", reading)
     monkeypatch.setattr(modes, "extract", lambda *a, **k: extracted.append(1) or real_extract(*a, **k))
@@ -612,3 +612,13 @@ def test_tables_rendered_while_highs_runs_are_written_as_they_would_be(warm, tmp
     changed = dataclasses.replace(sol, facilities=sol.facilities.assign(open=0))
     changed.write(tmp_path / "changed")
     assert (tmp_path / "changed" / "facilities.csv").read_bytes() != (tmp_path / "fresh" / "facilities.csv").read_bytes()
+
+
+def test_a_sweeps_row_renders_no_csv(warm):
+    """A row of a sweep (no indicators) writes no result folder: its tables are not rendered as CSV."""
+    from allocator.api import prepare
+
+    warm._whatif.forget_solves()
+    warm.solve()
+    run = warm._whatif.solve(prepare(warm.instance, equity_alpha=2.4), indicators=False)
+    assert run.check.passed and run.solution.csv_cache == {}
