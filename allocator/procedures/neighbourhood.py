@@ -36,7 +36,7 @@ import time
 
 import numpy as np
 
-from allocator.procedures.modes import Run
+from allocator.procedures.modes import Run, marginal_dual
 from allocator.status import Status, relative_gap
 
 FREED = 300  # sites freed in the sub-MIP
@@ -86,6 +86,8 @@ def completed_start(run: Run) -> float:
     try:
         with hm.fixed_lp(*offer):
             lp = hm.solve(time_limit=start_seconds(run, SECONDS))
+            if lp.status == Status.OPTIMAL:  # the marginal-welfare LP of a plan that keeps these columns
+                run.completed_lp = (offer[0].copy(), offer[1].copy(), marginal_dual(run))
     finally:
         hm.start = offer
     if lp.status == Status.OPTIMAL:

@@ -303,8 +303,10 @@ def test_a_weighted_re_solve_starts_from_the_last_sites_completed_into_a_whole_p
     assert r.status == "optimal" and r.check == "passed"
     assert r.objective == pytest.approx(cold.objective, rel=2e-4)
     limits.clear()
-    model.solve(**{**change, "extra_budget": 35.0}, solver={"time_limit": 10})
-    assert len(limits) == 2 and 0 < limits[0] <= 10 / 20  # a start takes at most a twentieth of the time limit
+    r = model.solve(**{**change, "extra_budget": 35.0}, solver={"time_limit": 10})
+    assert 0 < limits[0] <= 10 / 20  # a start takes at most a twentieth of the time limit
+    kept = np.array_equal(r.run.plan_values, offered[-1][1])  # then the completing LP was the marginal LP
+    assert len(limits) == (1 if kept else 2)
 
 
 def test_a_rebuilt_model_starts_from_the_last_plans_sites_within_its_bounds():
@@ -413,6 +415,31 @@ def test_marginal_welfare_beside_the_check_equals_it_solved_after(warm, monkeypa
     assert r.run.solution.indicators["marginal_welfare_per_meur"] == pytest.approx(again, rel=1e-9, abs=1e-12)
 
 
+def test_the_marginal_welfare_of_a_plan_that_keeps_its_start_is_the_dual_of_the_lp_that_completed_it(warm, monkeypatch):
+    from allocator.procedures import modes
+
+    warm._whatif.forget_solves()
+    warm.solve()
+    solved = []
+    real = modes.marginal_dual
+    monkeypatch.setattr(modes, "marginal_dual", lambda run: solved.append(1) or real(run))  # the LP after the run
+    r = warm.solve(equity_alpha=2.5)  # gen:S:0: the last plan completed for α is the optimum
+    assert solved == [] and r.check == "passed" and r.run.completed_lp is None  # used by the run that made it
+    again = modes.marginal_welfare(r.run, r.run.solution)  # the LP solved with the plan's sites fixed
+    assert solved == [1]
+    assert r.run.solution.indicators["marginal_welfare_per_meur"] == pytest.approx(again, rel=1e-9, abs=1e-12)
+
+
+def test_the_completing_lp_stands_for_the_marginal_lp_only_with_the_same_columns_at_the_same_values():
+    from allocator.procedures.modes import _same_fixing
+
+    lp = (np.array([4, 1, 7], dtype=np.int32), np.array([1.0, 0.0, 1.0]), 2.5)
+    assert _same_fixing(lp, np.array([1, 7, 4], dtype=np.int32), np.array([0.0, 1.0, 1.0]))  # any order
+    assert not _same_fixing(lp, np.array([1, 7, 4], dtype=np.int32), np.array([1.0, 1.0, 1.0]))  # a site moved
+    assert not _same_fixing(lp, np.array([1, 4], dtype=np.int32), np.array([0.0, 1.0]))  # a column not fixed
+    assert not _same_fixing(lp, np.array([1, 7, 5], dtype=np.int32), np.array([0.0, 1.0, 1.0]))
+
+
 def _read_ahead_spies(monkeypatch, shift: float = 0.0) -> tuple[list, list]:
     """(values each read-ahead read, one entry per extraction after HiGHS): ``shift`` moves the first column of
     what the read-ahead reads, so that it no longer matches HiGHS's plan."""
@@ -436,6 +463,7 @@ def _assert_same_solution(r) -> None:
     """``r``'s solution is the plan HiGHS returned, read after the run (tables, W, Q, objective, report)."""
     import pandas as pd
 
+    from allocator.indicators import inequality
     from allocator.results import extract
 
     run = r.run
@@ -445,6 +473,8 @@ def _assert_same_solution(r) -> None:
     assert (run.solution.welfare, run.solution.shortfall, run.solution.objective) == (fresh.welfare, fresh.shortfall,
                                                                                       run.report.objective)
     assert run.solution.report == run.report and run.solution.stages and r.check == "passed"
+    unequal = inequality(run.data, fresh)  # computed beside HiGHS where it kept its start
+    assert {k: run.solution.indicators[k] for k in unequal} == unequal
 
 
 @pytest.mark.parametrize("change", [{"equity_alpha": 2.5}, {"extra_budget": 5.0}, {"shortfall_price": 6000}])
