@@ -1,6 +1,8 @@
 """The charts of a report, as Vega-Lite specs built with Altair: maps, facility decisions, front, money flows.
 
-Each function takes plain frames and returns an Altair chart; no file is read here.  Maps draw the
+Each function takes plain frames and returns an Altair chart; no file is read here.  A frame becomes the
+chart's data by :func:`records` (Altair's data transformer while regio's charts are made, unless another
+than Altair's default was chosen before).  Maps draw the
 regions' boundaries from the named dataset :data:`GEO` (the GeoJSON features, injected once by the
 page, so 342 boundaries are not repeated in every map); an instance without boundaries gets one
 circle per region at its representative point instead.  Every map has a legend title with its unit
@@ -10,7 +12,10 @@ and a tooltip with the region's name and value.
 from __future__ import annotations
 
 import altair as alt
+import numpy as np
 import pandas as pd
+from altair.utils.data import limit_rows, to_values
+from altair.vegalite.data import default_data_transformer
 
 GEO = "region_boundaries"  # the named dataset holding the GeoJSON features
 WIDTH, HEIGHT = 330, 380
@@ -18,6 +23,41 @@ STATUS_COLOURS = {"optimal": "#1a9850", "feasible_unproven": "#91cf60", "time_li
                   "time_limit_no_solution": "#d73027", "infeasible": "#7b3294", "unbounded": "#999999",
                   "numerical": "#999999", "error": "#000000"}
 DECISION_COLOURS = {"keep": "#bdbdbd", "open": "#1a9850", "close": "#d73027"}
+
+
+def records(data, max_rows: int = 5000) -> dict:
+    """A chart's data as Altair's default transformer gives it — ``{"values": rows}``, NaN and ±inf as null, at most
+    ``max_rows`` rows — made column by column for a frame of numbers, truth values and text; other data is left to
+    Altair's own.
+
+    Altair sanitises a copy of the frame and asks pandas for its records: for the eleven frames of an α what-if's
+    page on nl (2,545 sites, ten maps of 342 regions) 0.028 s against 0.015 s this way, and the page 0.15 → 0.13 s
+    with the copies it no longer makes.  A frame becomes records only when the spec is made: records inside a
+    chart would be copied at every step of building it (the page then took 0.25 s).
+    """
+    if not isinstance(data, pd.DataFrame):
+        return default_data_transformer(data, max_rows=max_rows)
+    limit_rows(data, max_rows=max_rows)
+    if data.columns.has_duplicates or not all(isinstance(n, str) for n in data.columns):
+        return to_values(data)  # Altair's own error for such names
+    columns = []
+    for name in data.columns:
+        column = data[name]
+        kind, rows = column.dtype.kind, column.tolist()
+        if kind == "f":
+            for i in np.flatnonzero(~np.isfinite(column.to_numpy())):
+                rows[i] = None
+        elif kind == "O" and all(isinstance(v, str) or v is None or (isinstance(v, float) and v != v) for v in rows):
+            rows = [v if isinstance(v, str) else None for v in rows]
+        elif kind not in "iub":
+            return to_values(data)
+        columns.append(rows)
+    return {"values": [dict(zip(data.columns, row)) for row in zip(*columns)]}
+
+
+alt.data_transformers.register("regio", records)
+if alt.data_transformers.active == "default":
+    alt.data_transformers.enable("regio")
 
 
 def region_map(values: pd.DataFrame, title: str, unit: str, key: str | None, diverging: bool = False,
@@ -31,7 +71,8 @@ def region_map(values: pd.DataFrame, title: str, unit: str, key: str | None, div
             longitude="lon:Q", latitude="lat:Q", color=colour, size=alt.Size("population:Q", legend=None),
             tooltip=tooltip).project("mercator").properties(width=WIDTH, height=HEIGHT, title=title)
     return alt.Chart(alt.Data(name=GEO)).mark_geoshape(stroke="white", strokeWidth=0.3).transform_lookup(
-        lookup=f"properties.{key}", from_=alt.LookupData(values, "region_id", ["name", "value"]),
+        lookup=f"properties.{key}",  # only the columns looked up are embedded (nl's what-if page 0.80 → 0.63 MB)
+        from_=alt.LookupData(values[["region_id", "name", "value"]], "region_id", ["name", "value"]),
     ).encode(color=colour, tooltip=tooltip).project("mercator").properties(width=WIDTH, height=HEIGHT, title=title)
 
 

@@ -115,3 +115,41 @@ def test_a_region_name_cannot_break_out_of_the_page_scripts(tmp_path, name):
     for spec in _specs(page).values():  # every chart's data still reads back, the name intact
         assert isinstance(spec, dict)
     assert name in json.dumps(_specs(page), ensure_ascii=False) or "<" not in name
+
+
+def test_chart_data_is_what_altairs_own_transformer_gives():
+    import altair as alt
+    import numpy as np
+    import pandas as pd
+    from altair.utils.data import MaxRowsError
+    from altair.vegalite.data import default_data_transformer
+
+    from allocator.reports.charts import records
+
+    frame = pd.DataFrame({"region_id": ["a", "b", "c", "d"], "name": ["Aa en Hunze", None, np.nan, "Ede"],
+                          "value": [1.5, np.nan, np.inf, -np.inf], "count": np.array([1, 2, 3, 4], dtype=np.int64),
+                          "open": [True, False, True, False]})
+    assert records(frame) == default_data_transformer(frame)
+    assert records(frame)["values"][1] == {"region_id": "b", "name": None, "value": None, "count": 2, "open": False}
+    dated = frame.assign(day=pd.to_datetime(["2026-01-01"] * 4), share=pd.array([1, None, 3, 4], dtype="Int64"))
+    assert records(dated) == default_data_transformer(dated)  # other kinds: Altair's own
+    assert records({"values": [{"x": 1}]}) == {"values": [{"x": 1}]}
+    with pytest.raises(ValueError, match="column name"):
+        records(frame.rename(columns={"count": 7}))
+    with pytest.raises(MaxRowsError):
+        records(pd.DataFrame({"x": np.arange(5001.0)}))
+    assert alt.data_transformers.active == "regio"
+
+
+def test_a_report_is_the_same_with_altairs_own_transformer(tmp_path, tiny_dir):
+    import altair as alt
+
+    from allocator.reports.page import build_report
+
+    out = tmp_path / "res"
+    assert CliRunner().invoke(cli, ["solve", str(tiny_dir), "--out", str(out)]).exit_code == 0
+    ours = build_report(out)
+    with alt.data_transformers.enable("default"):
+        theirs = build_report(out)
+    assert alt.data_transformers.active == "regio"
+    assert [s.spec for s in ours.sections] == [s.spec for s in theirs.sections] and ours.sections
