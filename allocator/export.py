@@ -41,6 +41,8 @@ LABELS = {
     "change_per_inhabitant_eur": "Change per inhabitant (€/yr)", "programme_change_meur": "Programme change (M€/yr)",
     "facilities_change_meur": "Facilities change (M€/yr)", "people_short": "People short of a basic service (persons)",
 }
+# a solve folder's page sections drawn before it was written (allocator.reports.page.drawn_sections)
+PAGE_SECTIONS = "page_sections.json"
 DIALECTS = {"plain": {"sep": ",", "decimal": ".", "encoding": "utf-8"},
             "nl": {"sep": ";", "decimal": ",", "encoding": "utf-8-sig"}}
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from allocator.data import InstanceData, values_at
-from allocator.export import csv_text, write_csv, write_excel
+from allocator.export import PAGE_SECTIONS, csv_text, write_csv, write_excel
 from allocator.prechecks import unservable
 from allocator.region_totals import region_totals, regions_worse_off
 from allocator.scenario import Scenario
@@ -72,6 +72,8 @@ class Solution:
     indicators: dict = field(default_factory=dict)
     # (table, dialect) -> (the table, its CSV text), rendered before the folder is written (:meth:`render_csv`)
     csv_cache: dict = field(default_factory=dict, compare=False, repr=False)
+    # the page's sections drawn from those CSV texts (allocator.reports.page.drawn_sections), written beside them
+    page_sections: str | None = field(default=None, compare=False, repr=False)
 
     TABLES = ("region_totals", "allocation", "flows", "extra", "facilities", "coverage", "region_coverage", "shortfall_table",
               "liveability", "assignment")
@@ -129,6 +131,8 @@ class Solution:
         (folder / "scenario.toml").write_text(self.scenario.to_toml(), encoding="utf-8")
         (folder / "summary.json").write_text(json.dumps(summary if summary is not None else self.headline(), indent=2,
                                                         default=float), encoding="utf-8")
+        if self.page_sections is not None:  # a page uses them only while they match the files written here
+            (folder / PAGE_SECTIONS).write_text(self.page_sections, encoding="utf-8")
 
 
 def extract(m, hm: HighsModel, data: InstanceData, report: SolveReport, stages: tuple[dict, ...] = ()) -> Solution:

@@ -183,7 +183,17 @@ def _read_plan(run: Run, values: np.ndarray, run_check: bool, render: bool,
     if not render:
         return values, sol, checked, None
     sol.render_csv()  # the result folder's tables, while HiGHS still runs
+    sol = replace(sol, page_sections=page_sections(run.data, sol))
     return values, sol, checked, inequality(run.data, sol)
+
+
+def page_sections(data: InstanceData, sol: Solution) -> str:
+    """The page's sections drawn from ``sol``'s rendered CSV (:func:`allocator.reports.page.drawn_sections`)."""
+    from allocator.reports.page import OPTIONAL_SECTION_TABLES, SECTION_TABLES, drawn_sections  # Altair: only here
+
+    tables = sol.tables()
+    names = [n for n in (*SECTION_TABLES, *OPTIONAL_SECTION_TABLES) if n in tables]
+    return drawn_sections(data.instance, sol.scenario.to_toml(), {n: sol.csv_cache[(n, "plain")][1] for n in names})
 
 
 def compute_indicators(run: Run, sol: Solution, marginal: Future | None = None, unequal: dict | None = None) -> dict:

@@ -153,3 +153,78 @@ def test_a_report_is_the_same_with_altairs_own_transformer(tmp_path, tiny_dir):
         theirs = build_report(out)
     assert alt.data_transformers.active == "regio"
     assert [s.spec for s in ours.sections] == [s.spec for s in theirs.sections] and ours.sections
+
+
+@pytest.fixture(scope="module")
+def what_if_folder(tmp_path_factory):
+    """(a gen:S:0 what-if's result folder, the instance it was solved on): its page's maps drawn beside HiGHS."""
+    import allocator
+
+    warm = allocator.WarmModel("gen:S:0")
+    warm.solve()
+    result = warm.solve(equity_alpha=2.5)  # the last plan completed for α is the optimum: HiGHS keeps its start
+    return result.to_folder(tmp_path_factory.mktemp("whatif") / "alpha"), warm.instance
+
+
+def _drawn_again(monkeypatch) -> list:
+    """One entry per page whose maps were drawn from its tables (not taken from page_sections.json)."""
+    from allocator.reports import page
+
+    drawn, real = [], page.table_sections
+    monkeypatch.setattr(page, "table_sections", lambda *a: drawn.append(1) or real(*a))
+    return drawn
+
+
+def test_a_what_ifs_page_uses_the_maps_drawn_beside_highs_and_they_are_the_maps_its_tables_give(
+        what_if_folder, monkeypatch):
+    from allocator.web.views import result_view
+
+    folder, inst = what_if_folder
+    assert (folder / "page_sections.json").is_file()
+    drawn = _drawn_again(monkeypatch)
+    kept = result_view(folder, "nl", inst)
+    assert drawn == []
+    monkeypatch.setattr("allocator.reports.page._drawn_sections", lambda *a: None)
+    assert result_view(folder, "nl", inst) == kept and drawn == [1]
+    assert {s["id"] for s in kept["sections"]} >= {"map-change", "map-coverage", "map-facilities", "money-flows"}
+
+
+@pytest.mark.parametrize("edit", ["allocation.csv", "scenario.toml", "region_totals.csv", "instance"])
+def test_maps_drawn_beside_highs_are_not_used_once_a_file_they_were_drawn_from_changed(
+        what_if_folder, tmp_path, monkeypatch, edit):
+    import dataclasses
+    import shutil
+
+    from allocator.reports.page import build_report
+
+    folder, inst = what_if_folder
+    copy = tmp_path / "copy"
+    shutil.copytree(folder, copy)
+    if edit == "instance":
+        inst = dataclasses.replace(inst, manifest=inst.manifest.model_copy(update={"name": "another"}))
+    elif edit == "region_totals.csv":
+        (copy / edit).unlink()  # a table the maps read, gone: drawn again without its map
+    else:
+        text = (copy / edit).read_text(encoding="utf-8")
+        (copy / edit).write_text(text + ("\n" if edit == "scenario.toml" else text.splitlines()[-1] + "\n"),
+                                 encoding="utf-8")
+    drawn = _drawn_again(monkeypatch)
+    build_report(copy, inst)
+    assert drawn == [1]
+    shutil.copytree(folder, tmp_path / "again")
+    build_report(tmp_path / "again", what_if_folder[1])
+    assert drawn == [1]  # the untouched copy: its drawn maps hold
+
+
+def test_a_page_whose_table_is_missing_says_so_with_or_without_drawn_maps(what_if_folder, tmp_path):
+    import shutil
+
+    from allocator.errors import InputError
+    from allocator.reports.page import build_report
+
+    folder, inst = what_if_folder
+    copy = tmp_path / "copy"
+    shutil.copytree(folder, copy)
+    (copy / "facilities.csv").unlink()
+    with pytest.raises(InputError, match="missing table"):
+        build_report(copy, inst)
