@@ -160,8 +160,9 @@ def _answer(run: Run, stages: list[tuple[str, SolveReport]], run_check: bool, in
 def read_ahead(run: Run, run_check: bool, render: bool, after: Future | None = None) -> Future | None:
     """While HiGHS runs from a whole plan, that plan read (:func:`allocator.results.extract_plan`) and checked in a
     thread of its own: (its values, its solution without a report, its check or None, its inequality indicators or
-    None), with its tables rendered as CSV for the result folder and its inequality indicators
-    (``render``: a what-if's answer, not a sweep's row).  None: no whole start.
+    None).  For a what-if's answer (``render``; not a sweep's row) also its tables rendered as CSV for the result
+    folder, the page's maps drawn from that CSV (:func:`page_sections`) and its inequality indicators.  None: no
+    whole start.
 
     HiGHS mostly ends at the plan it starts from: a what-if's start is the last plan completed for the new costs or
     bounds, or the λ neighbourhood's best, and what HiGHS then proves is that nothing is better.  The caller uses
