@@ -102,13 +102,12 @@ def _assemble(folder: Path, instance: str | Instance | None) -> Report:
     sections: list[Section] = []
     headline: list[tuple[str, str]] = []
     if kind in ("solve", "extra-budget"):
-        drawn = _drawn_sections(folder, inst) if kind == "solve" and isinstance(ref, Instance) else None
-        if drawn is None:
+        sections = _kept_sections(folder, inst) if kind == "solve" and isinstance(ref, Instance) else None
+        if sections is None:
             tables = {n: _read_csv(folder / f"{n}.csv") for n in _section_tables(folder)}
-            drawn = table_sections(inst, data, tables, key)
+            sections = table_sections(inst, data, tables, key)
         summary = _read_json(folder / "summary.json")
         headline = _headline(summary) if kind == "solve" else _extra_headline(summary)
-        sections = drawn
         if (folder / "region_totals.csv").exists():
             sections.insert(1, _gainers_losers(_read_csv(folder / "region_totals.csv")))
         if kind == "extra-budget" and (folder / "region_effects.csv").exists():
@@ -261,22 +260,23 @@ def drawn_sections(inst: Instance, scenario_text: str, texts: dict[str, str]) ->
                                     for x in sections]})
 
 
-def _drawn_sections(folder: Path, inst: Instance) -> list[Section] | None:
+def _kept_sections(folder: Path, inst: Instance) -> list[Section] | None:
     """The sections :func:`drawn_sections` left in ``folder``, when they were drawn for ``inst`` from exactly the
-    files the folder holds now (the same tables, each byte for byte, and the same scenario); else None."""
+    files the folder holds now (the same tables, each byte for byte, and the same scenario); else None (also
+    for a file that is not what :func:`drawn_sections` writes)."""
     path = folder / PAGE_SECTIONS
     try:
-        drawn = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        return None
-    expected = {f"{n}.csv" for n in _section_tables(folder)} | {"scenario.toml"}
-    if not isinstance(drawn, dict) or drawn.get("instance") != inst.name or set(drawn.get("files", {})) != expected:
-        return None
-    for name, digest in drawn["files"].items():
-        file = folder / name
-        if not file.is_file() or hashlib.sha1(file.read_bytes()).hexdigest() != digest:
+        kept = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+        files = kept["files"] if isinstance(kept, dict) and kept.get("instance") == inst.name else None
+        expected = {f"{n}.csv" for n in _section_tables(folder)} | {"scenario.toml"}
+        if not isinstance(files, dict) or set(files) != expected:
             return None
-    return [Section(x["id"], x["heading"], x["spec"], x["note"]) for x in drawn["sections"]]
+        for name, digest in files.items():
+            if not (folder / name).is_file() or hashlib.sha1((folder / name).read_bytes()).hexdigest() != digest:
+                return None
+        return [Section(x["id"], x["heading"], x["spec"], x["note"]) for x in kept["sections"]]
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError):
+        return None
 
 
 def _section_tables(folder: Path) -> list[str]:

@@ -184,12 +184,12 @@ def test_a_what_ifs_page_uses_the_maps_drawn_beside_highs_and_they_are_the_maps_
     drawn = _drawn_again(monkeypatch)
     kept = result_view(folder, "nl", inst)
     assert drawn == []
-    monkeypatch.setattr("allocator.reports.page._drawn_sections", lambda *a: None)
+    monkeypatch.setattr("allocator.reports.page._kept_sections", lambda *a: None)
     assert result_view(folder, "nl", inst) == kept and drawn == [1]
     assert {s["id"] for s in kept["sections"]} >= {"map-change", "map-coverage", "map-facilities", "money-flows"}
 
 
-@pytest.mark.parametrize("edit", ["allocation.csv", "scenario.toml", "region_totals.csv", "instance"])
+@pytest.mark.parametrize("edit", ["allocation.csv", "scenario.toml", "region_totals.csv", "instance", "page_sections.json"])
 def test_maps_drawn_beside_highs_are_not_used_once_a_file_they_were_drawn_from_changed(
         what_if_folder, tmp_path, monkeypatch, edit):
     import dataclasses
@@ -202,6 +202,8 @@ def test_maps_drawn_beside_highs_are_not_used_once_a_file_they_were_drawn_from_c
     shutil.copytree(folder, copy)
     if edit == "instance":
         inst = dataclasses.replace(inst, manifest=inst.manifest.model_copy(update={"name": "another"}))
+    elif edit == "page_sections.json":  # not what regio writes: drawn again, no error
+        (copy / edit).write_text('{"instance": "%s", "files": [], "sections": 3}' % inst.name, encoding="utf-8")
     elif edit == "region_totals.csv":
         (copy / edit).unlink()  # a table the maps read, gone: drawn again without its map
     else:
