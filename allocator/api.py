@@ -190,6 +190,14 @@ def solve(instance: Instance | str | None = None, scenario=None, mode: str | Non
     return SolveResult(_run_mode(build(data), mode))
 
 
+def _draw_page(data: InstanceData, sol) -> str:
+    """:func:`allocator.reports.page.drawn_sections`, imported on a what-if's first page: Altair and the report
+    take 0.34 s to import, which a command that draws no page should not wait for."""
+    from allocator.reports.page import drawn_sections
+
+    return drawn_sections(data, sol)
+
+
 class WarmModel:
     """What-ifs on one instance with the model kept built between them (see :mod:`allocator.procedures.whatif`).
 
@@ -220,6 +228,7 @@ class WarmModel:
     def __init__(self, instance: Instance | str | None = None):
         self.instance = instance if isinstance(instance, Instance) else load_instance(instance)
         self._whatif = WhatIf()
+        self._whatif.draw_page = _draw_page  # a what-if's page drawn while HiGHS proves its plan
 
     @property
     def rebuilt(self) -> bool:

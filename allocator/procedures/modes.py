@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import time
 from contextlib import nullcontext
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 
@@ -105,19 +106,22 @@ def greedy_start(hm: HighsModel, m, data: InstanceData) -> None:
 
 
 def solve(run: Run, mode: str | None = None, run_check: bool = True, indicators: bool = True,
-          beside: bool = False, stages: list[tuple[str, SolveReport]] | None = None) -> Run:
+          beside: bool = False, stages: list[tuple[str, SolveReport]] | None = None,
+          draw: Callable[[InstanceData, Solution], str] | None = None) -> Run:
     """Run ``mode`` (default: the scenario's) on the built model; extract, check, add indicators.
 
     ``beside``: W_max, when it is not known, is solved on a twin of the model while the mode runs
     (:func:`welfare_max_beside`) instead of after it.  ``stages``: the mode's stages already settled, with
     their plan in ``run.highs.values`` (a what-if proven without HiGHS, :mod:`allocator.procedures.price_bounds`).
+    ``draw``: the page's sections of a plan with its CSV rendered (the caller's; :func:`read_ahead`).
     """
     mode = mode or run.data.scenario.mode
     weighted_mode = Mode(mode) == Mode.WEIGHTED
     twin = beside and indicators and run.w_max is None
     with side_by_side() if twin else nullcontext():  # HiGHS's runs overlap: one thread each (solver.threads)
         pending = welfare_max_beside(run) if twin else None
-        ahead = read_ahead(run, run_check, indicators, after=pending) if beside and stages is None and weighted_mode else None
+        ahead = (read_ahead(run, run_check, indicators, after=pending, draw=draw)
+                 if beside and stages is None and weighted_mode else None)
         try:
             if stages is None:
                 stages = weighted(run) if weighted_mode else lexicographic(run)
@@ -157,12 +161,14 @@ def _answer(run: Run, stages: list[tuple[str, SolveReport]], run_check: bool, in
                 wait([marginal])  # never leave HiGHS running on the model
 
 
-def read_ahead(run: Run, run_check: bool, render: bool, after: Future | None = None) -> Future | None:
+def read_ahead(run: Run, run_check: bool, render: bool, after: Future | None = None,
+               draw: Callable[[InstanceData, Solution], str] | None = None) -> Future | None:
     """While HiGHS runs from a whole plan, that plan read (:func:`allocator.results.extract_plan`) and checked in a
     thread of its own: (its values, its solution without a report, its check or None, its inequality indicators or
     None).  For a what-if's answer (``render``; not a sweep's row) also its tables rendered as CSV for the result
-    folder, the page's maps drawn from that CSV (:func:`page_sections`) and its inequality indicators.  None: no
-    whole start.
+    folder, its inequality indicators and, with ``draw``, the page's sections drawn from that CSV
+    (``Solution.page_sections``; :func:`allocator.reports.page.drawn_sections`, which the API passes: the
+    procedures do not draw).  None: no whole start.
 
     HiGHS mostly ends at the plan it starts from: a what-if's start is the last plan completed for the new costs or
     bounds, or the λ neighbourhood's best, and what HiGHS then proves is that nothing is better.  The caller uses
@@ -171,11 +177,12 @@ def read_ahead(run: Run, run_check: bool, render: bool, after: Future | None = N
     hm = run.highs
     if not hm.whole_start or run.dive:
         return None
-    return in_thread("regio-read-ahead", _read_plan, run, hm.start[1].copy(), run_check, render, after)
+    return in_thread("regio-read-ahead", _read_plan, run, hm.start[1].copy(), run_check, render, after, draw)
 
 
-def _read_plan(run: Run, values: np.ndarray, run_check: bool, render: bool,
-               after: Future | None) -> tuple[np.ndarray, Solution, CheckResult | None, dict | None]:
+def _read_plan(run: Run, values: np.ndarray, run_check: bool, render: bool, after: Future | None,
+               draw: Callable[[InstanceData, Solution], str] | None = None,
+               ) -> tuple[np.ndarray, Solution, CheckResult | None, dict | None]:
     """:func:`read_ahead`'s work, once ``after`` (W_max's twin, which has the other core until then) has ended."""
     if after is not None:
         wait([after])
@@ -184,17 +191,9 @@ def _read_plan(run: Run, values: np.ndarray, run_check: bool, render: bool,
     if not render:
         return values, sol, checked, None
     sol.render_csv()  # the result folder's tables, while HiGHS still runs
-    sol = replace(sol, page_sections=page_sections(run.data, sol))
+    if draw is not None:
+        sol = replace(sol, page_sections=draw(run.data, sol))
     return values, sol, checked, inequality(run.data, sol)
-
-
-def page_sections(data: InstanceData, sol: Solution) -> str:
-    """The page's sections drawn from ``sol``'s rendered CSV (:func:`allocator.reports.page.drawn_sections`)."""
-    from allocator.reports.page import OPTIONAL_SECTION_TABLES, SECTION_TABLES, drawn_sections  # Altair: only here
-
-    tables = sol.tables()
-    names = [n for n in (*SECTION_TABLES, *OPTIONAL_SECTION_TABLES) if n in tables]
-    return drawn_sections(data.instance, sol.scenario.to_toml(), {n: sol.csv_cache[(n, "plain")][1] for n in names})
 
 
 def compute_indicators(run: Run, sol: Solution, marginal: Future | None = None, unequal: dict | None = None) -> dict:

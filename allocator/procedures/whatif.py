@@ -42,6 +42,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -52,6 +53,7 @@ from allocator.policy import Mode
 from allocator.procedures.modes import Run, build, greedy_start, set_weighted_objective, solve
 from allocator.procedures.neighbourhood import completed_start, neighbourhood_start, relaxation_start
 from allocator.procedures.price_bounds import PriceBounds, PricedPlan, proven_stage
+from allocator.results import Solution
 from allocator.scenario import Scenario
 from formulations.hold_harmless import bound_or_none, domain_floors, region_total_bounds
 from formulations.min_service import measure_var
@@ -202,6 +204,8 @@ class WhatIf:
         self.shelf: dict[str, PriceBounds] = {}  # those of the last few structures built, newest last
         self.last_key: str | None = None  # the welfare_max_key of the last what-if
         self.models: dict[str, Run] = {}  # built models of other structures, newest last (:data:`KEPT_MODELS`)
+        # the page's sections of an answer, drawn while HiGHS proves it (modes.read_ahead; the API sets it)
+        self.draw_page: Callable[[InstanceData, Solution], str] | None = None
 
     def solve(self, data: InstanceData, mode: str | None = None, indicators: bool = True) -> Run:
         """The solved run of ``data`` (a snapshot: later what-ifs do not change it).
@@ -247,7 +251,7 @@ class WhatIf:
         if self.run.w_max is None and w_key in self.welfare_max:  # a scenario asked before: W_max is known
             self.run.w_max, self.run.w_max_gap = self.welfare_max[w_key]
         progress.report(phase="solving", seconds=0.0, time_limit=data.scenario.solver.time_limit)
-        solve(self.run, mode, indicators=indicators, beside=True,
+        solve(self.run, mode, indicators=indicators, beside=True, draw=self.draw_page,
               stages=None if proven is None else [("weighted", proven[1])])
         if self.run.w_max is not None:
             self.welfare_max[w_key] = (self.run.w_max, self.run.w_max_gap)

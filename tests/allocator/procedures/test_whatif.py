@@ -448,11 +448,11 @@ def _read_ahead_spies(monkeypatch, shift: float = 0.0) -> tuple[list, list]:
     read, extracted = [], []
     real_read, real_extract = modes._read_plan, modes.extract
 
-    def reading(run, values, run_check, render, after):
+    def reading(run, values, *rest):
         values = values.copy()
         values[0] += shift
         read.append(values)
-        return real_read(run, values, run_check, render, after)
+        return real_read(run, values, *rest)
 
     monkeypatch.setattr(modes, "_read_plan", reading)
     monkeypatch.setattr(modes, "extract", lambda *a, **k: extracted.append(1) or real_extract(*a, **k))
