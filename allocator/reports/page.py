@@ -251,9 +251,8 @@ def drawn_sections(data: InstanceData, sol: Solution) -> str:
     A what-if draws them while HiGHS proves its plan (:func:`allocator.procedures.modes.read_ahead`): the page
     of an α what-if on nl then takes 0.02 s instead of 0.13 s after the answer.
     """
-    inst, scenario_text = data.instance, sol.scenario.to_toml()
-    texts = {n: sol.csv_cache[(n, "plain")][1] for n in (*SECTION_TABLES, *OPTIONAL_SECTION_TABLES)
-             if n in sol.tables()}
+    inst, scenario_text, held = data.instance, sol.scenario.to_toml(), sol.tables()
+    texts = {n: sol.csv_cache[(n, "plain")][1] for n in (*SECTION_TABLES, *OPTIONAL_SECTION_TABLES) if n in held}
     with debug_mode(False):
         tables = {n: pd.read_csv(io.StringIO(t), keep_default_na=True) for n, t in texts.items()}
         sections = table_sections(inst, _scenario_data(inst, Path("scenario.toml"), scenario_text), tables,
