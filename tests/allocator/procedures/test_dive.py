@@ -109,6 +109,6 @@ def test_the_dives_seconds_count_against_the_stage(data, monkeypatch):
     real = run.highs.solve
     monkeypatch.setattr(run.highs, "solve", lambda **kw: limits.append(kw["time_limit"]) or real(**kw))
     (_, rep), = weighted(run)
-    assert limits == [pytest.approx(29.7)]
+    assert limits == [pytest.approx(29.7, abs=0.05)]  # less the moments between the dive and HiGHS's run
     assert dive_limits == [15.0]  # at most half the stage's limit: HiGHS keeps time for the start
     assert rep.solve_seconds >= 0.3 and rep.time_limit == 30.0
