@@ -254,7 +254,7 @@ def drawn_sections(data: InstanceData, sol: Solution) -> str:
     inst, scenario_text, held = data.instance, sol.scenario.to_toml(), sol.tables()
     texts = {n: sol.csv_cache[(n, "plain")][1] for n in (*SECTION_TABLES, *OPTIONAL_SECTION_TABLES) if n in held}
     with debug_mode(False):
-        tables = {n: pd.read_csv(io.StringIO(t), keep_default_na=True) for n, t in texts.items()}
+        tables = {n: _parse_csv(io.StringIO(t)) for n, t in texts.items()}
         sections = table_sections(inst, _scenario_data(inst, Path("scenario.toml"), scenario_text), tables,
                                   boundaries(inst)[0])
     files = {f"{n}.csv": t.encode(DIALECTS["plain"]["encoding"]) for n, t in texts.items()}
@@ -580,7 +580,12 @@ def _front_headline(folder: Path, points: pd.DataFrame) -> list[tuple[str, str]]
 def _read_csv(path: Path) -> pd.DataFrame:
     if not path.exists():
         raise InputError(InputIssue(str(path), "missing table in the result folder"))
-    return pd.read_csv(path, keep_default_na=True)
+    return _parse_csv(path)
+
+
+def _parse_csv(source) -> pd.DataFrame:
+    """A result table as every page reads it, from a file or from its text (:func:`drawn_sections`)."""
+    return pd.read_csv(source, keep_default_na=True)
 
 
 def _read_json(path: Path) -> dict:
