@@ -9,7 +9,7 @@ from allocator.procedures import neighbourhood
 @pytest.fixture
 def small(monkeypatch):
     monkeypatch.setattr(neighbourhood, "FREED", 2)
-    monkeypatch.setattr(neighbourhood, "FREED_MOST", 10)
+    monkeypatch.setattr(neighbourhood, "FREED_SHARE", 1.0)
 
 
 def freed(favour, groups):
@@ -28,12 +28,15 @@ def test_a_flip_the_lp_does_not_favour_is_not_freed_for_itself(small):
 
 
 def test_partner_groups_in_the_order_of_their_best_site_up_to_the_most(small, monkeypatch):
-    monkeypatch.setattr(neighbourhood, "FREED_MOST", 4)
-    # the top two (0: group 0, 1: group 1); group 0 adds 2 partners (4 free), group 1 would add 3 more: left out
     groups = [0, 1, 0, 0, 1, 1, 1]
+    monkeypatch.setattr(neighbourhood, "FREED_SHARE", 4 / 7)  # at most 4 of the 7 sites
+    # the top two (0: group 0, 1: group 1); group 0 adds 2 partners (4 free), group 1 would add 3 more: left out
     assert freed([9, 8, 0, 0, 0, 0, 0], groups) == [0, 1, 2, 3]
-    monkeypatch.setattr(neighbourhood, "FREED_MOST", 7)
+    monkeypatch.setattr(neighbourhood, "FREED_SHARE", 1.0)
     assert freed([9, 8, 0, 0, 0, 0, 0], groups) == list(range(7))
     # the order follows the best site: group 1 first when its site is the most favoured
-    monkeypatch.setattr(neighbourhood, "FREED_MOST", 5)
+    monkeypatch.setattr(neighbourhood, "FREED_SHARE", 5 / 7)
     assert freed([8, 9, 0, 0, 0, 0, 0], groups) == [0, 1, 4, 5, 6]
+    # never fewer than the FREED most favoured: a share below them frees them alone
+    monkeypatch.setattr(neighbourhood, "FREED_SHARE", 0.1)
+    assert freed([8, 9, 0, 0, 0, 0, 0], groups) == [0, 1]
