@@ -8,10 +8,10 @@ optimum, and HiGHS finds those flips only late, in a sub-MIP after its root cuts
 2. the :data:`FREED` sites whose flip it favours most (closed with d_j > 0, open with d_j < 0, the
    objective maximised) are freed, with their partners: the other sites of the same facility type in the same
    municipality, group by group in the order of their best site's d_j while at most a tenth of the sites
-   (:data:`FREED_SHARE`) are free; every other site stays as it was.  A flip the LP favours often pays only with its partner's
-   flip the other way (close a candidate centre, keep the existing one beside it), which a reduced cost alone
-   scores as a loss: nl, λ 2,000 → 1,000, the optimum differs from the last plan in 18 sites, 10 of them
-   ranked past the 300th (up to the 9,723rd), every one a partner of a site in the top 300;
+   (:data:`FREED_SHARE`) are free; every other site stays as it was.  A flip the LP favours often pays only
+   with its partner's flip the other way (close a candidate centre, keep the existing one beside it), which a
+   reduced cost alone scores as a loss: nl, λ 2,000 → 1,000, the optimum differs from the last plan in 18
+   sites, 10 of them ranked past the 300th (up to the 9,723rd), every one a partner of a site in the top 300;
 3. HiGHS solves that sub-MIP, from the last plan completed by step 1's LP (a whole plan: else HiGHS solves
    that LP again, from scratch; nl, λ 4,000 / 3,000 / 1,000 / 8,000, the neighbourhood 0.61-1.09 → 0.38-0.86 s),
    for at most :data:`SECONDS` (or a twentieth of the time limit), and its plan,
@@ -208,10 +208,10 @@ def _freed(favour: np.ndarray, groups: np.ndarray) -> np.ndarray:
     freed[top] = True
     first = np.unique(groups[top], return_index=True)[1]  # each group at its best site
     order = groups[top][np.sort(first)]
-    sizes = np.bincount(groups, minlength=int(groups.max(initial=-1)) + 1)
+    groups_n = int(groups.max(initial=-1)) + 1
+    partners = (np.bincount(groups, minlength=groups_n) - np.bincount(groups[top], minlength=groups_n))[order]
     most = max(FREED, round(FREED_SHARE * len(favour)))
-    within = np.cumsum(sizes[order] - np.bincount(groups[top], minlength=len(sizes))[order]) <= most - len(top)
-    freed |= np.isin(groups, order[within])
+    freed |= np.isin(groups, order[np.cumsum(partners) <= most - len(top)])
     return freed
 
 
