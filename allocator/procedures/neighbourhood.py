@@ -61,7 +61,7 @@ def neighbourhood_start(run: Run) -> float:
     """
     t0 = time.perf_counter()
     hm = run.highs
-    sites, cols = _site_columns(run)
+    sites, cols, groups = _site_columns(run)
     if hm.values is None or not len(cols):
         return 0.0
     last = np.round(hm.values[cols])
@@ -70,7 +70,7 @@ def neighbourhood_start(run: Run) -> float:
     if not (np.all(last >= lower - 1e-9) and np.all(last <= upper + 1e-9)):  # a bound moved: no neighbourhood
         hm.start_from(sites, last)
         return time.perf_counter() - t0
-    plan = _sub_mip(hm, sites, cols, _partner_groups(run, sites), last, seconds, t0)
+    plan = _sub_mip(hm, sites, cols, groups, last, seconds, t0)
     if plan is None or not hm.start_whole(plan):  # its sites (or the last plan's), completed
         hm.start_from(sites, last if plan is None else np.round(plan[cols]))
         completed_start(run)
@@ -158,7 +158,7 @@ def relaxation_start(run: Run) -> float:
     hm = run.highs
     if hm.start is None or not hm.maximize:
         return 0.0
-    _, cols = _site_columns(run)
+    _, cols, _ = _site_columns(run)
     offered = dict(zip(*hm.start))
     if not len(cols) or any(c not in offered for c in cols):
         return 0.0
@@ -215,15 +215,12 @@ def _freed(favour: np.ndarray, groups: np.ndarray) -> np.ndarray:
     return freed
 
 
-def _partner_groups(run: Run, sites: list) -> np.ndarray:
-    """One code per site that has a column (in the order of :func:`_site_columns`): its facility type and
-    municipality."""
-    has = np.array([id(v) in run.highs.col for v in sites], dtype=bool)
-    codes = run.data.sites.groupby(["ftype_id", "region_id"], sort=False).ngroup().to_numpy()
-    return codes[has]
-
-
-def _site_columns(run: Run) -> tuple[list, np.ndarray]:
-    """The sites' y_j (in the order of ``run.data.sites``) and the HiGHS columns of those the model has."""
-    sites = [run.model.facilities.open[j] for j in run.data.sites.index]
-    return sites, run.highs.cols_of(sites)
+def _site_columns(run: Run) -> tuple[list, np.ndarray, np.ndarray]:
+    """The sites' y_j that have a HiGHS column (in the order of ``run.data.sites``), those columns, and each one's
+    partner group (its facility type and municipality, as a code)."""
+    variables = [run.model.facilities.open[j] for j in run.data.sites.index]
+    found = [run.highs.col.get(id(v)) for v in variables]
+    has = np.array([c is not None for c in found], dtype=bool)
+    groups = run.data.sites.groupby(["ftype_id", "region_id"], sort=False).ngroup().to_numpy()
+    return ([v for v, h in zip(variables, has) if h], np.array([c for c in found if c is not None], dtype=np.int32),
+            groups[has])
