@@ -219,8 +219,7 @@ def _site_columns(run: Run) -> tuple[list, np.ndarray, np.ndarray]:
     """The sites' y_j that have a HiGHS column (in the order of ``run.data.sites``), those columns, and each one's
     partner group (its facility type and municipality, as a code)."""
     variables = [run.model.facilities.open[j] for j in run.data.sites.index]
-    found = [run.highs.col.get(id(v)) for v in variables]
-    has = np.array([c is not None for c in found], dtype=bool)
+    has = np.array([id(v) in run.highs.col for v in variables], dtype=bool)
+    sites = [v for v, h in zip(variables, has) if h]
     groups = run.data.sites.groupby(["ftype_id", "region_id"], sort=False).ngroup().to_numpy()
-    return ([v for v, h in zip(variables, has) if h], np.array([c for c in found if c is not None], dtype=np.int32),
-            groups[has])
+    return sites, run.highs.cols_of(sites), groups[has]
