@@ -1,4 +1,4 @@
-"""``regio pareto``: the W–Q front (AUGMECON2), its payoff table, on one or more worker processes."""
+"""``regio pareto``: the W–Q front (augmented ε-constraint), its payoff table, on one or more worker processes."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ from regio_cli.validate import load
 @handle_input_errors
 def pareto(instance, scenario_file, points, workers, scheduler, mip_gap, with_report, time_limit, out, force, excel,
            csv_dialect, as_json):
-    """The Pareto front between broad welfare W and the shortfall Q (ε-constraint, AUGMECON2).
+    """The Pareto front between broad welfare W and the shortfall Q (augmented ε-constraint).
 
     Every reported point is Pareto optimal when its status is optimal; each carries W, Q, the price
     of fairness, the Gini of welfare per inhabitant, extra money used, status, gap and the checker's
@@ -68,9 +68,10 @@ def _print_front(data, front) -> None:
         gap = "—" if p.mip_gap is None or p.mip_gap != p.mip_gap else f"{p.mip_gap:.3%}"
         click.echo(f"{p.k:>3} {p.welfare:>12,.2f} {p.shortfall:>12,.0f} {p.people_short:>10,.0f} {pof:>9} {p.gini_welfare:>7.4f} "
                    f"{p.extra_money:>7.1f} {p.status:<21} {gap:>8} {p.solve_seconds:>8.1f}  {p.check}")
-    skipped = front.grid["outcome"].str.startswith(("bypassed", "early exit")).sum()
+    repeats = front.grid["outcome"].str.contains("not reported").sum()
     click.echo("shortfall Q counts person-services (a person short of two facility types counts twice); people short "
                "counts distinct persons short of a basic-package service")
-    click.echo(f"grid: {len(front.grid)} values, {skipped} skipped by bypass/early exit; payoff table:")
+    click.echo(f"grid: {len(front.grid)} values, {repeats} not reported (the same point as another, or dominated); "
+               "payoff table:")
     for p in front.payoff.itertuples():
         click.echo(f"  {p.payoff:<20} W {p.welfare:,.2f}  Q {p.shortfall:,.0f}  {p.status}")

@@ -38,10 +38,12 @@ sub-MIPs of its own.
 from __future__ import annotations
 
 import time
+from typing import NamedTuple
 
 import numpy as np
 
 from allocator.procedures.modes import Run, marginal_dual
+from allocator.solver.highs import KnownBound
 from allocator.status import Status, relative_gap
 
 FREED = 300  # sites freed in the sub-MIP for their reduced cost
@@ -61,7 +63,7 @@ def neighbourhood_start(run: Run) -> float:
     """
     t0 = time.perf_counter()
     hm = run.highs
-    sites, cols, groups = _site_columns(run)
+    sites, cols, groups = site_columns(run)
     if hm.values is None or not len(cols):
         return 0.0
     last = np.round(hm.values[cols])
@@ -135,21 +137,42 @@ def _sub_mip(hm, sites: list, cols: np.ndarray, groups: np.ndarray, last: np.nda
     return hm.values.copy() if sub.status.has_solution else completed
 
 
-def relaxation_start(run: Run) -> float:
-    """Offer the sites of the relaxation-induced neighbourhood of the start on offer as the next solve's start;
-    return the seconds spent.
+class Searched(NamedTuple):
+    """What :func:`relaxation_start` did: its seconds, whether its sub-MIP ran, the value of the start it left on
+    offer (None when no LP valued it) and the LP relaxation's optimum, a bound of the whole model (None when the
+    LP was not solved)."""
+
+    seconds: float
+    sub_mip: bool
+    value: float | None
+    bound: KnownBound | None
+
+    def proves(self, mip_gap: float) -> bool:
+        """Whether the start on offer is within ``mip_gap`` of the LP relaxation's bound: proven without HiGHS's run."""
+        return self.value is not None and self.bound is not None and self.bound.proves(self.value, mip_gap)
+
+
+def relaxation_start(run: Run, near: float | None = None, indifferent: bool = False,
+                     seconds: float | None = None) -> Searched:
+    """Offer the best plan of the relaxation-induced neighbourhood of the start on offer as the next solve's start.
 
     1. the LP with the sites fixed at the start on offer (the start's value z₀, money re-optimised around its
-       sites) and, from its basis, the LP relaxation of the model (bound z_LP, each site's y_j);
-    2. when z₀ is within :data:`RELAXATION_GAP` of z_LP the start is near enough and stays, completed by that
+       sites) and, from its basis, the LP relaxation of the model (bound z_LP, each site's y_j and reduced cost d_j);
+    2. when z₀ is within ``near`` (default :data:`RELAXATION_GAP`) of z_LP the start is near enough and stays, completed by that
        LP (a wider norm keeps everyone covered: nl at 6 km instead of 5);
-    3. else every site where the relaxation agrees with the start is fixed there, the others are freed, and
-       HiGHS solves that sub-MIP from the start completed by step 1's LP (else it would solve that LP again,
-       from scratch: nl GP 4 km sub-MIP 1.02 → 0.76 s), to the scenario's gap, for at most
-       :data:`RELAXATION_SECONDS` (a twentieth of the time limit); its plan, every column, becomes the start,
-       and the run fixes what that plan and the relaxation rule out (``run.fix_by_reduced_costs``,
-       :mod:`allocator.solver.reduced_costs`; nl, the what-if to the page, six runs each way: GP 4 km
-       4.5-6.2 → 3.8-4.7 s, 3 km 4.2-5.4 → 3.8-4.5 s, the same optima; at 6 km nothing is searched or fixed).
+    3. else every site where the relaxation agrees with the start is fixed there, the others are freed — with
+       ``indifferent`` also the max(:data:`FREED`, :data:`FREED_SHARE` · sites) agreeing sites with the smallest
+       |d_j|, those the relaxation nearly leaves to chance —, and HiGHS solves that sub-MIP from the start
+       completed by step 1's LP (else it would solve that LP again, from scratch: nl GP 4 km sub-MIP 1.02 → 0.76 s),
+       to the scenario's gap or to within it of z_LP, for at most ``seconds`` (default :data:`RELAXATION_SECONDS`,
+       at most a twentieth of the time limit); its plan, every column, becomes the start.
+
+    A rebuilt what-if (a norm changed) searches without ``indifferent`` and then fixes what that plan and the
+    relaxation rule out (:mod:`allocator.solver.reduced_costs`; nl, the what-if to the page, six runs each way: GP
+    4 km 4.5-6.2 → 3.8-4.7 s, 3 km 4.2-5.4 → 3.8-4.5 s, the same optima; at 6 km nothing is searched or fixed).
+    A grid point of the Pareto front searches with them (:mod:`allocator.procedures.pareto` has the figures):
+    there the optimum moves by whole blocks of sites the relaxation holds at 1 (nl: some 30 libraries between two
+    points), which the disagreements alone never free.
 
     The objective of the coming solve must be set already and the start on offer must give the sites (as
     :func:`allocator.procedures.whatif.start_from_last_sites` does).  The model is left as it was.
@@ -157,14 +180,14 @@ def relaxation_start(run: Run) -> float:
     t0 = time.perf_counter()
     hm = run.highs
     if hm.start is None or not hm.maximize:
-        return 0.0
-    _, cols, _ = _site_columns(run)
+        return Searched(0.0, False, None, None)
+    _, cols, _ = site_columns(run)
     offered = dict(zip(*hm.start))
     if not len(cols) or any(c not in offered for c in cols):
-        return 0.0
+        return Searched(time.perf_counter() - t0, False, None, None)
     start = np.array([offered[c] for c in cols])
     o = run.data.scenario.solver
-    seconds = start_seconds(run, RELAXATION_SECONDS)
+    seconds = start_seconds(run, RELAXATION_SECONDS) if seconds is None else seconds
     lower, upper = hm.col_bounds(cols)
     with hm.as_lp():
         hm.set_col_bounds(cols, start, start)
@@ -177,25 +200,37 @@ def relaxation_start(run: Run) -> float:
         if bound is not None:
             hm.relaxation_basis = hm.h.getBasis()
         relaxed = hm.lp_values()[cols]
+        reduced = np.abs(np.asarray(hm.h.getSolution().col_dual)[cols])
     hm.release_solver_memory()
     offer = hm.start
-    if bound is None or relative_gap(value, bound) <= RELAXATION_GAP:
+    known = None if bound is None else KnownBound(bound, "the LP relaxation")
+    if bound is None or relative_gap(value, bound) <= (RELAXATION_GAP if near is None else near):
         if value is not None:
             hm.start_whole(completed)
-        return time.perf_counter() - t0
-    agree = np.abs(relaxed - start) <= 1e-6
-    hm.set_col_bounds(cols, np.where(agree, start, lower), np.where(agree, start, upper))
+        return Searched(time.perf_counter() - t0, False, value, known)
+    free = np.abs(relaxed - start) > 1e-6
+    if indifferent:
+        free[_least(np.where(free, np.inf, reduced), max(FREED, round(FREED_SHARE * len(cols))))] = True
+    hm.set_col_bounds(cols, np.where(free, lower, start), np.where(free, upper, start))
     try:
         if not hm.start_whole(completed):  # the sub-MIP starts from the start completed by step 1's LP
             hm.start = offer
-        sub = hm.solve(time_limit=seconds, mip_gap=o.mip_gap)
+        sub = hm.solve(time_limit=seconds, mip_gap=o.mip_gap, known_bound=known)
     finally:
         hm.set_col_bounds(cols, lower, upper)
     hm.start = offer
-    if sub.status.has_solution:
+    if sub.status.has_solution and sub.objective is not None and sub.objective > value:
         hm.start_whole(hm.values)
-    run.fix_by_reduced_costs = True
-    return time.perf_counter() - t0
+        value = sub.objective
+    else:
+        hm.start_whole(completed)
+    return Searched(time.perf_counter() - t0, True, value, known)
+
+
+def _least(score: np.ndarray, n: int) -> np.ndarray:
+    """The indices of the ``n`` smallest finite scores (fewer when fewer are finite)."""
+    order = np.argsort(score, kind="stable")[:n]
+    return order[np.isfinite(score[order])]
 
 
 def _freed(favour: np.ndarray, groups: np.ndarray) -> np.ndarray:
@@ -215,7 +250,7 @@ def _freed(favour: np.ndarray, groups: np.ndarray) -> np.ndarray:
     return freed
 
 
-def _site_columns(run: Run) -> tuple[list, np.ndarray, np.ndarray]:
+def site_columns(run: Run) -> tuple[list, np.ndarray, np.ndarray]:
     """The sites' y_j that have a HiGHS column (in the order of ``run.data.sites``), those columns, and each one's
     partner group (its facility type and municipality, as a code)."""
     variables = [run.model.facilities.open[j] for j in run.data.sites.index]

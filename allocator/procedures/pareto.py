@@ -1,4 +1,4 @@
-"""The Pareto front between broad welfare W (max) and the shortfall measure Q (min): AUGMECON2.
+"""The Pareto front between broad welfare W (max) and the shortfall measure Q (min): augmented ε-constraint.
 
 * payoff table, augmented:      P_W = max W → W*, Q₁; then max W − a·Q,  a = δ·|W*|/Q₁;
                                 P_Q = min Q (− ε·W) → Q*, W₁; then min Q − b·W,  b = δ·max(Q*, 1)/|W₁|;
@@ -9,9 +9,15 @@
                                 which equals  max W − δ·(r_W/r_Q)·Q  s.t.  Q ≤ ε_k  (s = ε_k − Q),
                                 δ = 10⁻³, r the payoff ranges: the augmentation makes every optimum
                                 strictly Pareto optimal (no weakly dominated point).
-* bypass:                       the optimum at ε_k (shortfall Q*) is optimal for every ε_j ∈ [Q*, ε_k],
-                                so those grid points are not solved.
-* early exit:                   infeasible at ε_k ⇒ infeasible at every tighter ε_j.
+* order and starts:             tight → loose, each point from the nearest tighter point's sites (P_Q's
+                                first), which meet its ε; P_Q meets every ε of the grid, so no grid
+                                point is infeasible.
+* start, searched:              the relaxation-induced neighbourhood of those sites, with the sites the
+                                LP relaxation is nearly indifferent about
+                                (:func:`~allocator.procedures.neighbourhood.relaxation_start`); a plan
+                                within the MIP gap of the LP relaxation's bound is proven without a
+                                HiGHS run, else HiGHS proves from it (stopped once it is within the gap
+                                of that bound).
 
 Why the payoff points are augmented rather than lexicographic (second stage bounded by the first's
 optimum): on ``nl`` the bounded second stages did not close in 60 s (min Q at W ≥ W*(1 − 10⁻⁶): gap 1.5 %
@@ -24,10 +30,19 @@ others too (tests/allocator/procedures/test_pareto.py has an instance with such 
 Each worker builds the model once (:func:`allocator.procedures.executors.cached`) and only changes the
 shortfall column's upper bound and the two objective costs between points; with two or more local workers
 one of them is a thread of this process, which solves on the model built here
-(:class:`~allocator.procedures.executors.HereAndPool`); every point starts from P_Q's sites, which are
-feasible at every ε of the grid. With two or more workers P_W runs on a worker beside P_Q. Points are
-dispatched loose → tight to free workers; a point whose grid value a finished point bypasses is not
-dispatched. Each point is extracted, checked by the independent checker and carries W, Q, price of
+(:class:`~allocator.procedures.executors.HereAndPool`). With two or more workers P_W runs on a worker beside
+P_Q. Points are dispatched tight → loose to free workers, each with the sites of the nearest tighter point
+solved by then.
+
+Why tight → loose, and not AUGMECON2's loose → tight with its bypass (a grid value the last optimum already
+meets is skipped) and early exit: going loose → tight the only plan known to meet a point's ε is P_Q's, far
+from most points' optima, and on nl HiGHS then spent most of each point's 7-17 s finding the optimum its root
+LP bound was already within the gap of.  From the tighter neighbour's sites, searched in their neighbourhood,
+the 9-point front's seven interior points took 39.9 s instead of 62.7 s with one worker (the front 85.4 → 66.2 s
+wall; gen:M:0's 7-point front 12.3 → 7.4 s, the same points within the gap), five of the seven proven by the LP
+relaxation's bound without a HiGHS run.  The bypass never fired on nl's grid (a point skipped
+needs two grid values with the same optimum); where it would, the point is solved from that optimum and
+reported once (:func:`_nondominated`). Each point is extracted, checked by the independent checker and carries W, Q, price of
 fairness (W(P_W) − W)/|W(P_W)|, Gini of welfare per inhabitant, extra money used, status and gap.
 """
 
@@ -37,19 +52,22 @@ import time
 import uuid
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, wait
-from dataclasses import dataclass
+from contextlib import nullcontext
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from allocator.check import check
 from allocator.data import InstanceData
-from allocator.procedures.executors import WORKER_CACHE, InlineExecutor, cached, executor
+from allocator.procedures.executors import WORKER_CACHE, HereAndPool, InlineExecutor, cached, executor
 from allocator.indicators import inequality
 from allocator.output import json_records
 from allocator.procedures.modes import TIE_BREAK_WELFARE, Run, build, combine_stages, solve_stage
+from allocator.procedures.neighbourhood import relaxation_start, site_columns
 from allocator.progress import Points
 from allocator.results import extract
+from allocator.solver.threads import SOLO_THREADS, alone
 from allocator.status import SEVERITY, SolveReport, Status
 from formulations.min_service import measure_scale, measure_var
 from allocator.policy import ShortfallMeasure
@@ -57,7 +75,11 @@ from allocator.policy import ShortfallMeasure
 AUGMENTATION = 1e-3  # δ
 _HAS_SOLUTION = {s.value for s in Status if s.has_solution}
 SITE_CHANGES = "site_changes"  # per point {site_id: "open" | "close"}; kept out of the points table
+POINT_SITES = "point_sites"  # a solved grid point's sites (0/1, in site_columns' order), the next points' start
 DOMINANCE_TOL = 1e-7  # relative tolerance when comparing points
+# a grid point's neighbourhood search stops within the gap of the LP bound, or after this long: on nl its sub-MIP
+# got there after 2.4-3.1 s with two threads and 4.6-5.5 s with one, where HiGHS's own run needed 7-14 s
+SEARCH_SECONDS = 6.0
 
 
 @dataclass(frozen=True)
@@ -94,7 +116,7 @@ class Front:
 
 def pareto_front(data: InstanceData, points: int = 7, workers: int = 1, scheduler: str | None = None,
                  on_progress: Points | None = None) -> Front:
-    """The AUGMECON2 front with ``points`` grid values (payoff extremes included) on ``workers`` processes."""
+    """The augmented ε-constraint front with ``points`` grid values (payoff extremes included) on ``workers`` processes."""
     t0 = time.perf_counter()
     points = max(int(points), 2)
     run = build(data)
@@ -198,63 +220,103 @@ def min_shortfall_point(key: str, data: InstanceData) -> tuple[dict, np.ndarray 
     row = _describe(run, rep, None)
     if not rep.status.has_solution:
         return row, None
-    cols = hm.cols_of(m.facilities.open[j] for j in data.sites.index)
-    return row, np.round(hm.values[cols]) if len(cols) else np.zeros(0)
+    return row, np.round(hm.values[site_columns(run)[1]])
 
 
 def _solve_grid(ex, workers: int, key: str, data: InstanceData, interior: list[tuple[int, float]], coef: float,
                 start: np.ndarray, on_progress: Points | None) -> tuple[list[dict], list[dict]]:
-    """Dispatch the interior grid values loose → tight on ``ex``; apply bypass and early exit as results come in."""
-    pending = deque(interior)
-    eps_of = dict(interior)
+    """Solve the interior grid values on ``ex``, tight → loose, each from the sites of the nearest tighter point
+    solved so far (P_Q's, ``start``, at first): a plan that meets every looser ε.
+
+    With this process and one other worker (``--workers 2`` on this machine) the points run one after another
+    here, each HiGHS run with both cores (:data:`~allocator.solver.threads.SOLO_THREADS`), the other worker idle:
+    split between the two, each point would start further from its optimum and search it with one thread (nl,
+    9 points, ``--workers 2``: 60.5 s wall so, 62.1 s split between the two; 55.1 s before the points started from
+    their neighbours, from P_Q's sites loose → tight, split between the two).  With more slots the grid, tight → loose, is cut into as many runs of neighbouring
+    points (:func:`_runs`), each slot going through one run; a slot whose run is done takes the next point of
+    the longest run left."""
+    here = isinstance(ex, HereAndPool) and ex.slots <= SOLO_THREADS
+    with alone() if here else nullcontext():
+        return _solve_runs(InlineExecutor() if here else ex, 1 if here else (getattr(ex, "slots", None) or workers),
+                           key, data, interior, coef, start, on_progress)
+
+
+def _solve_runs(ex, slots: int, key: str, data: InstanceData, interior: list[tuple[int, float]], coef: float,
+                start: np.ndarray, on_progress: Points | None) -> tuple[list[dict], list[dict]]:
+    """:func:`_solve_grid` on ``ex`` in ``slots`` runs of neighbouring points."""
+    runs = _runs(sorted(interior, key=lambda item: item[1]), max(1, slots))
+    plans = [(-np.inf, start)]  # (ε, the sites of its optimum)
     inflight, solved, grid = {}, [], []
-    slots = getattr(ex, "slots", None) or max(1, workers)
-    while pending or inflight:
-        while pending and len(inflight) < slots:
-            k, eps = pending.popleft()
-            inflight[ex.submit(solve_point, key, data, eps, coef, start)] = k
+    busy: set[int] = set()  # the runs with a point in flight
+    while any(runs) or inflight:
+        while any(runs) and len(inflight) < len(runs):
+            idle = [r for r, points in enumerate(runs) if points and r not in busy]
+            r = idle[0] if idle else max(range(len(runs)), key=lambda i: len(runs[i]))
+            k, eps = runs[r].popleft()
+            nearest = max((p for p in plans if p[0] <= eps), key=lambda p: p[0])[1]
+            inflight[ex.submit(solve_point, key, data, eps, coef, nearest)] = (k, eps, r)
+            busy.add(r)
         done, _ = wait(inflight, return_when=FIRST_COMPLETED)
         for future in sorted(done, key=lambda f: inflight[f]):
-            k = inflight.pop(future)
+            k, eps, r = inflight.pop(future)
+            busy.discard(r)
             res = future.result()
             res["k"] = k
-            grid.append({"k": k, "epsilon": eps_of[k] * measure_scale(data.scenario), "outcome": "solved"})
+            sites = res.pop(POINT_SITES, None)
+            if sites is not None:
+                plans.append((eps, sites))
+            grid.append({"k": k, "epsilon": eps * measure_scale(data.scenario), "outcome": "solved"})
             if on_progress is not None:
                 on_progress.done(Status(res["status"]))
             if res["status"] in _HAS_SOLUTION:
                 solved.append(res)
-                q_star = res["measure"] / measure_scale(data.scenario)
-                skip = [(j, e) for j, e in pending if e >= q_star - 1e-9 * max(1.0, abs(q_star))]
-                outcome = f"bypassed (same optimum as k={k})"
-            elif res["status"] == Status.INFEASIBLE.value:
-                skip = [(j, e) for j, e in pending if j > k]
-                outcome = f"early exit (k={k} infeasible)"
-            else:
-                skip = []
-            for item in skip:
-                pending.remove(item)
-                grid.append({"k": item[0], "epsilon": item[1] * measure_scale(data.scenario), "outcome": outcome})
-                if on_progress is not None:
-                    on_progress.done(None)
     return solved, grid
 
 
+def _runs(points: list, slots: int) -> list[deque]:
+    """``points`` (tight → loose) cut into ``slots`` runs of neighbours, as even as can be, the longer ones first
+    (a run's first point starts from P_Q's sites, furthest from the loosest run's)."""
+    n = min(max(1, slots), max(1, len(points)))
+    cuts = [-(-i * len(points) // n) for i in range(n + 1)]
+    return [deque(points[cuts[i]:cuts[i + 1]]) for i in range(n)]
+
+
 def solve_point(key: str, data: InstanceData, epsilon: float, coef: float, start: np.ndarray) -> dict:
-    """One grid point on the worker's model: max W − coef·Q s.t. Q ≤ ε, started from P_Q's sites."""
+    """One grid point on the worker's model: max W − coef·Q s.t. Q ≤ ε, from the sites ``start`` (a plan that meets
+    ε) searched in their relaxation's neighbourhood (:func:`allocator.procedures.neighbourhood.relaxation_start`);
+    HiGHS's run is left out when that plan is within the gap of the LP relaxation's bound.  The row carries the
+    optimum's sites under :data:`POINT_SITES`."""
     run = cached(key, lambda: build(data))
     m, hm = run.model, run.highs
     q = measure_var(m, data.scenario)
     lo, hi = hm.bounds(q)
     hm.set_objective([(m.welfare.W, 1.0), (q, -coef)], maximize=True)
     hm.set_bounds(q, lo, epsilon)
-    hm.start_from([m.facilities.open[j] for j in data.sites.index], start)
+    sites, cols, _ = site_columns(run)
+    hm.start_from(sites, start)
     o = data.scenario.solver
     try:
-        rep = hm.solve(time_limit=o.time_limit, mip_gap=o.mip_gap, threads=o.threads, seed=o.seed,
-                       build_seconds=run.build_seconds)
-        return _describe(run, rep, epsilon * measure_scale(data.scenario))
+        found = relaxation_start(run, near=o.mip_gap, indifferent=True, seconds=search_seconds(o.time_limit))
+        if found.proves(o.mip_gap) and hm.whole_start:
+            hm.values, hm.start = hm.start[1], None
+            rep = hm.proven_without_run(found.value, found.bound.value, found.seconds, o.time_limit,
+                                        "the LP relaxation's bound")
+        else:
+            limit = None if o.time_limit is None else max(o.time_limit - found.seconds, 1e-3)
+            rep = hm.solve(time_limit=limit, mip_gap=o.mip_gap, threads=o.threads, seed=o.seed,
+                           build_seconds=run.build_seconds, known_bound=found.bound)
+            rep = replace(rep, solve_seconds=rep.solve_seconds + found.seconds, time_limit=o.time_limit)
+        row = _describe(run, rep, epsilon * measure_scale(data.scenario))
+        if rep.status.has_solution:
+            row[POINT_SITES] = np.round(hm.values[cols])
+        return row
     finally:
         hm.set_bounds(q, lo, hi)
+
+
+def search_seconds(time_limit: float | None) -> float:
+    """How long a grid point's neighbourhood may be searched: :data:`SEARCH_SECONDS`, at most a tenth of the limit."""
+    return SEARCH_SECONDS if time_limit is None else min(SEARCH_SECONDS, time_limit / 10)
 
 
 def _describe(run: Run, rep: SolveReport, epsilon: float | None) -> dict:

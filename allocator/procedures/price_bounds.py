@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from allocator.solver.highs import HighsModel, KnownBound
-from allocator.status import SolveReport, Status, relative_gap
+from allocator.status import SolveReport, relative_gap
 
 
 @dataclass(frozen=True)
@@ -60,10 +60,7 @@ class Proof:
 
     def report(self, hm: HighsModel, seconds: float, time_limit: float | None) -> SolveReport:
         """A stage report for the proven what-if on ``hm``: optimal, with this bound and gap, no HiGHS run."""
-        return SolveReport(status=Status.OPTIMAL, objective=self.value, bound=self.bound, mip_gap=self.gap,
-                           solve_seconds=seconds, rows=hm.n_rows, columns=hm.n_cols, nonzeros=hm.nonzeros,
-                           binaries=int(hm.integer.sum()), nodes=0, time_limit=time_limit,
-                           highs_status=f"not run: proven by {source(self.between)}")
+        return hm.proven_without_run(self.value, self.bound, seconds, time_limit, source(self.between))
 
 
 def source(between: tuple[float, float]) -> str:

@@ -358,7 +358,8 @@ class WhatIf:
         run.mip_options = {"presolve_reduction_limit": resolve_presolve_limit(run.highs)}
         if weighted and not run.dive:  # a site that had to open: the dive looks for the start instead
             set_weighted_objective(run)
-            run.head_start = relaxation_start(run)
+            searched = relaxation_start(run)
+            run.head_start, run.fix_by_reduced_costs = searched.seconds, searched.sub_mip
 
     def _restate(self, data: InstanceData, weighted: bool) -> bool:
         """Carry ``data``'s costs, bounds and weights into the built model; whether λ moved in the weighted mode."""

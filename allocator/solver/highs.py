@@ -399,6 +399,15 @@ class HighsModel:
             time_limit=time_limit,
         )
 
+    def proven_without_run(self, objective: float, bound: float, seconds: float, time_limit: float | None,
+                           source: str) -> SolveReport:
+        """The report of a MIP proven without a HiGHS run: its plan worth ``objective`` is within the gap of
+        ``bound``, a bound of this model proven by ``source`` (for the status line)."""
+        return SolveReport(status=Status.OPTIMAL, objective=objective, bound=bound, mip_gap=relative_gap(objective, bound),
+                           solve_seconds=seconds, rows=self.n_rows, columns=self.n_cols, nonzeros=self.nonzeros,
+                           binaries=int(self.integer.sum()), nodes=0, time_limit=time_limit,
+                           highs_status=f"not run: proven by {source}")
+
     def start_from(self, variables: list, values) -> None:
         """Offer a partial start (e.g. the status quo's site decisions) to the next solve; HiGHS completes it if it can."""
         pairs = [(self.col.get(id(v)), float(x)) for v, x in zip(variables, values)]

@@ -1,4 +1,4 @@
-"""The Pareto front (AUGMECON2): a non-supported point found, no dominated point, workers agree."""
+"""The Pareto front (augmented ε-constraint): a non-supported point found, no dominated point, workers agree."""
 
 from __future__ import annotations
 
@@ -37,9 +37,9 @@ def test_front_is_every_pareto_optimal_plan_including_the_non_supported_one():
     assert set(front.payoff["status"]) == {"optimal"}
     assert np.allclose([front.payoff["welfare"][0], front.payoff["shortfall"][0]], FRONT[0], atol=1e-5)
     assert np.allclose([front.payoff["welfare"][1], front.payoff["shortfall"][1]], FRONT[-1], atol=1e-5)
-    # bypass: k = 2 (ε = 4,000) is met by k = 1's optimum (Q = 4,000), so it is not solved
+    # k = 2 (ε = 4,000) has k = 1's optimum (Q = 4,000): solved, and reported once
     outcome = dict(zip(front.grid["k"], front.grid["outcome"]))
-    assert outcome[2].startswith("bypassed") and outcome[1] == "solved"
+    assert outcome[1] == "solved" and outcome[2] == "solved; not reported: same point as k=1"
 
 
 @pytest.mark.parametrize("price", sorted({0.0, 100.0, 333.0, 334.0, 1000.0, 1999.0, 2000.0, 2001.0, 2500.0, 1e4, 1e6,
@@ -102,3 +102,41 @@ def test_cli_pareto_json_and_tables(tmp_path, monkeypatch):
     assert {"points.csv", "payoff_table.csv", "grid.csv", "scenario.toml", "pareto.json"} <= {p.name for p in out.iterdir()}
     text = CliRunner().invoke(cli, ["pareto", "knap", "-s", str(scenario), "--points", "3"])
     assert text.exit_code == 0 and "payoff table" in text.output
+
+
+def test_grid_runs_are_neighbours_tight_to_loose_the_longer_first():
+    from allocator.procedures.pareto import _runs
+    assert [list(r) for r in _runs(list(range(7)), 2)] == [[0, 1, 2, 3], [4, 5, 6]]
+    assert [list(r) for r in _runs(list(range(5)), 2)] == [[0, 1, 2], [3, 4]]
+    assert [list(r) for r in _runs(list(range(3)), 4)] == [[0], [1], [2]]  # never an empty run beside points
+    assert [list(r) for r in _runs(list(range(4)), 1)] == [[0, 1, 2, 3]]
+
+
+def test_a_point_proven_by_the_lp_relaxation_reports_that_bound_and_its_gap(monkeypatch):
+    """gen:S:0: the points proven without a HiGHS run carry the LP relaxation's bound, at or above their plan and
+    within the gap; every point is the optimum a cold solve of its ε-problem finds."""
+    from allocator.procedures.modes import solve_stage
+    from allocator.solver.highs import HighsModel
+    from allocator.status import relative_gap
+    from formulations.min_service import measure_scale, measure_var
+
+    proven = []
+    real = HighsModel.proven_without_run
+    monkeypatch.setattr(HighsModel, "proven_without_run",
+                        lambda self, *a, **k: proven.append(real(self, *a, **k)) or proven[-1])
+    data = InstanceData.prepare(load_instance("gen:S:0"), Scenario())
+    front = pareto_front(data, points=7)
+    assert proven, "some point of gen:S:0's front is proven by its LP relaxation"
+    for rep in proven:
+        assert rep.status.value == "optimal" and rep.bound >= rep.objective - 1e-9
+        assert rep.mip_gap == pytest.approx(relative_gap(rep.objective, rep.bound)) and rep.mip_gap <= 1e-4
+    coef = 1e-3 * (front.points["welfare"].iloc[0] - front.points["welfare"].iloc[-1]) / (
+        (front.points["measure"].iloc[0] - front.points["measure"].iloc[-1]) / measure_scale(data.scenario))
+    run = build(data)
+    q = measure_var(run.model, data.scenario)
+    for eps, w in zip(front.grid["epsilon"][1:-1], front.points["welfare"][1:-1]):
+        run.highs.set_objective([(run.model.welfare.W, 1.0), (q, -coef)], maximize=True)
+        run.highs.set_bounds(q, 0.0, eps / measure_scale(data.scenario))
+        cold = solve_stage(run)
+        assert cold.status.value == "optimal"
+        assert run.highs.value(run.model.welfare.W) == pytest.approx(w, rel=3e-4)

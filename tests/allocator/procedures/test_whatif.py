@@ -362,8 +362,10 @@ def test_the_relaxation_start_leaves_the_model_as_it_was_and_offers_a_whole_plan
     monkeypatch.setattr(neighbourhood, "RELAXATION_GAP", gap)
     set_weighted_objective(run)
     sites = dict(zip(*hm.start))
-    seconds = neighbourhood.relaxation_start(run)
-    assert bool(mips) == searched and seconds > 0
+    found = neighbourhood.relaxation_start(run)
+    seconds = found.seconds
+    assert bool(mips) == searched == found.sub_mip and seconds > 0
+    assert found.bound.value >= found.value - 1e-9 * abs(found.value)  # the LP relaxation bounds the plan offered
     for cols, values in mips:  # the sub-MIP starts from the last plan's sites completed by the fixed-sites LP
         assert len(cols) == hm.n_cols and all(values[c] == v for c, v in sites.items())
     assert hm.lp_basis is not None and hm.lp_basis.valid  # the LP with the sites fixed: the marginal LP starts there
