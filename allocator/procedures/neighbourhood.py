@@ -158,8 +158,8 @@ def relaxation_start(run: Run, near: float | None = None, indifferent: bool = Fa
 
     1. the LP with the sites fixed at the start on offer (the start's value z₀, money re-optimised around its
        sites) and, from its basis, the LP relaxation of the model (bound z_LP, each site's y_j and reduced cost d_j);
-    2. when z₀ is within ``near`` (default :data:`RELAXATION_GAP`) of z_LP the start is near enough and stays, completed by that
-       LP (a wider norm keeps everyone covered: nl at 6 km instead of 5);
+    2. when z₀ is within ``near`` (default :data:`RELAXATION_GAP`) of z_LP the start is near enough and stays,
+       completed by that LP (a wider norm keeps everyone covered: nl at 6 km instead of 5);
     3. else every site where the relaxation agrees with the start is fixed there, the others are freed — with
        ``indifferent`` also the max(:data:`FREED`, :data:`FREED_SHARE` · sites) agreeing sites with the smallest
        |d_j|, those the relaxation nearly leaves to chance —, and HiGHS solves that sub-MIP from the start

@@ -40,10 +40,10 @@ from most points' optima, and on nl HiGHS then spent most of each point's 7-17 s
 LP bound was already within the gap of.  From the tighter neighbour's sites, searched in their neighbourhood,
 the 9-point front's seven interior points took 39.9 s instead of 62.7 s with one worker (the front 85.4 → 66.2 s
 wall; gen:M:0's 7-point front 12.3 → 7.4 s, the same points within the gap), five of the seven proven by the LP
-relaxation's bound without a HiGHS run.  The bypass never fired on nl's grid (a point skipped
-needs two grid values with the same optimum); where it would, the point is solved from that optimum and
-reported once (:func:`_nondominated`). Each point is extracted, checked by the independent checker and carries W, Q, price of
-fairness (W(P_W) − W)/|W(P_W)|, Gini of welfare per inhabitant, extra money used, status and gap.
+relaxation's bound without a HiGHS run.  The bypass never fired on nl's grid (a point skipped needs two
+grid values with the same optimum); where it would, the point is solved from that optimum and reported once
+(:func:`_nondominated`).  Each point is extracted, checked by the independent checker and carries W, Q, price
+of fairness (W(P_W) − W)/|W(P_W)|, Gini of welfare per inhabitant, extra money used, status and gap.
 """
 
 from __future__ import annotations
@@ -116,7 +116,8 @@ class Front:
 
 def pareto_front(data: InstanceData, points: int = 7, workers: int = 1, scheduler: str | None = None,
                  on_progress: Points | None = None) -> Front:
-    """The augmented ε-constraint front with ``points`` grid values (payoff extremes included) on ``workers`` processes."""
+    """The augmented ε-constraint front with ``points`` grid values (payoff extremes included) on ``workers``
+    processes."""
     t0 = time.perf_counter()
     points = max(int(points), 2)
     run = build(data)
@@ -231,10 +232,10 @@ def _solve_grid(ex, workers: int, key: str, data: InstanceData, interior: list[t
     With this process and one other worker (``--workers 2`` on this machine) the points run one after another
     here, each HiGHS run with both cores (:data:`~allocator.solver.threads.SOLO_THREADS`), the other worker idle:
     split between the two, each point would start further from its optimum and search it with one thread (nl,
-    9 points, ``--workers 2``: 60.5 s wall so, 62.1 s split between the two; 55.1 s before the points started from
-    their neighbours, from P_Q's sites loose → tight, split between the two).  With more slots the grid, tight → loose, is cut into as many runs of neighbouring
-    points (:func:`_runs`), each slot going through one run; a slot whose run is done takes the next point of
-    the longest run left."""
+    9 points, ``--workers 2``: 60.5 s wall so, 62.1 s split between the two; 55.1 s before the points started
+    from their neighbours, from P_Q's sites loose → tight, split between the two).  With more slots the grid,
+    tight → loose, is cut into as many runs of neighbouring points (:func:`_runs`), each slot going through
+    one run; a slot whose run is done takes the next point of the longest run left."""
     here = isinstance(ex, HereAndPool) and ex.slots <= SOLO_THREADS
     with alone() if here else nullcontext():
         return _solve_runs(InlineExecutor() if here else ex, 1 if here else (getattr(ex, "slots", None) or workers),
@@ -282,8 +283,8 @@ def _runs(points: list, slots: int) -> list[deque]:
 
 
 def solve_point(key: str, data: InstanceData, epsilon: float, coef: float, start: np.ndarray) -> dict:
-    """One grid point on the worker's model: max W − coef·Q s.t. Q ≤ ε, from the sites ``start`` (a plan that meets
-    ε) searched in their relaxation's neighbourhood (:func:`allocator.procedures.neighbourhood.relaxation_start`);
+    """One grid point on the worker's model: max W − coef·Q s.t. Q ≤ ε, from the sites ``start`` (a plan that
+    meets ε) searched in their relaxation's neighbourhood (:func:`~allocator.procedures.neighbourhood.relaxation_start`);
     HiGHS's run is left out when that plan is within the gap of the LP relaxation's bound.  The row carries the
     optimum's sites under :data:`POINT_SITES`."""
     run = cached(key, lambda: build(data))
@@ -315,7 +316,8 @@ def solve_point(key: str, data: InstanceData, epsilon: float, coef: float, start
 
 
 def search_seconds(time_limit: float | None) -> float:
-    """How long a grid point's neighbourhood may be searched: :data:`SEARCH_SECONDS`, at most a tenth of the limit."""
+    """How long a grid point's neighbourhood may be searched: :data:`SEARCH_SECONDS`, at most a tenth of the
+    time limit."""
     return SEARCH_SECONDS if time_limit is None else min(SEARCH_SECONDS, time_limit / 10)
 
 

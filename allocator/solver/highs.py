@@ -403,8 +403,9 @@ class HighsModel:
                            source: str) -> SolveReport:
         """The report of a MIP proven without a HiGHS run: its plan worth ``objective`` is within the gap of
         ``bound``, a bound of this model proven by ``source`` (for the status line)."""
-        return SolveReport(status=Status.OPTIMAL, objective=objective, bound=bound, mip_gap=relative_gap(objective, bound),
-                           solve_seconds=seconds, rows=self.n_rows, columns=self.n_cols, nonzeros=self.nonzeros,
+        return SolveReport(status=Status.OPTIMAL, objective=objective, bound=bound,
+                           mip_gap=relative_gap(objective, bound), solve_seconds=seconds,
+                           rows=self.n_rows, columns=self.n_cols, nonzeros=self.nonzeros,
                            binaries=int(self.integer.sum()), nodes=0, time_limit=time_limit,
                            highs_status=f"not run: proven by {source}")
 

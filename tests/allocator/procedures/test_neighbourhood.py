@@ -40,3 +40,13 @@ def test_partner_groups_in_the_order_of_their_best_site_up_to_the_most(small, mo
     # never fewer than the FREED most favoured: a share below them frees them alone
     monkeypatch.setattr(neighbourhood, "FREED_SHARE", 0.1)
     assert freed([8, 9, 0, 0, 0, 0, 0], groups) == [0, 1]
+
+
+def test_the_least_indifferent_sites_are_the_smallest_finite_scores_in_order():
+    """|d_j| of five sites, the two already freed scored inf: the two smallest others, smallest first, never an inf."""
+    from allocator.procedures.neighbourhood import _least
+
+    score = np.array([0.5, np.inf, 0.1, 0.3, np.inf])
+    assert list(_least(score, 2)) == [2, 3]
+    assert list(_least(score, 10)) == [2, 3, 0]
+    assert list(_least(np.full(3, np.inf), 2)) == []
