@@ -140,3 +140,26 @@ def test_a_point_proven_by_the_lp_relaxation_reports_that_bound_and_its_gap(monk
         cold = solve_stage(run)
         assert cold.status.value == "optimal"
         assert run.highs.value(run.model.welfare.W) == pytest.approx(w, rel=3e-4)
+
+
+def test_two_runs_of_neighbours_on_two_processes_give_the_same_front(monkeypatch):
+    """Without this process's thread among the slots (a cluster, or more workers than SOLO_THREADS), the grid is
+    cut into runs solved side by side, each from its own tighter points: the same front as one worker's."""
+    from contextlib import contextmanager
+
+    from allocator.procedures import pareto
+    from allocator.procedures.executors import process_pool
+
+    @contextmanager
+    def two_processes(workers, scheduler=None, here=False):
+        with process_pool(2, beside_others=True) as pool:
+            pool.slots = 2
+            yield pool
+
+    one = pareto_front(_data(), points=11, workers=1)
+    monkeypatch.setattr(pareto, "executor", two_processes)
+    two = pareto_front(_data(), points=11, workers=2)
+    assert np.allclose(_pairs(one), _pairs(two), atol=1e-6)
+    assert set(two.grid["outcome"].str.split(";").str[0]) <= {"solved", "payoff (max welfare first)",
+                                                            "payoff (min shortfall first)"}
+    _assert_front_shape(two)
