@@ -118,7 +118,7 @@ def _sub_mip(hm, sites: list, cols: np.ndarray, groups: np.ndarray, last: np.nda
     is not solved."""
     with hm.fixed_lp(cols, last):
         lp = hm.solve(time_limit=seconds)
-        reduced = np.asarray(hm.h.getSolution().col_dual)[cols] if lp.status == Status.OPTIMAL else None
+        reduced = hm.lp_reduced_costs()[cols] if lp.status == Status.OPTIMAL else None
     if reduced is None:
         return None
     completed = hm.values  # the last plan, completed by this LP: the sub-MIP's start, else the answer
@@ -161,7 +161,7 @@ def relaxation_start(run: Run, near: float | None = None, indifferent: bool = Fa
     2. when z₀ is within ``near`` (default :data:`RELAXATION_GAP`) of z_LP the start is near enough and stays,
        completed by that LP (a wider norm keeps everyone covered: nl at 6 km instead of 5);
     3. else every site where the relaxation agrees with the start is fixed there, the others are freed — with
-       ``indifferent`` also the max(:data:`FREED`, :data:`FREED_SHARE` · sites) agreeing sites with the smallest
+       ``indifferent`` also the :func:`most_free` agreeing sites with the smallest
        |d_j|, those the relaxation nearly leaves to chance —, and HiGHS solves that sub-MIP from the start
        completed by step 1's LP (else it would solve that LP again, from scratch: nl GP 4 km sub-MIP 1.02 → 0.76 s),
        to the scenario's gap or to within it of z_LP, for at most ``seconds`` (default :data:`RELAXATION_SECONDS`,
@@ -199,8 +199,7 @@ def relaxation_start(run: Run, near: float | None = None, indifferent: bool = Fa
         bound = hm.run_lp(seconds) if value is not None else None
         if bound is not None:
             hm.relaxation_basis = hm.h.getBasis()
-        relaxed = hm.lp_values()[cols]
-        reduced = np.abs(np.asarray(hm.h.getSolution().col_dual)[cols])
+        relaxed, reduced = hm.lp_values()[cols], hm.lp_reduced_costs()[cols]
     hm.release_solver_memory()
     offer = hm.start
     known = None if bound is None else KnownBound(bound, "the LP relaxation")
@@ -210,7 +209,7 @@ def relaxation_start(run: Run, near: float | None = None, indifferent: bool = Fa
         return Searched(time.perf_counter() - t0, False, value, known)
     free = np.abs(relaxed - start) > 1e-6
     if indifferent:
-        free[_least(np.where(free, np.inf, reduced), max(FREED, round(FREED_SHARE * len(cols))))] = True
+        free[_least(np.where(free, np.inf, np.abs(reduced)), most_free(len(cols)))] = True
     hm.set_col_bounds(cols, np.where(free, lower, start), np.where(free, upper, start))
     try:
         if not hm.start_whole(completed):  # the sub-MIP starts from the start completed by step 1's LP
@@ -227,6 +226,11 @@ def relaxation_start(run: Run, near: float | None = None, indifferent: bool = Fa
     return Searched(time.perf_counter() - t0, True, value, known)
 
 
+def most_free(sites: int) -> int:
+    """How many of ``sites`` a neighbourhood frees at most: max(:data:`FREED`, :data:`FREED_SHARE` · sites)."""
+    return max(FREED, round(FREED_SHARE * sites))
+
+
 def _least(score: np.ndarray, n: int) -> np.ndarray:
     """The indices of the ``n`` smallest finite scores (fewer when fewer are finite)."""
     order = np.argsort(score, kind="stable")[:n]
@@ -236,7 +240,7 @@ def _least(score: np.ndarray, n: int) -> np.ndarray:
 def _freed(favour: np.ndarray, groups: np.ndarray) -> np.ndarray:
     """The sites the sub-MIP frees: the :data:`FREED` with the most favoured flips (favour > 0), and the groups
     (``groups``: one code per site) of those sites in the order of their best site's favour, while at most
-    max(:data:`FREED`, :data:`FREED_SHARE` · sites) are free."""
+    :func:`most_free` are free."""
     top = np.argsort(-favour, kind="stable")[:FREED]
     top = top[favour[top] > 0]
     freed = np.zeros(len(favour), dtype=bool)
@@ -245,8 +249,7 @@ def _freed(favour: np.ndarray, groups: np.ndarray) -> np.ndarray:
     order = groups[top][np.sort(first)]
     groups_n = int(groups.max(initial=-1)) + 1
     partners = (np.bincount(groups, minlength=groups_n) - np.bincount(groups[top], minlength=groups_n))[order]
-    most = max(FREED, round(FREED_SHARE * len(favour)))
-    freed |= np.isin(groups, order[np.cumsum(partners) <= most - len(top)])
+    freed |= np.isin(groups, order[np.cumsum(partners) <= most_free(len(favour)) - len(top)])
     return freed
 
 

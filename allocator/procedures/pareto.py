@@ -248,19 +248,17 @@ def _solve_runs(ex, slots: int, key: str, data: InstanceData, interior: list[tup
     runs = _runs(sorted(interior, key=lambda item: item[1]), max(1, slots))
     plans = [(-np.inf, start)]  # (ε, the sites of its optimum)
     inflight, solved, grid = {}, [], []
-    busy: set[int] = set()  # the runs with a point in flight
     while any(runs) or inflight:
         while any(runs) and len(inflight) < len(runs):
+            busy = {r for _, _, r in inflight.values()}  # the runs with a point in flight
             idle = [r for r, points in enumerate(runs) if points and r not in busy]
             r = idle[0] if idle else max(range(len(runs)), key=lambda i: len(runs[i]))
             k, eps = runs[r].popleft()
             nearest = max((p for p in plans if p[0] <= eps), key=lambda p: p[0])[1]
             inflight[ex.submit(solve_point, key, data, eps, coef, nearest)] = (k, eps, r)
-            busy.add(r)
         done, _ = wait(inflight, return_when=FIRST_COMPLETED)
         for future in sorted(done, key=lambda f: inflight[f]):
-            k, eps, r = inflight.pop(future)
-            busy.discard(r)
+            k, eps, _ = inflight.pop(future)
             res = future.result()
             res["k"] = k
             sites = res.pop(POINT_SITES, None)

@@ -298,6 +298,10 @@ class HighsModel:
         """Every column's value in HiGHS's last solution (of :meth:`run_lp`'s LP, or of a solve), a copy."""
         return np.array(self.h.getSolution().col_value, dtype=float)
 
+    def lp_reduced_costs(self) -> np.ndarray:
+        """Every column's reduced cost d_j in HiGHS's last solution (of an LP), a copy."""
+        return np.array(self.h.getSolution().col_dual, dtype=float)
+
     @property
     def whole_start(self) -> bool:
         """Whether the start on offer gives every column (:meth:`start_whole`)."""
