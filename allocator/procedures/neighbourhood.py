@@ -42,7 +42,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from allocator.procedures.modes import Run, marginal_dual
+from allocator.procedures.modes import Run, marginal_dual, relaxation_source
 from allocator.solver.highs import KnownBound
 from allocator.status import Status, relative_gap
 
@@ -196,13 +196,14 @@ def relaxation_start(run: Run, near: float | None = None, indifferent: bool = Fa
         if value is not None:  # the marginal-welfare LP after the solve fixes the sites too: it starts here
             hm.lp_basis = hm.h.getBasis()
         hm.set_col_bounds(cols, lower, upper)
-        bound = hm.run_lp(seconds) if value is not None else None
-        if bound is not None:
-            hm.relaxation_basis = hm.h.getBasis()
-        relaxed, reduced = hm.lp_values()[cols], hm.lp_reduced_costs()[cols]
+        with hm.tightened():
+            bound = hm.run_lp(seconds) if value is not None else None
+            if bound is not None:
+                hm.relaxation_basis = hm.h.getBasis()
+            relaxed, reduced = hm.lp_values()[cols], hm.lp_reduced_costs()[cols]
     hm.release_solver_memory()
     offer = hm.start
-    known = None if bound is None else KnownBound(bound, "the LP relaxation")
+    known = None if bound is None else KnownBound(bound, relaxation_source(hm))
     if bound is None or relative_gap(value, bound) <= (RELAXATION_GAP if near is None else near):
         if value is not None:
             hm.start_whole(completed)

@@ -299,7 +299,7 @@ def solve_point(key: str, data: InstanceData, epsilon: float, coef: float, start
         if found.proves(o.mip_gap) and hm.whole_start:
             hm.values, hm.start = hm.start[1], None
             rep = hm.proven_without_run(found.value, found.bound.value, found.seconds, o.time_limit,
-                                        "the LP relaxation's bound")
+                                        found.bound.source)
         else:
             limit = None if o.time_limit is None else max(o.time_limit - found.seconds, 1e-3)
             rep = hm.solve(time_limit=limit, mip_gap=o.mip_gap, threads=o.threads, seed=o.seed,

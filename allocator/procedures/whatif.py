@@ -334,6 +334,7 @@ class WhatIf:
             self.run.highs.start_from_current_integers()
             return
         set_weighted_objective(self.run)  # the starts below are made for the coming solve's objective
+        self.run.prove_by_relaxation = True
         if moved:  # λ moves the sites at the margin of the minimum service
             self.run.head_start = neighbourhood_start(self.run)
             self.run.fix_by_reduced_costs = True
@@ -360,6 +361,7 @@ class WhatIf:
             set_weighted_objective(run)
             searched = relaxation_start(run)
             run.head_start, run.fix_by_reduced_costs = searched.seconds, searched.sub_mip
+            run.prove_by_relaxation = True
 
     def _restate(self, data: InstanceData, weighted: bool) -> bool:
         """Carry ``data``'s costs, bounds and weights into the built model; whether λ moved in the weighted mode."""

@@ -22,38 +22,61 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import highspy
 import numpy as np
 
 from allocator.solver.highs import HighsModel
+from allocator.status import relative_gap
 
 MARGIN = 1e-6  # ε relative to the start's value: only plans this far below it are left out
 FEASIBLE = 1e-6  # a start's row activities and bounds must hold to this (scaled by the bound's size)
 
 
-@contextmanager
-def reduced_cost_fixing(hm: HighsModel, seconds: float | None) -> Iterator[int]:
-    """Within the block, the integer columns the LP relaxation rules out below the start on offer (a whole plan,
-    the objective maximised) have tightened bounds; yields how many (0 when nothing was fixed).
+@dataclass(frozen=True)
+class Relaxation:
+    """Before a run: the start's value z₀, the LP relaxation's bound z_LP (None where either is unknown) and how many
+    integer columns :func:`reduced_cost_fixing` fixed for the run."""
 
-    The LP starts from the last LP relaxation's basis (``hm.relaxation_basis``; else the last LP's) and may
-    take ``seconds``; the start on offer is left as it was.  The bounds are restored after the block, also on an error.
+    value: float | None = None
+    bound: float | None = None
+    fixed: int = 0
+
+    def proves(self, mip_gap: float) -> bool:
+        """Whether the start is within ``mip_gap`` of the bound: optimal without HiGHS's run."""
+        return self.value is not None and self.bound is not None and relative_gap(self.value, self.bound) <= mip_gap
+
+
+@contextmanager
+def reduced_cost_fixing(hm: HighsModel, seconds: float | None, fix: bool = True) -> Iterator[Relaxation]:
+    """Within the block, the integer columns the LP relaxation rules out below the start on offer (a whole plan,
+    the objective maximised) have tightened bounds (none with ``fix`` off); yields the :class:`Relaxation`.
+
+    The LP holds the model's relaxation rows (:meth:`HighsModel.tightened`: valid inequalities, so z_LP stays a
+    bound of the MIP, and a tighter one), starts from the last LP relaxation's basis (``hm.relaxation_basis``;
+    else the last LP's) and may take ``seconds``; the start on offer is left as it was.  The bounds are restored
+    after the block, also on an error.
     """
-    fixings = _fixings(hm, seconds)
-    if fixings is None:
-        yield 0
+    found = _relaxation(hm, seconds)
+    if found is None:
+        yield Relaxation()
+        return
+    value, bound, fixings = found
+    if not fix:
+        yield Relaxation(value, bound)
         return
     cols, lower, upper, new_lower, new_upper = fixings
     hm.set_col_bounds(cols, new_lower, new_upper)
     try:
-        yield len(cols)
+        yield Relaxation(value, bound, len(cols))
     finally:
         hm.set_col_bounds(cols, lower, upper)
 
 
-def _fixings(hm: HighsModel, seconds: float | None) -> tuple[np.ndarray, ...] | None:
-    """(columns, their bounds, their tightened bounds) for :func:`reduced_cost_fixing`, or None."""
+def _relaxation(hm: HighsModel, seconds: float | None) -> tuple[float, float, tuple | None] | None:
+    """(z₀, z_LP, the fixings: columns, their bounds, their tightened bounds) for :func:`reduced_cost_fixing`; None
+    without a whole feasible start, a maximisation or a solved LP, or when the fixing would cut off the start."""
     if not hm.whole_start or not hm.maximize:
         return None
     plan, lp = hm.start[1], hm.h.getLp()
@@ -65,14 +88,16 @@ def _fixings(hm: HighsModel, seconds: float | None) -> tuple[np.ndarray, ...] | 
     offer, hm.start = hm.start, None  # the LP must not take the start as its own
     try:
         with hm.as_lp():
-            basis = hm.relaxation_basis if hm.relaxation_basis is not None else hm.lp_basis
-            if basis is not None:
-                hm.h.setBasis(basis)
-            bound = hm.run_lp(seconds)
-            if bound is not None:
-                hm.relaxation_basis = hm.h.getBasis()
-            solution, info = hm.h.getSolution(), hm.h.getInfo()
-            reduced, relaxed = np.asarray(solution.col_dual)[cols], np.asarray(solution.col_value)[cols]
+            if hm.relaxation_basis is None and hm.lp_basis is not None:
+                hm.h.setBasis(hm.lp_basis)  # before the relaxation rows: they join it as basic rows
+            with hm.tightened():
+                if hm.relaxation_basis is not None:
+                    hm.h.setBasis(hm.relaxation_basis)
+                bound = hm.run_lp(seconds)
+                if bound is not None:
+                    hm.relaxation_basis = hm.h.getBasis()
+                solution, info = hm.h.getSolution(), hm.h.getInfo()
+                reduced, relaxed = np.asarray(solution.col_dual)[cols], np.asarray(solution.col_value)[cols]
     finally:
         hm.start = offer
     if bound is None or info.num_dual_infeasibilities != 0:
@@ -87,7 +112,8 @@ def _fixings(hm: HighsModel, seconds: float | None) -> tuple[np.ndarray, ...] | 
     start = plan[cols]
     if np.any((start < new_lower - 1e-9) | (start > new_upper + 1e-9)):
         return None  # the start itself would be cut off: its value or the LP is not what it seems
-    return (cols[tightened], lower[tightened], upper[tightened], new_lower[tightened], new_upper[tightened])
+    return value, bound, (cols[tightened], lower[tightened], upper[tightened], new_lower[tightened],
+                          new_upper[tightened])
 
 
 def plan_value(lp, plan: np.ndarray) -> float | None:

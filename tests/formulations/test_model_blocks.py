@@ -278,3 +278,40 @@ def test_capacity_scale_adds_headroom():
     t = duplicate_sites(capacity="150")
     s = run(t, welfare=LINEAR, use_capacity=True, capacity_scale=2.0).solution
     assert s.welfare == pytest.approx(21.0, **APPROX)
+
+
+def test_closure_rows_of_a_hand_sized_point():
+    """A point of d = 4 reaches group G1 (sites a: 3, b: 2 places) and the lone site c (1 place).
+
+    G1 serves min(1, 5/4) = 1 of it; with a closed min(1, 2/4) = 0.5, with b closed 0.75: share rows
+    0.5 + 0.5·y_a and 0.75 + 0.25·y_b (c, alone, has none).  All open, its groups serve Σ f = 1 + 1/4;
+    with a closed 0.5 + 0.25 = 0.75: u ≤ 0.75 + 0.25·y_a; with b or c closed still 1: no row."""
+    import numpy as np
+
+    from formulations.capacity import closure_rows
+
+    members = pd.DataFrame({"group": ["G1", "G1", "c"], "position": [0, 1, 2], "cap": [3.0, 2.0, 1.0]})
+    share, cover = closure_rows(np.array([0, 0]), np.array(["G1", "c"], dtype=object), np.array([4.0, 4.0]), members)
+    assert share.to_dict("list") == {"arc": [0, 0], "position": [0, 1], "level": [0.5, 0.75], "slope": [0.5, 0.25]}
+    assert cover.to_dict("list") == {"customer": [0], "position": [0], "level": [0.75], "slope": [0.25]}
+
+
+def test_closure_rows_bound_every_plan_and_leave_the_optimum():
+    """Two co-located sites of 150 places and the 200 people of two points that reach both (one customer): the pair
+    serves all of them, one site 75 %, so share ≤ 0.75 + 0.25·y_j and u ≤ 0.75 + 0.25·y_j for each site (4 rows).
+    The LP relaxation with them bounds the optimum, at most as high as the plain LP's; the optimum holds every row."""
+    import numpy as np
+
+    t = duplicate_sites(capacity="150")
+    r = run(t, welfare=LINEAR, use_capacity=True)
+    hm = r.highs
+    n, _, level, _, _, index, value = hm.relaxation_rows
+    assert n == 4 and np.allclose(level, 0.75) and np.allclose(value, np.tile([1.0, -0.25], 4))
+    activity = np.add.reduceat(value * r.plan_values[index], np.arange(0, 2 * n, 2))
+    assert (activity <= level + 1e-9).all()
+    with hm.as_lp():
+        plain = hm.run_lp()
+        with hm.tightened():
+            tight = hm.run_lp()
+    assert hm.n_rows == r.report.rows  # the rows are gone after the block
+    assert r.report.objective - 1e-9 <= tight <= plain + 1e-9

@@ -270,6 +270,7 @@ def test_a_weighted_re_solve_starts_from_the_last_sites_completed_into_a_whole_p
 
     from allocator.procedures import whatif
     from allocator.solver.highs import HighsModel
+    from allocator.solver.reduced_costs import Relaxation
 
     model = allocator.WarmModel("gen:S:0")
     model.solve()
@@ -291,6 +292,7 @@ def test_a_weighted_re_solve_starts_from_the_last_sites_completed_into_a_whole_p
     calls = []
     monkeypatch.setattr(HighsModel, "solve", spy_solve)
     monkeypatch.setattr(whatif, "completed_start", lambda run: calls.append(1) or real_start(run))
+    monkeypatch.setattr(Relaxation, "proves", lambda self, gap: False)  # HiGHS's run gets the start
     lp = hm.h.getLp()
     bounds = (np.array(lp.col_lower_), np.array(lp.col_upper_))
     r = model.solve(**change)
@@ -522,6 +524,7 @@ def test_only_a_what_ifs_own_mip_solves_stop_presolve_early_and_skip_rens(monkey
     from allocator.solver.highs import HighsModel
 
     monkeypatch.setattr(modes, "welfare_max_by_lps", lambda *args: None)  # W_max as a MIP every time
+    monkeypatch.setattr(modes.Relaxation, "proves", lambda self, gap: False)  # the scenario's MIP as well
     seen = []
     real = HighsModel.solve
 
@@ -654,3 +657,27 @@ def test_a_sweeps_row_renders_no_csv(warm):
     warm.solve()
     run = warm._whatif.solve(prepare(warm.instance, equity_alpha=2.4), indicators=False)
     assert run.check.passed and run.solution.csv_cache == {}
+
+
+@pytest.mark.parametrize("change", [{"equity_alpha": 2.0}, {"extra_budget": 40.0}])
+def test_a_start_the_lp_relaxation_proves_is_the_answer_without_a_highs_run(monkeypatch, change):
+    """gen:S:0: after a change of α or of the money the last plan, completed, is within the gap of the
+    LP relaxation's bound: the answer is that plan, with that bound, and no MIP of the scenario is run; it is the
+    cold solve's optimum within the gap."""
+    from allocator.solver.highs import HighsModel
+
+    model = allocator.WarmModel("gen:S:0")
+    model.solve()
+    mips = []
+    real = HighsModel.solve
+    monkeypatch.setattr(HighsModel, "solve", lambda self, *a, **k: (mips.append(1) if not (self.relaxed or self.quiet)
+                                                                     else None) or real(self, *a, **k))
+    r = model.solve(**change)
+    rep = r.run.report
+    assert rep.highs_status == "not run: proven by the LP relaxation" and mips == []
+    assert r.status == "optimal" and r.check == "passed" and rep.nodes == 0
+    assert rep.objective <= rep.bound and rep.mip_gap == pytest.approx((rep.bound - rep.objective) / abs(rep.objective))
+    assert rep.mip_gap <= 1e-4
+    cold = allocator.solve("gen:S:0", **change)
+    assert rep.bound >= cold.objective - 1e-6 * abs(cold.objective)
+    assert r.objective == pytest.approx(cold.objective, rel=1e-4)

@@ -46,8 +46,9 @@ def test_a_column_whose_reduced_cost_exceeds_the_room_is_fixed_for_the_block_onl
     hm, y = knapsack()
     offer(hm, y, [1, 0, 1, 0])
     assert hm.relaxation_basis is None
-    with reduced_cost_fixing(hm, None) as fixed:
-        assert fixed == 1 and hm.relaxation_basis is not None  # the next fixing's LP starts from its optimum
+    with reduced_cost_fixing(hm, None) as found:
+        assert found.fixed == 1 and hm.relaxation_basis is not None  # the next fixing's LP starts from its optimum
+        assert (found.value, found.bound) == (pytest.approx(11.0), pytest.approx(14.5)) and not found.proves(1e-4)
         assert bounds(hm, y) == [0, 0, 0, 0, 1, 1, 1, 0]
         assert hm.start is not None and len(hm.start[0]) == hm.n_cols  # the start stays on offer
         rep = hm.solve(mip_gap=0.0)
@@ -59,12 +60,12 @@ def test_a_worse_start_leaves_more_room_and_fixes_less():
     """From y1 = 1 alone (10) the room is 4.5: y4 (6.5) is still fixed, and nothing else."""
     hm, y = knapsack()
     offer(hm, y, [1, 0, 0, 0])
-    with reduced_cost_fixing(hm, None) as fixed:
-        assert fixed == 1 and hm.col_bounds(np.array([y[3]]))[1][0] == 0.0
+    with reduced_cost_fixing(hm, None) as found:
+        assert found.fixed == 1 and hm.col_bounds(np.array([y[3]]))[1][0] == 0.0
     hm2, y2 = knapsack()
     offer(hm2, y2, [0, 0, 0, 0])  # 0: room 14.5 above every |d|
-    with reduced_cost_fixing(hm2, None) as fixed:
-        assert fixed == 0
+    with reduced_cost_fixing(hm2, None) as found:
+        assert found.fixed == 0
 
 
 @pytest.mark.parametrize("case", ["infeasible", "sites only", "minimised"])
@@ -77,8 +78,8 @@ def test_nothing_is_fixed_without_a_whole_feasible_start_or_for_a_minimisation(c
     else:
         offer(hm, y, [0, 0, 0, 0])
     before = bounds(hm, y)
-    with reduced_cost_fixing(hm, None) as fixed:
-        assert fixed == 0 and bounds(hm, y) == before
+    with reduced_cost_fixing(hm, None) as found:
+        assert found.fixed == 0 and bounds(hm, y) == before
 
 
 def test_a_plans_value_is_its_objective_and_none_when_a_row_does_not_hold():
@@ -102,10 +103,11 @@ def test_a_what_if_that_moves_sites_fixes_before_its_run_and_ends_where_a_run_wi
     real = modes.reduced_cost_fixing
 
     @contextmanager
-    def spy(hm, seconds):
-        with real(hm, seconds) as count:
-            fixed.append(count)
-            yield count
+    def spy(hm, seconds, fix=True):
+        with real(hm, seconds, fix) as found:
+            if fix:
+                fixed.append(found.fixed)
+            yield found
 
     monkeypatch.setattr(modes, "reduced_cost_fixing", spy)
     model = allocator.WarmModel("gen:M:0")
@@ -120,7 +122,7 @@ def test_a_what_if_that_moves_sites_fixes_before_its_run_and_ends_where_a_run_wi
     if not model.rebuilt:
         lp = hm.h.getLp()
         assert np.array_equal(np.array(lp.col_lower_), before[0]) and np.array_equal(np.array(lp.col_upper_), before[1])
-    monkeypatch.setattr(modes, "reduced_cost_fixing", lambda hm, seconds: nullcontext(0))
+    monkeypatch.setattr(modes, "reduced_cost_fixing", lambda hm, seconds, fix=True: nullcontext(modes.Relaxation()))
     without = allocator.WarmModel("gen:M:0")
     without.solve()
     plain = without.solve(**change)
