@@ -182,7 +182,7 @@ def read_ahead(run: Run, run_check: bool, render: bool, after: Future | None = N
     bounds, or the λ neighbourhood's best, and what HiGHS then proves is that nothing is better.  The caller uses
     this reading only where HiGHS's plan equals the start in every column, bit for bit; else it reads the plan again.
     It starts once ``after`` (W_max's twin, which has the other core until then) has ended, or once ``idle`` is set
-    (the caller's solves are over: a plan proven without HiGHS's run, nl α 2 1.08 → 0.8 s).
+    (the caller's solves are over: a plan proven without HiGHS's run, nl α 2 1.08 → 0.91-1.02 s).
     """
     hm = run.highs
     if not hm.whole_start or run.dive:

@@ -14,8 +14,10 @@ its integer columns and restarted, 0.6 → 2.7 s of its 3.1 s; with 213 sites fi
 last LP's basis, 0.10-0.13 s) it proved the same optimum at the root, without a restart, in 0.9 s.
 Only a start that gives every column and that satisfies every row and bound is used as z₀; else nothing is
 fixed (a column is never fixed away from the start's value either, which a correct z₀ rules out anyway).
-Where HiGHS proves the answer at the root without a restart the LP is only a cost: a what-if asks for the
-fixing where its start is a plan of new sites (:mod:`allocator.procedures.whatif`).
+Where HiGHS proves the answer at the root without a restart the fixing only costs: a what-if asks for it
+where its start is a plan of new sites (:mod:`allocator.procedures.whatif`).  The same LP, with the model's
+relaxation rows (:meth:`HighsModel.tightened`, the capacity closure rows), also bounds the optimum: a start
+within the MIP gap of z_LP needs no run at all (:class:`Relaxation`; every weighted what-if asks for that).
 """
 
 from __future__ import annotations
