@@ -44,6 +44,7 @@ import numpy as np
 
 from allocator.procedures.modes import Run, marginal_dual, relaxation_source
 from allocator.solver.highs import KnownBound
+from allocator.solver.reduced_costs import relaxation_lp
 from allocator.status import Status, relative_gap
 
 FREED = 300  # sites freed in the sub-MIP for their reduced cost
@@ -72,7 +73,7 @@ def neighbourhood_start(run: Run) -> float:
     if not (np.all(last >= lower - 1e-9) and np.all(last <= upper + 1e-9)):  # a bound moved: no neighbourhood
         hm.start_from(sites, last)
         return time.perf_counter() - t0
-    plan = _sub_mip(hm, sites, cols, groups, last, seconds, t0)
+    plan = _sub_mip(hm, sites, cols, groups, last, seconds, t0, run.data.scenario.solver.mip_gap)
     if plan is None or not hm.start_whole(plan):  # its sites (or the last plan's), completed
         hm.start_from(sites, last if plan is None else np.round(plan[cols]))
         completed_start(run)
@@ -112,10 +113,12 @@ def start_seconds(run: Run, most: float) -> float:
 
 
 def _sub_mip(hm, sites: list, cols: np.ndarray, groups: np.ndarray, last: np.ndarray, seconds: float,
-             t0: float) -> np.ndarray | None:
+             t0: float, mip_gap: float) -> np.ndarray | None:
     """The best plan (every column) of the neighbourhood of ``last`` (steps 1–3 of the module docstring); without
     one (no site worth freeing, or no plan within the time) ``last`` completed by step 1's LP; None when that LP
-    is not solved."""
+    is not solved.  The sub-MIP stops once its plan is within ``mip_gap`` (the scenario's) of the whole model's
+    LP relaxation (:func:`~allocator.solver.reduced_costs.relaxation_lp`): that plan is the answer already
+    (nl, λ 500 / 1,500 / 2,500 after the default: 1.70 / 1.94 / 1.30 → 1.35 / 0.97 / 0.95 s to the answer)."""
     with hm.fixed_lp(cols, last):
         lp = hm.solve(time_limit=seconds)
         reduced = hm.lp_reduced_costs()[cols] if lp.status == Status.OPTIMAL else None
@@ -126,12 +129,14 @@ def _sub_mip(hm, sites: list, cols: np.ndarray, groups: np.ndarray, last: np.nda
     freed = _freed(favour, groups)
     if not freed.any():
         return completed
+    with relaxation_lp(hm, max(seconds - (time.perf_counter() - t0), 0.1)) as bound:
+        known = None if bound is None else KnownBound(bound, relaxation_source(hm), gap=mip_gap)
     lower, upper = hm.col_bounds(cols)
     hm.set_col_bounds(cols, np.where(freed, lower, last), np.where(freed, upper, last))
     try:
         if not hm.start_whole(completed):
             hm.start_from(sites, last)
-        sub = hm.solve(time_limit=max(seconds - (time.perf_counter() - t0), 0.1), mip_gap=1e-6)
+        sub = hm.solve(time_limit=max(seconds - (time.perf_counter() - t0), 0.1), mip_gap=1e-6, known_bound=known)
     finally:
         hm.set_col_bounds(cols, lower, upper)
     return hm.values.copy() if sub.status.has_solution else completed

@@ -397,7 +397,8 @@ class HighsModel:
         if not mip and self.lp_basis is not None:
             h.setBasis(self.lp_basis)  # HiGHS skips presolve; a basis it rejects leaves a cold solve
         known = known_bound if mip and known_bound is not None and self.maximize else None
-        proven = (lambda plan: known.proves(plan, float(mip_gap))) if known is not None else None
+        stop_gap = float(mip_gap) if known is None or known.gap is None else known.gap
+        proven = (lambda plan: known.proves(plan, stop_gap)) if known is not None else None
         ticker = SolveTicker(time_limit, quiet=self.quiet)
         self._join_pool(mip, threads)  # left when HiGHS's run ends (ended=)
         t0 = time.perf_counter()
@@ -662,6 +663,7 @@ class KnownBound:
 
     value: float
     source: str
+    gap: float | None = None  # a run stops once its plan is within this of the bound (None: the run's own MIP gap)
 
     def proves(self, plan: float, mip_gap: float) -> bool:
         """Whether a plan worth ``plan`` is within ``mip_gap`` of this bound (so proven optimal)."""

@@ -76,6 +76,24 @@ def reduced_cost_fixing(hm: HighsModel, seconds: float | None, fix: bool = True)
         hm.set_col_bounds(cols, lower, upper)
 
 
+@contextmanager
+def relaxation_lp(hm: HighsModel, seconds: float | None) -> Iterator[float | None]:
+    """Within the block: the LP relaxation with the model's relaxation rows (:meth:`HighsModel.tightened`) solved,
+    its solution readable in ``hm.h``; yields its optimum (None when not solved within ``seconds``).  It starts
+    from the last LP relaxation's basis (``hm.relaxation_basis``, which it then replaces), else from the last LP's.
+    Integrality, bounds and rows are restored after the block."""
+    with hm.as_lp():
+        if hm.relaxation_basis is None and hm.lp_basis is not None:
+            hm.h.setBasis(hm.lp_basis)  # before the relaxation rows: they join it as basic rows
+        with hm.tightened():
+            if hm.relaxation_basis is not None:
+                hm.h.setBasis(hm.relaxation_basis)
+            bound = hm.run_lp(seconds)
+            if bound is not None:
+                hm.relaxation_basis = hm.h.getBasis()
+            yield bound
+
+
 def _relaxation(hm: HighsModel, seconds: float | None) -> tuple[float, float, tuple | None] | None:
     """(z₀, z_LP, the fixings: columns, their bounds, their tightened bounds) for :func:`reduced_cost_fixing`; None
     without a whole feasible start, a maximisation or a solved LP, or when the fixing would cut off the start."""
@@ -89,17 +107,9 @@ def _relaxation(hm: HighsModel, seconds: float | None) -> tuple[float, float, tu
     lower, upper = np.asarray(lp.col_lower_)[cols], np.asarray(lp.col_upper_)[cols]
     offer, hm.start = hm.start, None  # the LP must not take the start as its own
     try:
-        with hm.as_lp():
-            if hm.relaxation_basis is None and hm.lp_basis is not None:
-                hm.h.setBasis(hm.lp_basis)  # before the relaxation rows: they join it as basic rows
-            with hm.tightened():
-                if hm.relaxation_basis is not None:
-                    hm.h.setBasis(hm.relaxation_basis)
-                bound = hm.run_lp(seconds)
-                if bound is not None:
-                    hm.relaxation_basis = hm.h.getBasis()
-                solution, info = hm.h.getSolution(), hm.h.getInfo()
-                reduced, relaxed = np.asarray(solution.col_dual)[cols], np.asarray(solution.col_value)[cols]
+        with relaxation_lp(hm, seconds) as bound:
+            solution, info = hm.h.getSolution(), hm.h.getInfo()
+            reduced, relaxed = np.asarray(solution.col_dual)[cols], np.asarray(solution.col_value)[cols]
     finally:
         hm.start = offer
     if bound is None or info.num_dual_infeasibilities != 0:

@@ -136,7 +136,7 @@ def test_without_a_proof_highs_gets_the_bound_and_its_answer_is_the_cold_one(mon
     monkeypatch.setattr(Bounds, "prove", lambda self, *a: None)  # as when no plan is within the gap of the bound
     monkeypatch.setattr(modes, "reduced_cost_fixing", lambda *a, **k: nullcontext(Relaxation()))  # nor of the LP's
     r = warm.solve(shortfall_price=2500)
-    known = [k for k in given if k is not None]
+    known = [k for k in given if k is not None and k.gap is None]  # the scenario's run (the neighbourhood's has a gap)
     assert len(known) == 1 and "λ 1,000 and 8,000" in known[0].source
     cold = allocator.solve("gen:S:0", shortfall_price=2500)
     assert known[0].value >= cold.objective - 1e-6 * abs(cold.objective)

@@ -268,6 +268,11 @@ def test_a_known_bound_stops_the_run_once_its_plan_is_within_the_gap():
     with hm.as_lp():
         lp = hm.solve(known_bound=known)
     assert lp.highs_status == "Optimal" and lp.objective >= first.objective - 1e-6
+    hm.start_from_current_integers()  # a bound with a gap of its own: the run stops within that gap of it
+    up = KnownBound(first.objective + 1e-5 * abs(first.objective), "a bound 10⁻⁵ up", gap=1e-4)
+    rep = hm.solve(mip_gap=0.0, known_bound=up)  # without its gap only a plan at the bound would stop the run
+    assert rep.highs_status == "stopped: its plan is within the MIP gap of a bound 10⁻⁵ up"
+    assert rep.bound <= up.value and rep.mip_gap <= 1e-4
 
 
 def test_the_compile_runs_no_garbage_collection():
