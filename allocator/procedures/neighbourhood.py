@@ -118,7 +118,7 @@ def _sub_mip(hm, sites: list, cols: np.ndarray, groups: np.ndarray, last: np.nda
     one (no site worth freeing, or no plan within the time) ``last`` completed by step 1's LP; None when that LP
     is not solved.  The sub-MIP stops once its plan is within ``mip_gap`` (the scenario's) of the whole model's
     LP relaxation (:func:`~allocator.solver.reduced_costs.relaxation_lp`): that plan is the answer already
-    (nl, λ 500 / 1,500 / 2,500 after the default: 1.70 / 1.94 / 1.30 → 1.35 / 0.97 / 0.95 s to the answer)."""
+    (nl, λ 500 / 1,500 / 2,500 after the default: 1.7 / 1.9-2.0 / 1.3-1.4 → 1.5-1.6 / 1.1 / 1.0-1.1 s to the answer)."""
     with hm.fixed_lp(cols, last):
         lp = hm.solve(time_limit=seconds)
         reduced = hm.lp_reduced_costs()[cols] if lp.status == Status.OPTIMAL else None
