@@ -38,6 +38,7 @@ sub-MIPs of its own.
 from __future__ import annotations
 
 import time
+from contextlib import nullcontext
 from typing import NamedTuple
 
 import numpy as np
@@ -201,10 +202,7 @@ def relaxation_start(run: Run, near: float | None = None, indifferent: bool = Fa
         if value is not None:  # the marginal-welfare LP after the solve fixes the sites too: it starts here
             hm.lp_basis = hm.h.getBasis()
         hm.set_col_bounds(cols, lower, upper)
-        with hm.tightened():
-            bound = hm.run_lp(seconds) if value is not None else None
-            if bound is not None:
-                hm.relaxation_basis = hm.h.getBasis()
+        with hm.relaxation_run(seconds) if value is not None else nullcontext() as bound:  # from step 1's basis
             relaxed, reduced = hm.lp_values()[cols], hm.lp_reduced_costs()[cols]
     hm.release_solver_memory()
     offer = hm.start

@@ -307,6 +307,19 @@ class HighsModel:
         finally:
             self.h.deleteRows(rows[0], np.arange(first, first + rows[0], dtype=np.int32))
 
+    @contextmanager
+    def relaxation_run(self, seconds: float | None, warm: bool = False):
+        """Within an :meth:`as_lp` block: the LP relaxation solved with the relaxation rows (:meth:`tightened`), from
+        the last one's basis with ``warm`` (else from where HiGHS stands); yields its optimum (None: not solved
+        within ``seconds``) while its solution can be read, and keeps its basis as ``relaxation_basis``."""
+        with self.tightened():
+            if warm and self.relaxation_basis is not None:
+                self.h.setBasis(self.relaxation_basis)
+            bound = self.run_lp(seconds)
+            if bound is not None:
+                self.relaxation_basis = self.h.getBasis()
+            yield bound
+
     def run_lp(self, time_limit: float | None = None) -> float | None:
         """The optimum of the model as it stands (within :meth:`as_lp`: an LP), None when not solved to optimality.
 

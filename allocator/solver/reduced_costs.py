@@ -85,12 +85,7 @@ def relaxation_lp(hm: HighsModel, seconds: float | None) -> Iterator[float | Non
     with hm.as_lp():
         if hm.relaxation_basis is None and hm.lp_basis is not None:
             hm.h.setBasis(hm.lp_basis)  # before the relaxation rows: they join it as basic rows
-        with hm.tightened():
-            if hm.relaxation_basis is not None:
-                hm.h.setBasis(hm.relaxation_basis)
-            bound = hm.run_lp(seconds)
-            if bound is not None:
-                hm.relaxation_basis = hm.h.getBasis()
+        with hm.relaxation_run(seconds, warm=True) as bound:
             yield bound
 
 
