@@ -87,6 +87,13 @@ def add_capacity(m: pyo.ConcreteModel, data: InstanceData) -> None:
                           y[np.concatenate([share["position"], cover["position"]]).astype(int)],
                           np.concatenate([share["slope"], cover["slope"]]),
                           np.concatenate([share["level"], cover["level"]]))
+    element = pd.DataFrame({"customer": customer, "group": arcs["site"].to_numpy(dtype=object)}).merge(
+        members, on="group").sort_values("customer", kind="stable")
+    first = np.searchsorted(element["customer"].to_numpy(), np.arange(len(customers) + 1))
+    b.point_sites = PointSites(var_array(m.coverage.covered, list(customers)),
+                               pd.Series(arcs["demand"].to_numpy(float)).groupby(customer).first().to_numpy(),
+                               first, y[element["position"].to_numpy(int)],
+                               pd.factorize(element["group"])[0], element["cap"].to_numpy(float))
 
 
 @dataclass(frozen=True)
@@ -102,6 +109,20 @@ class Closures:
     opened: np.ndarray  # y_j, VarData
     slope: np.ndarray
     level: np.ndarray
+
+
+@dataclass(frozen=True)
+class PointSites:
+    """Each capacitated point's sites, for :mod:`allocator.solver.coverage_cuts`: point n (u_n, ``served``, with
+    ``demand`` d_n) has the elements ``start[n]:start[n+1]``, each a site (``opened``: y_j) with the code of its
+    capacity group (``group``) and its capacity (``cap``, NaN: none), in thousands of persons like d_n."""
+
+    served: np.ndarray  # u_ik, VarData, one per point
+    demand: np.ndarray
+    start: np.ndarray
+    opened: np.ndarray  # y_j, VarData, one per element
+    group: np.ndarray
+    cap: np.ndarray
 
 
 CLOSURE_MIN_STEP = 1e-3  # a closure row whose y_j coefficient is below this is left out (it adds next to nothing)

@@ -91,6 +91,9 @@ def build(data: InstanceData, greedy: bool = True) -> Run:
     closures = getattr(getattr(m, "capacity", None), "closures", None)  # formulations.capacity.Closures
     if closures is not None:
         hm.keep_relaxation_rows(closures.served, closures.opened, closures.slope, closures.level)
+    sets = getattr(getattr(m, "capacity", None), "point_sites", None)  # formulations.capacity.PointSites
+    if sets is not None:
+        hm.keep_coverage_cuts(sets.served, sets.demand, sets.start, sets.opened, sets.group, sets.cap)
     if data.scenario.hold_harmless == HoldHarmless.NONE:
         hm.root_lp_without_presolve()
     deadline.check("handing the model to HiGHS")
@@ -397,7 +400,9 @@ def solve_stage(run: Run, options: dict | None = None, known_bound: KnownBound |
 
 def relaxation_source(hm: HighsModel) -> str:
     """What a bound from ``hm``'s LP relaxation is, for a status line."""
-    return "the LP relaxation" + (" with the capacity closure rows" if hm.relaxation_rows is not None else "")
+    held = [name for name, kept in (("the capacity closure rows", hm.relaxation_rows is not None),
+                                    ("coverage cuts", hm.coverage_cuts is not None)) if kept]
+    return "the LP relaxation" + (" with " + " and ".join(held) if held else "")
 
 
 def set_weighted_objective(run: Run) -> None:

@@ -47,6 +47,7 @@ from allocator import progress
 from allocator.errors import Cancelled
 from allocator.progress import SolveTicker
 from allocator.solver.compile import standard_form
+from allocator.solver.coverage_cuts import CoverageCuts
 from allocator.solver.threads import POOL
 from allocator.status import SolveReport, Status, relative_gap
 
@@ -96,8 +97,11 @@ class HighsModel:
         # fixing): the fixing's LP starts there.  nl, the LP after a GP norm's relaxation start 0.14-0.17 s → 0.03-0.06 s
         # (no iteration), after a move of λ 0.07-0.10 → 0.04-0.07 s; the same optima.
         self.relaxation_basis: highspy.HighsBasis | None = None
-        # valid inequalities for the LP relaxations of :meth:`tightened`, kept out of the MIP (addRows' arguments)
+        # valid inequalities for the LP relaxations of :meth:`tightened`, kept out of the MIP (addRows' arguments):
+        # the closure rows, then the coverage cuts found so far; the basis above holds the first basis_rows of them
         self.relaxation_rows: tuple | None = None
+        self.basis_rows = 0
+        self.coverage_cuts: CoverageCuts | None = None  # their separation (:meth:`keep_coverage_cuts`)
         self.quiet = False  # a twin's solves report no progress (:meth:`twin`)
 
     def _new_highs(self) -> highspy.Highs:
@@ -291,33 +295,63 @@ class HighsModel:
         self.relaxation_rows = (n, np.full(n, -INF), np.asarray(level, float)[keep], 2 * n,
                                 np.arange(0, 2 * n, 2, dtype=np.int32), index, value) if n else None
 
+    def keep_coverage_cuts(self, served: np.ndarray, demand: np.ndarray, start: np.ndarray, opened: np.ndarray,
+                           group: np.ndarray, cap: np.ndarray) -> None:
+        """Separate :mod:`~allocator.solver.coverage_cuts` in :meth:`relaxation_run` (Pyomo variables as in
+        :class:`formulations.capacity.PointSites`); a point with a variable that has no column is left out."""
+        u, y = self._columns(list(served))[0], self._columns(list(opened))[0]
+        whole = (u >= 0) & (np.minimum.reduceat(y, start[:-1]) >= 0 if len(y) else True)
+        keep = np.repeat(whole, np.diff(start))
+        sizes = np.diff(start)[whole]
+        self.coverage_cuts = CoverageCuts(u[whole], np.asarray(demand, float)[whole],
+                                          np.concatenate([[0], np.cumsum(sizes)]), y[keep], np.asarray(group)[keep],
+                                          np.asarray(cap, float)[keep]) if whole.any() else None
+
     @contextmanager
-    def tightened(self):
-        """Within the block: the rows kept by :meth:`keep_relaxation_rows` are in the model, so an LP relaxation
-        solved there holds them too (valid for every integer plan: its bound stays a bound of the MIP); they are
-        removed after, also on an error.  A basis saved within the block has their rows."""
-        rows = self.relaxation_rows
-        if rows is None:
-            yield
-            return
-        first = self.n_rows
-        self.h.addRows(*rows)
+    def tightened(self, basis: highspy.HighsBasis | None = None):
+        """Within the block: the rows kept by :meth:`keep_relaxation_rows` (and the coverage cuts found so far) are in
+        the model, so an LP relaxation solved there holds them too (valid for every integer plan: its bound stays a
+        bound of the MIP); they are removed after, also on an error, with any row added within the block.  A basis
+        saved within the block has their rows; ``basis``, one saved so before, is set with the rows it had (those
+        found since join it as basic rows)."""
+        first, rows = self.n_rows, self.relaxation_rows
+        held = 0 if rows is None else rows[0]
+        before = min(self.basis_rows, held) if basis is not None else held
+        if before:
+            self.h.addRows(*_row_slice(rows, 0, before))
+        if basis is not None:
+            self.h.setBasis(basis)
+        if held > before:
+            self.h.addRows(*_row_slice(rows, before, held))
         try:
             yield
         finally:
-            self.h.deleteRows(rows[0], np.arange(first, first + rows[0], dtype=np.int32))
+            if self.n_rows > first:
+                self.h.deleteRows(self.n_rows - first, np.arange(first, self.n_rows, dtype=np.int32))
 
     @contextmanager
     def relaxation_run(self, seconds: float | None, warm: bool = False):
         """Within an :meth:`as_lp` block: the LP relaxation solved with the relaxation rows (:meth:`tightened`), from
-        the last one's basis with ``warm`` (else from where HiGHS stands); yields its optimum (None: not solved
-        within ``seconds``) while its solution can be read, and keeps its basis as ``relaxation_basis``."""
-        with self.tightened():
-            if warm and self.relaxation_basis is not None:
-                self.h.setBasis(self.relaxation_basis)
+        the last one's basis with ``warm`` (else from where HiGHS stands), then with the coverage cuts it violates
+        for up to :data:`CUT_ROUNDS` rounds (each found is kept for every later relaxation); yields its optimum (None:
+        not solved within ``seconds``) while its solution can be read, and keeps its basis as ``relaxation_basis``."""
+        t0 = time.perf_counter()
+        with self.tightened(self.relaxation_basis if warm else None):
             bound = self.run_lp(seconds)
+            for _ in range(CUT_ROUNDS if self.coverage_cuts is not None else 0):
+                if bound is None:
+                    break
+                cuts = self.coverage_cuts.violated(self.lp_values())
+                if cuts is None:
+                    break
+                self.h.addRows(*cuts)
+                self.relaxation_rows = cuts if self.relaxation_rows is None else _row_concat(self.relaxation_rows,
+                                                                                             cuts)
+                left = None if seconds is None else seconds - (time.perf_counter() - t0)
+                bound = self.run_lp(left) if left is None or left > 0 else None
             if bound is not None:
                 self.relaxation_basis = self.h.getBasis()
+                self.basis_rows = 0 if self.relaxation_rows is None else self.relaxation_rows[0]
             yield bound
 
     def run_lp(self, time_limit: float | None = None) -> float | None:
@@ -721,3 +755,21 @@ def _status(ms, has_primal: bool) -> Status:
     if ms in (S.kSolveError, S.kPostsolveError, S.kPresolveError, S.kUnknown):
         return Status.NUMERICAL
     return Status.ERROR
+
+
+CUT_ROUNDS = 1  # rounds of coverage cuts in an LP relaxation (nl: one round proves λ 4,000; later ones add a cut or two)
+
+
+def _row_slice(rows: tuple, lo: int, hi: int) -> tuple:
+    """Rows ``lo:hi`` of addRows' arguments ``rows`` (n, lower, upper, nnz, starts, index, value)."""
+    n, lower, upper, nnz, starts, index, value = rows
+    ends = np.append(starts, nnz)
+    a, b = ends[lo], ends[hi]
+    return hi - lo, lower[lo:hi], upper[lo:hi], b - a, (starts[lo:hi] - a).astype(np.int32), index[a:b], value[a:b]
+
+
+def _row_concat(rows: tuple, more: tuple) -> tuple:
+    """addRows' arguments of ``rows`` followed by ``more``."""
+    return (rows[0] + more[0], np.concatenate([rows[1], more[1]]), np.concatenate([rows[2], more[2]]),
+            rows[3] + more[3], np.concatenate([rows[4], np.asarray(more[4]) + rows[3]]).astype(np.int32),
+            np.concatenate([rows[5], more[5]]).astype(np.int32), np.concatenate([rows[6], more[6]]))

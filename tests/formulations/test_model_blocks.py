@@ -315,3 +315,20 @@ def test_closure_rows_bound_every_plan_and_leave_the_optimum():
             tight = hm.run_lp()
     assert hm.n_rows == r.report.rows  # the rows are gone after the block
     assert r.report.objective - 1e-9 <= tight <= plain + 1e-9
+
+
+def test_coverage_cuts_keep_the_optimum_and_leave_no_row():
+    """The two co-located sites' point has its sites for the coverage cuts; the LP relaxation with them still bounds
+    the optimum, every row it kept holds at the optimum, and the model has its own rows only after the block."""
+    import numpy as np
+
+    t = duplicate_sites(capacity="150")
+    r = run(t, welfare=LINEAR, use_capacity=True)
+    hm = r.highs
+    assert hm.coverage_cuts is not None and len(hm.coverage_cuts.opened) == 2
+    with hm.as_lp(), hm.relaxation_run(None) as bound:
+        pass
+    assert bound >= r.report.objective - 1e-9 and hm.n_rows == r.report.rows
+    n, _, upper, nnz, starts, index, value = hm.relaxation_rows
+    activity = np.add.reduceat(value * r.plan_values[index], starts)
+    assert (activity <= upper + 1e-9).all()
