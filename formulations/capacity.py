@@ -8,6 +8,7 @@ a_iG = pop_i · share_iG            ``share[point,group]``     fraction of point
 Σ_i a_iG ≤ Σ_{j∈G} cap_j y_j       ``limit[group]``           Σ_i pop_i share_iG ≤ Σ_{j∈G} cap_j y_j
 (valid tightening)                 ``link[point,group]``      share_iG ≤ Σ_{j∈G} y_j
 (valid, beside the model)          ``closures``               share_iG ≤ c + (f − c)·y_j, j ∈ G; u_ik ≤ c + (1 − c)·y_j
+(for cuts, beside the model)       ``point_sites``            each point's sites, groups and places: u_ik ≤ g(open sites)
 =================================  =========================  ==========================================
 
 G is a group of capacitated sites of one type with the same reach set (``InstanceData.capacity_groups``;
@@ -25,7 +26,9 @@ c = min(1, (cap_G − cap_j) / d_i); so share_iG ≤ c + (f − c)·y_j, the con
 over i's groups, with j closed: u_ik ≤ c_ij = min(1, Σ_G (f or c)), so u_ik ≤ c_ij + (1 − c_ij)·y_j.  Both
 hold for every objective and every budget, so they change no optimum; they move the LP relaxation's bound
 where HiGHS's root cuts would (nl: 1.9·10⁻⁴ → 3.5·10⁻⁵ above the default's optimum; the same rows are most
-of the root cuts HiGHS adds itself).
+of the root cuts HiGHS adds itself).  ``point_sites`` lists, per point, the sites it reaches with their group
+and places, from which :mod:`allocator.solver.coverage_cuts` separates what the closure rows leave: two sites
+a point needs at once, or one whose places count for less once another is open.
 """
 
 from __future__ import annotations

@@ -16,7 +16,8 @@ Only a start that gives every column and that satisfies every row and bound is u
 fixed (a column is never fixed away from the start's value either, which a correct z₀ rules out anyway).
 Where HiGHS proves the answer at the root without a restart the fixing only costs: a what-if asks for it
 where its start is a plan of new sites (:mod:`allocator.procedures.whatif`).  The same LP, with the model's
-relaxation rows (:meth:`HighsModel.tightened`, the capacity closure rows), also bounds the optimum: a start
+relaxation rows (:meth:`HighsModel.tightened`: the capacity closure rows, and the coverage cuts found in it,
+:meth:`HighsModel.relaxation_run`), also bounds the optimum: a start
 within the MIP gap of z_LP needs no run at all (:class:`Relaxation`; every weighted what-if asks for that).
 """
 
