@@ -381,7 +381,8 @@ def solve_stage(run: Run, options: dict | None = None, known_bound: KnownBound |
     prove, run.prove_by_relaxation = run.prove_by_relaxation, False
     t0 = time.perf_counter()
     fixing_seconds = FIXING_SECONDS if o.time_limit is None else min(FIXING_SECONDS, o.time_limit / 20)
-    relaxed = reduced_cost_fixing(hm, fixing_seconds, fix=fix) if fix or prove else nullcontext(Relaxation())
+    relaxed = (reduced_cost_fixing(hm, fixing_seconds, fix=fix, mip_gap=o.mip_gap if prove else None)
+               if fix or prove else nullcontext(Relaxation()))
     with relaxed as found:
         spent += time.perf_counter() - t0
         source = relaxation_source(hm)

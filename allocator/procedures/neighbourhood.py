@@ -202,12 +202,14 @@ def relaxation_start(run: Run, near: float | None = None, indifferent: bool = Fa
         if value is not None:  # the marginal-welfare LP after the solve fixes the sites too: it starts here
             hm.lp_basis = hm.h.getBasis()
         hm.set_col_bounds(cols, lower, upper)
-        with hm.relaxation_run(seconds) if value is not None else nullcontext() as bound:  # from step 1's basis
+        close = RELAXATION_GAP if near is None else near
+        near_enough = None if value is None else (lambda z_lp: relative_gap(value, z_lp) <= close)  # no cuts needed
+        with hm.relaxation_run(seconds, enough=near_enough) if value is not None else nullcontext() as bound:
             relaxed, reduced = hm.lp_values()[cols], hm.lp_reduced_costs()[cols]
     hm.release_solver_memory()
     offer = hm.start
     known = None if bound is None else KnownBound(bound, relaxation_source(hm))
-    if bound is None or relative_gap(value, bound) <= (RELAXATION_GAP if near is None else near):
+    if bound is None or relative_gap(value, bound) <= close:
         if value is not None:
             hm.start_whole(completed)
         return Searched(time.perf_counter() - t0, False, value, known)

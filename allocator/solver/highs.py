@@ -330,16 +330,18 @@ class HighsModel:
                 self.h.deleteRows(self.n_rows - first, np.arange(first, self.n_rows, dtype=np.int32))
 
     @contextmanager
-    def relaxation_run(self, seconds: float | None, warm: bool = False):
+    def relaxation_run(self, seconds: float | None, warm: bool = False,
+                       enough: Callable[[float], bool] | None = None):
         """Within an :meth:`as_lp` block: the LP relaxation solved with the relaxation rows (:meth:`tightened`), from
         the last one's basis with ``warm`` (else from where HiGHS stands), then with the coverage cuts it violates
-        for up to :data:`CUT_ROUNDS` rounds (each found is kept for every later relaxation); yields its optimum (None:
-        not solved within ``seconds``) while its solution can be read, and keeps its basis as ``relaxation_basis``."""
+        for up to :data:`CUT_ROUNDS` rounds (each found is kept for every later relaxation), unless its bound is
+        ``enough`` already; yields its optimum (None: not solved within ``seconds``) while its solution can be read,
+        and keeps its basis as ``relaxation_basis``."""
         t0 = time.perf_counter()
         with self.tightened(self.relaxation_basis if warm else None):
             bound = self.run_lp(seconds)
             for _ in range(CUT_ROUNDS if self.coverage_cuts is not None else 0):
-                if bound is None:
+                if bound is None or (enough is not None and enough(bound)):
                     break
                 cuts = self.coverage_cuts.violated(self.lp_values())
                 if cuts is None:

@@ -23,7 +23,7 @@ within the MIP gap of z_LP needs no run at all (:class:`Relaxation`; every weigh
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -52,16 +52,18 @@ class Relaxation:
 
 
 @contextmanager
-def reduced_cost_fixing(hm: HighsModel, seconds: float | None, fix: bool = True) -> Iterator[Relaxation]:
+def reduced_cost_fixing(hm: HighsModel, seconds: float | None, fix: bool = True,
+                        mip_gap: float | None = None) -> Iterator[Relaxation]:
     """Within the block, the integer columns the LP relaxation rules out below the start on offer (a whole plan,
-    the objective maximised) have tightened bounds (none with ``fix`` off); yields the :class:`Relaxation`.
+    the objective maximised) have tightened bounds (none with ``fix`` off); yields the :class:`Relaxation`.  With
+    ``mip_gap`` no coverage cuts are sought once the LP's bound proves the start within it.
 
     The LP holds the model's relaxation rows (:meth:`HighsModel.tightened`: valid inequalities, so z_LP stays a
     bound of the MIP, and a tighter one), starts from the last LP relaxation's basis (``hm.relaxation_basis``;
     else the last LP's) and may take ``seconds``; the start on offer is left as it was.  The bounds are restored
     after the block, also on an error.
     """
-    found = _relaxation(hm, seconds)
+    found = _relaxation(hm, seconds, mip_gap)
     if found is None:
         yield Relaxation()
         return
@@ -78,19 +80,22 @@ def reduced_cost_fixing(hm: HighsModel, seconds: float | None, fix: bool = True)
 
 
 @contextmanager
-def relaxation_lp(hm: HighsModel, seconds: float | None) -> Iterator[float | None]:
+def relaxation_lp(hm: HighsModel, seconds: float | None,
+                  enough: Callable[[float], bool] | None = None) -> Iterator[float | None]:
     """Within the block: the LP relaxation with the model's relaxation rows (:meth:`HighsModel.tightened`) solved,
     its solution readable in ``hm.h``; yields its optimum (None when not solved within ``seconds``).  It starts
-    from the last LP relaxation's basis (``hm.relaxation_basis``, which it then replaces), else from the last LP's.
+    from the last LP relaxation's basis (``hm.relaxation_basis``, which it then replaces), else from the last LP's;
+    no coverage cuts are sought once its bound is ``enough`` (:meth:`HighsModel.relaxation_run`).
     Integrality, bounds and rows are restored after the block."""
     with hm.as_lp():
         if hm.relaxation_basis is None and hm.lp_basis is not None:
             hm.h.setBasis(hm.lp_basis)  # before the relaxation rows: they join it as basic rows
-        with hm.relaxation_run(seconds, warm=True) as bound:
+        with hm.relaxation_run(seconds, warm=True, enough=enough) as bound:
             yield bound
 
 
-def _relaxation(hm: HighsModel, seconds: float | None) -> tuple[float, float, tuple | None] | None:
+def _relaxation(hm: HighsModel, seconds: float | None,
+                mip_gap: float | None = None) -> tuple[float, float, tuple | None] | None:
     """(z₀, z_LP, the fixings: columns, their bounds, their tightened bounds) for :func:`reduced_cost_fixing`; None
     without a whole feasible start, a maximisation or a solved LP, or when the fixing would cut off the start."""
     if not hm.whole_start or not hm.maximize:
@@ -103,7 +108,8 @@ def _relaxation(hm: HighsModel, seconds: float | None) -> tuple[float, float, tu
     lower, upper = np.asarray(lp.col_lower_)[cols], np.asarray(lp.col_upper_)[cols]
     offer, hm.start = hm.start, None  # the LP must not take the start as its own
     try:
-        with relaxation_lp(hm, seconds) as bound:
+        proven = None if mip_gap is None else (lambda bound: relative_gap(value, bound) <= mip_gap)
+        with relaxation_lp(hm, seconds, proven) as bound:
             solution, info = hm.h.getSolution(), hm.h.getInfo()
             reduced, relaxed = np.asarray(solution.col_dual)[cols], np.asarray(solution.col_value)[cols]
     finally:
