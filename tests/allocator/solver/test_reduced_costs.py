@@ -103,8 +103,8 @@ def test_a_what_if_that_moves_sites_fixes_before_its_run_and_ends_where_a_run_wi
     real = modes.reduced_cost_fixing
 
     @contextmanager
-    def spy(hm, seconds, fix=True):
-        with real(hm, seconds, fix) as found:
+    def spy(hm, seconds, fix=True, mip_gap=None):
+        with real(hm, seconds, fix, mip_gap) as found:
             if fix:
                 fixed.append(found.fixed)
             yield found
@@ -122,7 +122,8 @@ def test_a_what_if_that_moves_sites_fixes_before_its_run_and_ends_where_a_run_wi
     if not model.rebuilt:
         lp = hm.h.getLp()
         assert np.array_equal(np.array(lp.col_lower_), before[0]) and np.array_equal(np.array(lp.col_upper_), before[1])
-    monkeypatch.setattr(modes, "reduced_cost_fixing", lambda hm, seconds, fix=True: nullcontext(modes.Relaxation()))
+    monkeypatch.setattr(modes, "reduced_cost_fixing",
+                        lambda hm, seconds, fix=True, mip_gap=None: nullcontext(modes.Relaxation()))
     without = allocator.WarmModel("gen:M:0")
     without.solve()
     plain = without.solve(**change)
