@@ -203,8 +203,8 @@ def relaxation_start(run: Run, near: float | None = None, indifferent: bool = Fa
             hm.lp_basis = hm.h.getBasis()
         hm.set_col_bounds(cols, lower, upper)
         close = RELAXATION_GAP if near is None else near
-        near_enough = None if value is None else (lambda z_lp: relative_gap(value, z_lp) <= close)  # no cuts needed
-        with hm.relaxation_run(seconds, enough=near_enough) if value is not None else nullcontext() as bound:
+        # no coverage cuts: they would move the neighbourhood (nl GP 4 km: HiGHS's sub-MIP 0.73 → 0.85-0.99 s)
+        with hm.relaxation_run(seconds, enough=lambda _: True) if value is not None else nullcontext() as bound:
             relaxed, reduced = hm.lp_values()[cols], hm.lp_reduced_costs()[cols]
     hm.release_solver_memory()
     offer = hm.start
