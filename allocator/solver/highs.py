@@ -68,6 +68,7 @@ HIGHS_OPTIONS = {"presolve_rule_off": PRESOLVE_RULES_OFF, "mip_heuristic_run_roo
 # 2.61-2.74 s, α 2 within noise; a λ 3,000 MIP limited to 1.9 s stopped at 4.6-5.1 s with it, 2.0 s
 # without (docs/performance.md).
 WHOLE_START_OPTIONS = {"mip_heuristic_run_feasibility_jump": False}
+CUT_ROUNDS = 1  # rounds of coverage cuts in an LP relaxation (nl: one round proves λ 4,000; later ones add a cut or two)
 
 
 class HighsModel:
@@ -758,8 +759,6 @@ def _status(ms, has_primal: bool) -> Status:
         return Status.NUMERICAL
     return Status.ERROR
 
-
-CUT_ROUNDS = 1  # rounds of coverage cuts in an LP relaxation (nl: one round proves λ 4,000; later ones add a cut or two)
 
 
 def _row_slice(rows: tuple, lo: int, hi: int) -> tuple:

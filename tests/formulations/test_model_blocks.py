@@ -332,3 +332,15 @@ def test_coverage_cuts_keep_the_optimum_and_leave_no_row():
     n, _, upper, nnz, starts, index, value = hm.relaxation_rows
     activity = np.add.reduceat(value * r.plan_values[index], starts)
     assert (activity <= upper + 1e-9).all()
+    # a row found after the basis was kept joins it as a basic row: the warm LP gives the same bound
+    from allocator.solver.highs import _row_concat, _row_slice
+
+    u = int(hm.coverage_cuts.served[0])
+    hm.relaxation_rows = _row_concat(hm.relaxation_rows, (1, np.array([-np.inf]), np.array([1.0]), 1,
+                                                          np.array([0], dtype=np.int32), np.array([u], dtype=np.int32),
+                                                          np.array([1.0])))
+    assert _row_slice(hm.relaxation_rows, n, n + 1)[5].tolist() == [u]
+    assert hm.basis_rows == n
+    with hm.as_lp(), hm.relaxation_run(None, warm=True) as again:
+        assert hm.n_rows == r.report.rows + n + 1
+    assert again == pytest.approx(bound) and hm.basis_rows == n + 1 and hm.n_rows == r.report.rows
