@@ -69,6 +69,9 @@ HIGHS_OPTIONS = {"presolve_rule_off": PRESOLVE_RULES_OFF, "mip_heuristic_run_roo
 # without (docs/performance.md).
 WHOLE_START_OPTIONS = {"mip_heuristic_run_feasibility_jump": False}
 CUT_ROUNDS = 1  # rounds of coverage cuts in an LP relaxation (nl: one round proves λ 4,000; later ones add a cut or two)
+# coverage cuts kept at most (a web worker's model answers what-if after what-if; nl keeps a few a what-if, 17
+# after seven λ's): past it no more are sought, so the LP relaxation does not grow without end
+POOLED_CUTS = 2_000
 
 
 class HighsModel:
@@ -103,6 +106,7 @@ class HighsModel:
         self.relaxation_rows: tuple | None = None
         self.basis_rows = 0
         self.coverage_cuts: CoverageCuts | None = None  # their separation (:meth:`keep_coverage_cuts`)
+        self.pooled_cuts = 0  # coverage cuts among the relaxation rows
         self.quiet = False  # a twin's solves report no progress (:meth:`twin`)
 
     def _new_highs(self) -> highspy.Highs:
@@ -335,19 +339,20 @@ class HighsModel:
                        enough: Callable[[float], bool] | None = None):
         """Within an :meth:`as_lp` block: the LP relaxation solved with the relaxation rows (:meth:`tightened`), from
         the last one's basis with ``warm`` (else from where HiGHS stands), then with the coverage cuts it violates
-        for up to :data:`CUT_ROUNDS` rounds (each found is kept for every later relaxation), unless its bound is
-        ``enough`` already; yields its optimum (None: not solved within ``seconds``) while its solution can be read,
+        for up to :data:`CUT_ROUNDS` rounds (each found is kept for every later relaxation, up to
+        :data:`POOLED_CUTS`), unless its bound is ``enough`` already; yields its optimum (None: not solved within ``seconds``) while its solution can be read,
         and keeps its basis as ``relaxation_basis``."""
         t0 = time.perf_counter()
         with self.tightened(self.relaxation_basis if warm else None):
             bound = self.run_lp(seconds)
             for _ in range(CUT_ROUNDS if self.coverage_cuts is not None else 0):
-                if bound is None or (enough is not None and enough(bound)):
+                if bound is None or (enough is not None and enough(bound)) or self.pooled_cuts >= POOLED_CUTS:
                     break
                 cuts = self.coverage_cuts.violated(self.lp_values())
                 if cuts is None:
                     break
                 self.h.addRows(*cuts)
+                self.pooled_cuts += cuts[0]
                 self.relaxation_rows = cuts if self.relaxation_rows is None else _row_concat(self.relaxation_rows,
                                                                                              cuts)
                 left = None if seconds is None else seconds - (time.perf_counter() - t0)

@@ -344,3 +344,17 @@ def test_coverage_cuts_keep_the_optimum_and_leave_no_row():
     with hm.as_lp(), hm.relaxation_run(None, warm=True) as again:
         assert hm.n_rows == r.report.rows + n + 1
     assert again == pytest.approx(bound) and hm.basis_rows == n + 1 and hm.n_rows == r.report.rows
+
+
+def test_coverage_cuts_stop_at_the_pool_limit(monkeypatch):
+    """With the pool full no more cuts are sought: the LP relaxation keeps the rows it had."""
+    from allocator.solver import highs
+
+    t = duplicate_sites(capacity="150")
+    hm = run(t, welfare=LINEAR, use_capacity=True).highs
+    held = hm.relaxation_rows[0]
+    monkeypatch.setattr(highs, "POOLED_CUTS", 0)
+    monkeypatch.setattr(highs.CoverageCuts, "violated", lambda self, x: pytest.fail("sought a cut, the pool full"))
+    with hm.as_lp(), hm.relaxation_run(None):
+        pass
+    assert hm.relaxation_rows[0] == held and hm.pooled_cuts == 0
