@@ -204,7 +204,7 @@ def relaxation_start(run: Run, near: float | None = None, indifferent: bool = Fa
         hm.set_col_bounds(cols, lower, upper)
         close = RELAXATION_GAP if near is None else near
         # no coverage cuts: they would move the neighbourhood (nl GP 4 km: HiGHS's sub-MIP 0.73 → 0.85-0.99 s)
-        with hm.relaxation_run(seconds, enough=lambda _: True) if value is not None else nullcontext() as bound:
+        with hm.relaxation_run(seconds, cuts=False) if value is not None else nullcontext() as bound:
             relaxed, reduced = hm.lp_values()[cols], hm.lp_reduced_costs()[cols]
     hm.release_solver_memory()
     offer = hm.start

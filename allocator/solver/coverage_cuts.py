@@ -12,8 +12,9 @@ Wolsey and Fisher 1978, with ρ_j(A) = g(A ∪ {j}) − g(A), N all of i's sites
 The LP relaxation only knows u_i ≤ Σ_G min(1, ·) of fractional y, which is weaker where a point needs two of
 its sites at once, or where one site's places are worth less once another is open.  :meth:`CoverageCuts.violated`
 tries, for each point with a fractional site, the sets S of its most-open sites (sorted by y_j, each prefix
-among those the LP opens at all) in both forms and returns the most violated row per point.  The rows hold for every plan of the model, whatever
-the objective or the budget, so they are kept (:meth:`allocator.solver.highs.HighsModel.tightened`).
+among those the LP opens at all) in both forms and returns the most violated row per point.  The rows hold for
+every plan of the model, whatever the objective or the budget, so they are kept
+(:meth:`allocator.solver.highs.HighsModel.tightened`).
 
 nl, λ 4,000: the LP relaxation with the closure rows lies 2.1·10⁻⁴ above the optimum; one round of these cuts
 (9 rows) brings it to 3.0·10⁻⁵, within the MIP gap: the what-if is proven by the LP (docs/performance.md,

@@ -68,7 +68,8 @@ HIGHS_OPTIONS = {"presolve_rule_off": PRESOLVE_RULES_OFF, "mip_heuristic_run_roo
 # 2.61-2.74 s, α 2 within noise; a λ 3,000 MIP limited to 1.9 s stopped at 4.6-5.1 s with it, 2.0 s
 # without (docs/performance.md).
 WHOLE_START_OPTIONS = {"mip_heuristic_run_feasibility_jump": False}
-CUT_ROUNDS = 1  # rounds of coverage cuts in an LP relaxation (nl: one round proves λ 4,000; later ones add a cut or two)
+# rounds of coverage cuts in an LP relaxation (nl: one round proves λ 4,000; later ones add a cut or two)
+CUT_ROUNDS = 1
 # coverage cuts kept at most (a web worker's model answers what-if after what-if; nl keeps a few a what-if, 17
 # after seven λ's): past it no more are sought, so the LP relaxation does not grow without end
 POOLED_CUTS = 2_000
@@ -336,25 +337,25 @@ class HighsModel:
 
     @contextmanager
     def relaxation_run(self, seconds: float | None, warm: bool = False,
-                       enough: Callable[[float], bool] | None = None):
+                       enough: Callable[[float], bool] | None = None, cuts: bool = True):
         """Within an :meth:`as_lp` block: the LP relaxation solved with the relaxation rows (:meth:`tightened`), from
-        the last one's basis with ``warm`` (else from where HiGHS stands), then with the coverage cuts it violates
-        for up to :data:`CUT_ROUNDS` rounds (each found is kept for every later relaxation, up to
-        :data:`POOLED_CUTS`), unless its bound is ``enough`` already; yields its optimum (None: not solved within ``seconds``) while its solution can be read,
-        and keeps its basis as ``relaxation_basis``."""
+        the last one's basis with ``warm`` (else from where HiGHS stands), then (with ``cuts``) with the coverage
+        cuts it violates for up to :data:`CUT_ROUNDS` rounds, each found kept for every later relaxation (up to
+        :data:`POOLED_CUTS`), unless its bound is ``enough`` already; yields its optimum (None: not solved within
+        ``seconds``) while its solution can be read, and keeps its basis as ``relaxation_basis``."""
         t0 = time.perf_counter()
         with self.tightened(self.relaxation_basis if warm else None):
             bound = self.run_lp(seconds)
-            for _ in range(CUT_ROUNDS if self.coverage_cuts is not None else 0):
+            for _ in range(CUT_ROUNDS if cuts and self.coverage_cuts is not None else 0):
                 if bound is None or (enough is not None and enough(bound)) or self.pooled_cuts >= POOLED_CUTS:
                     break
-                cuts = self.coverage_cuts.violated(self.lp_values())
-                if cuts is None:
+                found = self.coverage_cuts.violated(self.lp_values())
+                if found is None:
                     break
-                self.h.addRows(*cuts)
-                self.pooled_cuts += cuts[0]
-                self.relaxation_rows = cuts if self.relaxation_rows is None else _row_concat(self.relaxation_rows,
-                                                                                             cuts)
+                self.h.addRows(*found)
+                self.pooled_cuts += found[0]
+                self.relaxation_rows = found if self.relaxation_rows is None else _row_concat(self.relaxation_rows,
+                                                                                              found)
                 left = None if seconds is None else seconds - (time.perf_counter() - t0)
                 bound = self.run_lp(left) if left is None or left > 0 else None
             if bound is not None:

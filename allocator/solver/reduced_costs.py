@@ -108,7 +108,7 @@ def _relaxation(hm: HighsModel, seconds: float | None,
     lower, upper = np.asarray(lp.col_lower_)[cols], np.asarray(lp.col_upper_)[cols]
     offer, hm.start = hm.start, None  # the LP must not take the start as its own
     try:
-        proven = None if mip_gap is None else (lambda bound: relative_gap(value, bound) <= mip_gap)
+        proven = None if mip_gap is None else (lambda bound: Relaxation(value, bound).proves(mip_gap))
         with relaxation_lp(hm, seconds, proven) as bound:
             solution, info = hm.h.getSolution(), hm.h.getInfo()
             reduced, relaxed = np.asarray(solution.col_dual)[cols], np.asarray(solution.col_value)[cols]

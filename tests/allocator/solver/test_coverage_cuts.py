@@ -52,7 +52,7 @@ def test_every_row_holds_for_every_plan():
         cap[np.isin(group, group[np.isnan(cap)])] = np.nan  # a group is capacitated or not as a whole
         sets = CoverageCuts(np.array([0]), np.array([1.0]), np.array([0, k]), np.arange(1, k + 1), group, cap)
         y = np.clip(rng.random(k) * 1.4 - 0.2, 0.0, 1.0)
-        u = min(1.0, float(_served(np.ones((1, k), dtype=bool), group, np.where(np.isnan(cap), np.nan, cap * y), 1.0)[0]))
+        u = float(_served(np.ones((1, k), dtype=bool), group, cap * y, 1.0)[0])  # what the LP's y_j serve
         rows = sets.violated(np.concatenate([[u], y]))
         if rows is None:
             continue
