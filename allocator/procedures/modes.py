@@ -70,6 +70,9 @@ class Run:
     # (fixed columns, their values, the dual of Σ_d E_d ≤ E_max) of the LP that completed this mode run's start
     # (:func:`allocator.procedures.neighbourhood.completed_start`): the marginal-welfare LP where the plan keeps them
     completed_lp: tuple[np.ndarray, np.ndarray, float] | None = None
+    # the start on offer's value and the LP relaxation's bound, found with it (the λ neighbourhood's): the next stage
+    # with prove_by_relaxation takes them instead of solving that LP again
+    relaxed_start: Relaxation | None = None
 
 
 def build(data: InstanceData, greedy: bool = True) -> Run:
@@ -369,7 +372,9 @@ def solve_stage(run: Run, options: dict | None = None, known_bound: KnownBound |
     integer columns its start and the LP relaxation rule out are fixed for the run, and with
     ``run.prove_by_relaxation`` (which it uses up) a start within the gap of that LP's bound is the answer,
     without HiGHS's run (:mod:`allocator.solver.reduced_costs`; the LP's seconds count like the start's); else
-    the LP's bound stops HiGHS's run as ``known_bound`` does.
+    the LP's bound stops HiGHS's run as ``known_bound`` does.  Where the start came with that bound already
+    (``run.relaxed_start``, the λ neighbourhood's, which it uses up) and it proves the start, the LP is not solved
+    again (nl, λ 3,000: 0.12 s).
     """
     o = run.data.scenario.solver
     hm = run.highs
@@ -381,8 +386,13 @@ def solve_stage(run: Run, options: dict | None = None, known_bound: KnownBound |
     prove, run.prove_by_relaxation = run.prove_by_relaxation, False
     t0 = time.perf_counter()
     fixing_seconds = FIXING_SECONDS if o.time_limit is None else min(FIXING_SECONDS, o.time_limit / 20)
-    relaxed = (reduced_cost_fixing(hm, fixing_seconds, fix=fix, mip_gap=o.mip_gap if prove else None)
-               if fix or prove else nullcontext(Relaxation()))
+    given, run.relaxed_start = run.relaxed_start, None
+    if prove and given is not None and given.proves(o.mip_gap):
+        relaxed = nullcontext(given)
+    elif fix or prove:
+        relaxed = reduced_cost_fixing(hm, fixing_seconds, fix=fix, mip_gap=o.mip_gap if prove else None)
+    else:
+        relaxed = nullcontext(Relaxation())
     with relaxed as found:
         spent += time.perf_counter() - t0
         source = relaxation_source(hm)

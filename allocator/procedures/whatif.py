@@ -235,7 +235,7 @@ class WhatIf:
             moved = self._restate(data, weighted)
             self.run.mip_options = {"presolve_reduction_limit": resolve_presolve_limit(self.run.highs),
                                     **(RESOLVE_HEURISTICS if weighted else {})}
-        self.run.completed_lp = None  # a stopped what-if's start is not this one's
+        self.run.completed_lp = self.run.relaxed_start = None  # a stopped what-if's start is not this one's
         o = data.scenario.solver
         proven = proven_stage(self.prices, w_key, cost, o.mip_gap, self.run.highs, o.time_limit) if weighted else None
         # after a move of λ alone, the best stored plan at the new λ; after any other change the last plan is nearer

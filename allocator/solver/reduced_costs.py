@@ -116,18 +116,31 @@ def _relaxation(hm: HighsModel, seconds: float | None,
         hm.start = offer
     if bound is None or info.num_dual_infeasibilities != 0:
         return None
+    tight = priced_bounds(lower, upper, relaxed, reduced, bound, value, plan[cols])
+    if tight is None:
+        return None
+    new_lower, new_upper = tight
+    tightened = (new_upper < upper) | (new_lower > lower)
+    return value, bound, (cols[tightened], lower[tightened], upper[tightened], new_lower[tightened],
+                          new_upper[tightened])
+
+
+def priced_bounds(lower: np.ndarray, upper: np.ndarray, relaxed: np.ndarray, reduced: np.ndarray, bound: float,
+                  value: float, start: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """The bounds of integer columns (``lower``, ``upper``; their LP values ``relaxed`` and reduced costs ``reduced``
+    at an optimal basis of the LP relaxation, optimum ``bound``, maximised) that every plan better than
+    ``value`` − ε keeps: l_j ≤ x_j ≤ l_j + ⌊(z_LP − z₀ + ε)/|d_j|⌋ at the lower bound, u_j − ⌊…⌋ ≤ x_j at the upper
+    (the module docstring).  None when they would cut off ``start``, a plan of value ``value``: its value or the
+    LP is not what it seems."""
     room = max(bound - value + MARGIN * max(1.0, abs(value)), 0.0)
     new_lower, new_upper = lower.copy(), upper.copy()
     rises = (relaxed <= lower + 1e-9) & (reduced < 0)  # at its lower bound, raising it costs |d_j| a unit
     new_upper[rises] = np.minimum(upper[rises], lower[rises] + np.floor(room / -reduced[rises] + 1e-9))
     falls = (relaxed >= upper - 1e-9) & (reduced > 0)
     new_lower[falls] = np.maximum(lower[falls], upper[falls] - np.floor(room / reduced[falls] + 1e-9))
-    tightened = (new_upper < upper) | (new_lower > lower)
-    start = plan[cols]
     if np.any((start < new_lower - 1e-9) | (start > new_upper + 1e-9)):
-        return None  # the start itself would be cut off: its value or the LP is not what it seems
-    return value, bound, (cols[tightened], lower[tightened], upper[tightened], new_lower[tightened],
-                          new_upper[tightened])
+        return None
+    return new_lower, new_upper
 
 
 def plan_value(lp, plan: np.ndarray) -> float | None:

@@ -122,7 +122,7 @@ def test_other_weights_or_a_rebuild_are_not_proven_by_the_solves_before(warm):
 def test_without_a_proof_highs_gets_the_bound_and_its_answer_is_the_cold_one(monkeypatch):
     from contextlib import nullcontext
 
-    from allocator.procedures import modes
+    from allocator.procedures import modes, neighbourhood
     from allocator.procedures.price_bounds import PriceBounds as Bounds
     from allocator.solver.reduced_costs import Relaxation
     from allocator.solver.highs import HighsModel
@@ -135,6 +135,7 @@ def test_without_a_proof_highs_gets_the_bound_and_its_answer_is_the_cold_one(mon
     monkeypatch.setattr(HighsModel, "solve", lambda self, *a, **k: given.append(k.get("known_bound")) or real(self, *a, **k))
     monkeypatch.setattr(Bounds, "prove", lambda self, *a: None)  # as when no plan is within the gap of the bound
     monkeypatch.setattr(modes, "reduced_cost_fixing", lambda *a, **k: nullcontext(Relaxation()))  # nor of the LP's
+    monkeypatch.setattr(neighbourhood, "relaxation_lp", lambda *a, **k: nullcontext(None))  # the neighbourhood's too
     r = warm.solve(shortfall_price=2500)
     known = [k for k in given if k is not None and k.gap is None]  # the scenario's run (the neighbourhood's has a gap)
     assert len(known) == 1 and "λ 1,000 and 8,000" in known[0].source

@@ -241,6 +241,33 @@ def test_the_neighbourhood_start_leaves_the_model_as_it_was(monkeypatch):
     assert rep.solve_seconds >= seconds  # the start's seconds are the stage's
 
 
+def test_a_lambda_what_if_proven_by_the_neighbourhoods_relaxation_runs_no_mip(monkeypatch):
+    """gen:S:0, λ 2,000 → 2,500: the last plan completed is within the gap of the neighbourhood's LP relaxation, so
+    neither the neighbourhood's sub-MIP nor the stage's HiGHS run happens, and the stage takes that bound without
+    solving the LP again; the answer is the cold one, its bound the relaxation's, and nothing is left for the next
+    what-if."""
+    from allocator.procedures import modes
+    from allocator.solver.highs import HighsModel
+
+    model = allocator.WarmModel("gen:S:0")
+    model.solve()
+    calls = []
+    real_solve, real_fixing = HighsModel.solve, modes.reduced_cost_fixing
+    monkeypatch.setattr(HighsModel, "solve", lambda self, *a, **k: (
+        calls.append("lp" if self.relaxed else "mip"), real_solve(self, *a, **k))[1])
+    monkeypatch.setattr(modes, "reduced_cost_fixing", lambda *a, **k: (calls.append("fixing"), real_fixing(*a, **k))[1])
+    res = model.solve(shortfall_price=2500)
+    assert "mip" not in calls and "fixing" not in calls
+    rep = res.run.report
+    assert res.status == "optimal" and res.check == "passed"
+    assert rep.highs_status.startswith("not run: proven by the LP relaxation")
+    assert rep.bound >= rep.objective and rep.mip_gap <= 1e-4
+    assert model._whatif.run.relaxed_start is None
+    monkeypatch.setattr(HighsModel, "solve", real_solve)
+    cold = allocator.solve("gen:S:0", shortfall_price=2500)
+    assert res.objective == pytest.approx(cold.objective, rel=1e-4)
+
+
 def test_a_plan_that_is_not_whole_leaves_its_sites_as_the_start(monkeypatch):
     """Where no whole plan can be offered (integers not within 10⁻⁶ of whole), the next solve still starts from
     the neighbourhood's sites, never from nothing."""

@@ -10,7 +10,7 @@ import pytest
 
 import allocator
 from allocator.solver.highs import HighsModel
-from allocator.solver.reduced_costs import plan_value, reduced_cost_fixing
+from allocator.solver.reduced_costs import plan_value, priced_bounds, reduced_cost_fixing
 
 VALUE, WEIGHT, ROOM = [10.0, 6.0, 1.0, 1.0], [5.0, 4.0, 3.0, 5.0], 8.0
 
@@ -80,6 +80,23 @@ def test_nothing_is_fixed_without_a_whole_feasible_start_or_for_a_minimisation(c
     before = bounds(hm, y)
     with reduced_cost_fixing(hm, None) as found:
         assert found.fixed == 0 and bounds(hm, y) == before
+
+
+def test_priced_bounds_by_hand_on_the_knapsack():
+    """The knapsack's LP (z_LP 14.5; d = 2.5, 0, −3.5, −6.5 at y = 1, ¾, 0, 0) with the plan y1 = y3 = 1 (z₀ 11): room
+    3.5 (+ε) keeps y3 free (⌊3.5/3.5⌋ = 1) and fixes y4 at 0 (⌊3.5/6.5⌋ = 0); y1 at its upper bound stays free
+    (⌊3.5/2.5⌋ = 1); y2, basic, is never tightened.  With the plan y2 = y3 = 1 (z₀ 7) the room is 7.5: nothing is
+    fixed.  A plan with y4 = 1 claimed at 11 would be cut off by its own bounds: None."""
+    lower, upper = np.zeros(4), np.ones(4)
+    relaxed, reduced = np.array([1.0, 0.75, 0.0, 0.0]), np.array([2.5, 0.0, -3.5, -6.5])
+    new_lower, new_upper = priced_bounds(lower, upper, relaxed, reduced, 14.5, 11.0, np.array([1.0, 0, 1, 0]))
+    assert new_lower.tolist() == [0, 0, 0, 0] and new_upper.tolist() == [1, 1, 1, 0]
+    new_lower, new_upper = priced_bounds(lower, upper, relaxed, reduced, 14.5, 7.0, np.array([0.0, 1, 1, 0]))
+    assert new_lower.tolist() == [0, 0, 0, 0] and new_upper.tolist() == [1, 1, 1, 1]
+    assert priced_bounds(lower, upper, relaxed, reduced, 14.5, 11.0, np.array([0.0, 0, 0, 1])) is None
+    # a room below |d1| fixes y1 at its upper bound
+    new_lower, _ = priced_bounds(lower, upper, relaxed, reduced, 14.5, 13.0, np.array([1.0, 0, 0, 0]))
+    assert new_lower.tolist() == [1, 0, 0, 0]
 
 
 def test_a_plans_value_is_its_objective_and_none_when_a_row_does_not_hold():
