@@ -137,41 +137,45 @@ def solve(run: Run, mode: str | None = None, run_check: bool = True, indicators:
         try:
             if stages is None:
                 stages = weighted(run) if weighted_mode else lexicographic(run)
-        finally:
+        except BaseException:
             idle.set()
-            wait([f for f in (pending, ahead) if f is not None])  # a stop reaches both solves; never leave one running
+            wait([f for f in (pending, ahead) if f is not None])  # a stop reaches both; never leave one running
+            raise
+        idle.set()
+        if pending is not None:
+            wait([pending])
+    marginal = None
     try:
-        _answer(run, stages, run_check, indicators, pending, ahead)
+        if pending is not None and pending.exception() is None and pending.result()[0] is not None:
+            run.w_max, run.w_max_gap = pending.result()
+        report = combine_stages(stages, run.build_seconds)
+        run.report, run.solution, run.check, run.plan_values = report, None, None, run.highs.values
+        # with W_max known, HiGHS's only remaining run is the marginal-welfare LP: it runs beside the plan's reading
+        if indicators and run.w_max is not None and report.status.has_solution:
+            marginal = marginal_beside(run, run.plan_values)
+        _answer(run, stages, run_check, indicators, ahead, marginal)
     finally:
+        wait([f for f in (ahead, marginal) if f is not None])  # never leave HiGHS running on the model
         run.completed_lp = None  # it belongs to this run's start
     return run
 
 
 def _answer(run: Run, stages: list[tuple[str, SolveReport]], run_check: bool, indicators: bool,
-            pending: Future | None, ahead: Future | None) -> None:
-    """:func:`solve`'s answer after its solves: W_max from the twin, the report, the plan read and checked (or
-    ``ahead``'s reading where HiGHS kept its start), the indicators."""
-    if pending is not None and pending.exception() is None and pending.result()[0] is not None:
-        run.w_max, run.w_max_gap = pending.result()
-    report = combine_stages(stages, run.build_seconds)
-    run.report, run.solution, run.check, run.plan_values = report, None, None, run.highs.values
+            ahead: Future | None, marginal: Future | None) -> None:
+    """:func:`solve`'s answer after its solves, with the report and W_max in ``run``: the plan read and checked (or
+    ``ahead``'s reading where HiGHS kept its start), the indicators (``marginal``: the marginal-welfare LP, started)."""
+    report = run.report
     if report.status.has_solution:
         read = ahead.result() if ahead is not None and ahead.exception() is None else None
-        same = read is not None and np.array_equal(read[0], run.highs.values)  # HiGHS kept its start
+        same = read is not None and np.array_equal(read[0], run.plan_values)  # HiGHS kept its start
         stage_dicts = tuple({"stage": n, **s.as_dict()} for n, s in stages)
         run.solution = (with_report(read[1], report, stage_dicts) if same
-                        else extract(run.model, run.highs, run.data, report, stages=stage_dicts))
-        # with W_max known, HiGHS's only remaining run is the marginal-welfare LP: it runs beside the check
-        marginal = marginal_beside(run, run.solution) if indicators and run.w_max is not None else None
-        try:
-            if run_check:
-                run.check = read[2] if same else check(run.data, run.solution)
-            if indicators:
-                run.solution = replace(run.solution, indicators=compute_indicators(
-                    run, run.solution, marginal, read[3] if same else None))
-        finally:
-            if marginal is not None:
-                wait([marginal])  # never leave HiGHS running on the model
+                        else extract(run.model, run.highs.at(run.plan_values), run.data, report, stages=stage_dicts))
+        if run_check:
+            run.check = read[2] if same else check(run.data, run.solution)
+        if indicators:
+            run.solution = replace(run.solution, indicators=compute_indicators(
+                run, run.solution, marginal, read[3] if same else None))
 
 
 def read_ahead(run: Run, run_check: bool, render: bool, after: Future | None = None,
@@ -230,13 +234,14 @@ def compute_indicators(run: Run, sol: Solution, marginal: Future | None = None, 
     out["welfare_max"] = run.w_max
     out["welfare_max_gap"] = run.w_max_gap
     out["price_of_fairness"] = (run.w_max - sol.welfare) / abs(run.w_max) if run.w_max else None
-    out["marginal_welfare_per_meur"] = marginal.result() if marginal is not None else marginal_welfare(run, sol)
+    out["marginal_welfare_per_meur"] = (marginal.result() if marginal is not None
+                                        else marginal_welfare(run, run.plan_values))
     return out
 
 
-def marginal_beside(run: Run, sol: Solution) -> Future:
-    """:func:`marginal_welfare` in a thread of its own (HiGHS releases the GIL), while this one checks the plan."""
-    return in_thread("regio-marginal-welfare", marginal_welfare, run, sol)
+def marginal_beside(run: Run, plan: np.ndarray) -> Future:
+    """:func:`marginal_welfare` in a thread of its own (HiGHS releases the GIL), while this one reads the plan."""
+    return in_thread("regio-marginal-welfare", marginal_welfare, run, plan)
 
 
 def in_thread(name: str, fn, *args) -> Future:
@@ -331,18 +336,18 @@ def welfare_max_beside(run: Run) -> Future | None:
     return in_thread("regio-welfare-max", welfare_max_on, twin, run)
 
 
-def marginal_welfare(run: Run, sol: Solution) -> float | None:
-    """d(objective)/d(E_max): the dual of Σ_d E_d ≤ E_max in the LP with every binary fixed at ``sol``.
+def marginal_welfare(run: Run, plan: np.ndarray) -> float | None:
+    """d(objective)/d(E_max): the dual of Σ_d E_d ≤ E_max in the LP with every site fixed as in ``plan`` (every
+    column).
 
     Where the LP that completed the run's start (``run.completed_lp``) fixed the same columns at the same values,
     it was this very LP (same objective, same bounds): its dual is taken instead of solving it again (nl: 0.07 s
     of a cost what-if's answer; that LP's optimal basis is where this LP would start, so the dual is the same).
     """
     m, hm = run.model, run.highs
-    fac = sol.facilities
-    idx = hm.columns_by_key(m.facilities.open, fac["site_id"].tolist())
-    present = idx >= 0
-    cols, fixed = idx[present].astype(np.int32), fac["open"].to_numpy(float)[present]
+    idx = hm.columns_by_key(m.facilities.open, run.data.sites.index.tolist())
+    cols = idx[idx >= 0].astype(np.int32)
+    fixed = np.round(plan[cols])
     if run.completed_lp is not None and _same_fixing(run.completed_lp, cols, fixed):
         return run.completed_lp[2]
     set_weighted_objective(run)

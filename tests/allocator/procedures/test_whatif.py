@@ -437,12 +437,15 @@ def test_marginal_welfare_beside_the_check_equals_it_solved_after(warm, monkeypa
 
     calls = []
     real = modes.marginal_beside
-    monkeypatch.setattr(modes, "marginal_beside", lambda run, sol: calls.append(1) or real(run, sol))
+    monkeypatch.setattr(modes, "marginal_beside", lambda run, plan: calls.append(plan) or real(run, plan))
     warm.solve()
     calls.clear()
-    r = warm.solve(shortfall_price=3000)  # λ leaves W_max known: the marginal LP runs beside the check
-    assert calls == [1] and r.check == "passed"
-    again = modes.marginal_welfare(r.run, r.run.solution)
+    r = warm.solve(shortfall_price=3000)  # λ leaves W_max known: the marginal LP runs beside the plan's reading
+    assert len(calls) == 1 and calls[0] is r.run.plan_values and r.check == "passed"
+    hm, fac = r.run.highs, r.run.solution.facilities  # the sites it fixes are the answer's
+    cols = hm.columns_by_key(r.run.model.facilities.open, fac["site_id"].tolist())
+    assert np.array_equal(np.round(calls[0][cols[cols >= 0]]), fac["open"].to_numpy()[cols >= 0])
+    again = modes.marginal_welfare(r.run, r.run.plan_values)
     assert r.run.solution.indicators["marginal_welfare_per_meur"] == pytest.approx(again, rel=1e-9, abs=1e-12)
 
 
@@ -456,7 +459,7 @@ def test_the_marginal_welfare_of_a_plan_that_keeps_its_start_is_the_dual_of_the_
     monkeypatch.setattr(modes, "marginal_dual", lambda run: solved.append(1) or real(run))  # the LP after the run
     r = warm.solve(equity_alpha=2.5)  # gen:S:0: the last plan completed for α is the optimum
     assert solved == [] and r.check == "passed" and r.run.completed_lp is None  # used by the run that made it
-    again = modes.marginal_welfare(r.run, r.run.solution)  # the LP solved with the plan's sites fixed
+    again = modes.marginal_welfare(r.run, r.run.plan_values)  # the LP solved with the plan's sites fixed
     assert solved == [1]
     assert r.run.solution.indicators["marginal_welfare_per_meur"] == pytest.approx(again, rel=1e-9, abs=1e-12)
 
