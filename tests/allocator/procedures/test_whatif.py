@@ -268,6 +268,28 @@ def test_a_lambda_what_if_proven_by_the_neighbourhoods_relaxation_runs_no_mip(mo
     assert res.objective == pytest.approx(cold.objective, rel=1e-4)
 
 
+def test_a_lambda_sub_mip_holds_the_relaxation_rows_and_leaves_the_model_its_own(monkeypatch):
+    """nl (capacities: closure rows and coverage cuts), λ 2,000 → 1,000: the neighbourhood's sub-MIP runs with the
+    relaxation rows in the model, valid for every plan, so its plan is a plan of the model; after the what-if the
+    model has its own rows again, and the answer is optimal, checked, proven by the LP relaxation."""
+    from allocator.solver.highs import HighsModel
+
+    model = allocator.WarmModel("nl")
+    model.solve()
+    hm = model._whatif.run.highs
+    own = hm.n_rows
+    mips = []
+    real = HighsModel.solve
+    monkeypatch.setattr(HighsModel, "solve", lambda self, *a, **k: (
+        None if self.relaxed else mips.append(self.n_rows)) or real(self, *a, **k))
+    res = model.solve(shortfall_price=1000)
+    held = hm.relaxation_rows[0]
+    assert mips and mips[0] == own + held and held > 0  # the sub-MIP; no HiGHS run after it
+    assert hm.n_rows == own
+    assert res.status == "optimal" and res.check == "passed"
+    assert res.run.report.highs_status.startswith("not run: proven by the LP relaxation")
+
+
 def test_a_plan_that_is_not_whole_leaves_its_sites_as_the_start(monkeypatch):
     """Where no whole plan can be offered (integers not within 10⁻⁶ of whole), the next solve still starts from
     the neighbourhood's sites, never from nothing."""
