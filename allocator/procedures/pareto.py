@@ -31,8 +31,8 @@ Each worker builds the model once (:func:`allocator.procedures.executors.cached`
 shortfall column's upper bound and the two objective costs between points; with two or more local workers
 one of them is a thread of this process, which solves on the model built here
 (:class:`~allocator.procedures.executors.HereAndPool`). With two or more workers P_W runs on a worker beside
-P_Q. Points are dispatched tight → loose to free workers, each with the sites of the nearest tighter point
-solved by then.
+P_Q. The grid is cut into as many runs of neighbouring points as there are workers, solved side by side, each
+point with the sites of the nearest tighter point solved by then (:func:`_solve_grid`).
 
 Why tight → loose, and not AUGMECON2's loose → tight with its bypass (a grid value the last optimum already
 meets is skipped) and early exit: going loose → tight the only plan known to meet a point's ε is P_Q's, far
@@ -52,7 +52,6 @@ import time
 import uuid
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, wait
-from contextlib import nullcontext
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -60,14 +59,13 @@ import pandas as pd
 
 from allocator.check import check
 from allocator.data import InstanceData
-from allocator.procedures.executors import WORKER_CACHE, HereAndPool, InlineExecutor, cached, executor
+from allocator.procedures.executors import WORKER_CACHE, InlineExecutor, cached, executor
 from allocator.indicators import inequality
 from allocator.output import json_records
 from allocator.procedures.modes import TIE_BREAK_WELFARE, Run, build, combine_stages, solve_stage
 from allocator.procedures.neighbourhood import relaxation_start, site_columns
 from allocator.progress import Points
 from allocator.results import extract
-from allocator.solver.threads import SOLO_THREADS, alone
 from allocator.status import SEVERITY, SolveReport, Status
 from formulations.min_service import measure_scale, measure_var
 from allocator.policy import ShortfallMeasure
@@ -229,17 +227,18 @@ def _solve_grid(ex, workers: int, key: str, data: InstanceData, interior: list[t
     """Solve the interior grid values on ``ex``, tight → loose, each from the sites of the nearest tighter point
     solved so far (P_Q's, ``start``, at first): a plan that meets every looser ε.
 
-    With this process and one other worker (``--workers 2`` on this machine) the points run one after another
-    here, each HiGHS run with both cores (:data:`~allocator.solver.threads.SOLO_THREADS`), the other worker idle:
-    split between the two, each point would start further from its optimum and search it with one thread (nl,
-    9 points, ``--workers 2``: 60.5 s wall so, 62.1 s split between the two; 55.1 s before the points started
-    from their neighbours, from P_Q's sites loose → tight, split between the two).  With more slots the grid,
-    tight → loose, is cut into as many runs of neighbouring points (:func:`_runs`), each slot going through
-    one run; a slot whose run is done takes the next point of the longest run left."""
-    here = isinstance(ex, HereAndPool) and ex.slots <= SOLO_THREADS
-    with alone() if here else nullcontext():
-        return _solve_runs(InlineExecutor() if here else ex, 1 if here else (getattr(ex, "slots", None) or workers),
-                           key, data, interior, coef, start, on_progress)
+    The grid, tight → loose, is cut into as many runs of neighbouring points as ``ex`` has slots
+    (:func:`_runs`), each slot going through one run; a slot whose run is done takes the next point of the
+    longest run left.  With ``--workers 2`` on two cores the two runs go side by side, each HiGHS run with one
+    thread, the first point of the looser run from P_Q's sites.  nl, three runs each (wall, every point optimal
+    and checked): 9 points 28.6-29.9 s, against 48.8 s with the points one after another in this process, each
+    HiGHS run with both cores (:data:`~allocator.solver.threads.SOLO_THREADS`), the other worker idle, and
+    55.3-56.5 s with one worker; 7 points 25.2 s against 30.5 s and 36.6 s.  Part of the 9-point gain is its
+    k = 3: from P_Q's sites 4.8-5.2 s, from its tighter neighbour's optimum 14.2-14.7 s (that neighbourhood misses
+    four of the sites its optimum changes; the two plans are within the gap of each other).  gen:M:0, 7 points:
+    5.7-5.8 s against 6.1-6.5 s and 6.4 s.  Before the LP relaxation proved most points, the two side by side had
+    lost (nl, 9 points: 62.1 s against 60.5 s one after another)."""
+    return _solve_runs(ex, getattr(ex, "slots", None) or workers, key, data, interior, coef, start, on_progress)
 
 
 def _solve_runs(ex, slots: int, key: str, data: InstanceData, interior: list[tuple[int, float]], coef: float,

@@ -84,16 +84,6 @@ class ThreadPool:
             self.overlapping(-1)
 
 
-    @contextmanager
-    def alone(self) -> Iterator[None]:
-        """Within a :meth:`side_by_side` block, one in which this process's runs do not overlap after all (the
-        others that could are idle): a MIP asks for :data:`SOLO_THREADS` again."""
-        self.overlapping(-1)
-        try:
-            yield
-        finally:
-            self.overlapping(1)
-
 
 POOL = ThreadPool()
 
@@ -101,11 +91,6 @@ POOL = ThreadPool()
 def side_by_side():
     """:meth:`ThreadPool.side_by_side` of the process's pool."""
     return POOL.side_by_side()
-
-
-def alone():
-    """:meth:`ThreadPool.alone` of the process's pool."""
-    return POOL.alone()
 
 
 def one_thread_each() -> None:

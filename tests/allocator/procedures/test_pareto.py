@@ -74,9 +74,17 @@ def test_generated_front_has_no_dominated_point_and_monotone_welfare():
     assert pof[0] == pytest.approx(0, abs=1e-6) and np.all(np.diff(pof) >= -1e-9)
 
 
-def test_one_worker_and_two_workers_give_the_same_front():
+def test_one_worker_and_two_workers_give_the_same_front(monkeypatch):
+    """Two local workers (this process's thread and a process) cut the grid into two runs of neighbours, solved
+    side by side: the same front as one worker's."""
+    from allocator.procedures import pareto
+
+    slots = []
+    real = pareto._runs
+    monkeypatch.setattr(pareto, "_runs", lambda points, n: slots.append(n) or real(points, n))
     one = pareto_front(_data(), points=11, workers=1)
     two = pareto_front(_data(), points=11, workers=2)
+    assert slots == [1, 2]
     assert np.allclose(_pairs(one), _pairs(two), atol=1e-6)
     _assert_front_shape(two)
 
@@ -143,8 +151,8 @@ def test_a_point_proven_by_the_lp_relaxation_reports_that_bound_and_its_gap(monk
 
 
 def test_two_runs_of_neighbours_on_two_processes_give_the_same_front(monkeypatch):
-    """Without this process's thread among the slots (a cluster, or more workers than SOLO_THREADS), the grid is
-    cut into runs solved side by side, each from its own tighter points: the same front as one worker's."""
+    """Without this process's thread among the slots (a cluster), the grid is cut into runs solved side by side,
+    each from its own tighter points: the same front as one worker's."""
     from contextlib import contextmanager
 
     from allocator.procedures import pareto
