@@ -171,3 +171,31 @@ def test_two_runs_of_neighbours_on_two_processes_give_the_same_front(monkeypatch
     assert set(two.grid["outcome"].str.split(";").str[0]) <= {"solved", "payoff (max welfare first)",
                                                             "payoff (min shortfall first)"}
     _assert_front_shape(two)
+
+
+def test_the_payoff_points_start_searched_and_reach_the_cold_optima(monkeypatch):
+    """gen:S:0: P_W and P_Q, each stage a maximisation (min Q as max −Q) from a start searched in the relaxation's
+    neighbourhood or completed from the stage before, dive for nothing; they reach the optima HiGHS finds for the
+    same first stages solved cold (max W; min Q − ε·W as a minimisation), within the gap."""
+    from allocator.procedures import modes
+    from allocator.procedures.modes import TIE_BREAK_WELFARE
+    from formulations.min_service import measure_scale, measure_var
+
+    dives = []
+    monkeypatch.setattr(modes, "dive_start", lambda *a, **k: dives.append(1) or 0.0)
+    data = InstanceData.prepare(load_instance("gen:S:0"), Scenario())
+    front = pareto_front(data, points=3)
+    assert dives == [] and set(front.payoff["status"]) == {"optimal"}
+    monkeypatch.undo()
+    for objective, maximize, payoff in (("W", True, 0), ("Q", False, 1)):
+        run = build(data)
+        m, hm = run.model, run.highs
+        q = measure_var(m, data.scenario)
+        hm.set_objective([(m.welfare.W, 1.0)] if objective == "W" else [(q, 1.0), (m.welfare.W, -TIE_BREAK_WELFARE)],
+                         maximize=maximize)
+        cold = hm.solve(mip_gap=1e-6)
+        assert cold.status.value == "optimal"
+        if objective == "W":
+            assert front.payoff["welfare"][payoff] == pytest.approx(hm.value(m.welfare.W), rel=2e-4)
+        else:
+            assert front.payoff["measure"][payoff] / measure_scale(data.scenario) == pytest.approx(hm.value(q), rel=2e-4)
