@@ -66,8 +66,7 @@ from allocator.procedures.executors import WORKER_CACHE, InlineExecutor, cached,
 from allocator.indicators import inequality
 from allocator.output import json_records
 from allocator.procedures.modes import TIE_BREAK_WELFARE, Run, build, combine_stages, solve_stage
-from allocator.procedures.neighbourhood import completed_start, relaxation_start, site_columns
-from allocator.solver.reduced_costs import Relaxation
+from allocator.procedures.neighbourhood import last_plan_start, relaxation_start, search_seconds, searched_start, site_columns
 from allocator.progress import Points
 from allocator.results import extract
 from allocator.status import SEVERITY, SolveReport, Status
@@ -79,9 +78,6 @@ _HAS_SOLUTION = {s.value for s in Status if s.has_solution}
 SITE_CHANGES = "site_changes"  # per point {site_id: "open" | "close"}; kept out of the points table
 POINT_SITES = "point_sites"  # a solved grid point's sites (0/1, in site_columns' order), the next points' start
 DOMINANCE_TOL = 1e-7  # relative tolerance when comparing points
-# a grid point's neighbourhood search stops within the gap of the LP bound, or after this long: on nl its sub-MIP
-# got there after 2.4-3.1 s with two threads and 4.6-5.5 s with one, where HiGHS's own run needed 7-14 s
-SEARCH_SECONDS = 6.0
 
 
 @dataclass(frozen=True)
@@ -228,36 +224,6 @@ def min_shortfall_point(key: str, data: InstanceData) -> tuple[dict, np.ndarray 
     return row, np.round(hm.values[site_columns(run)[1]])
 
 
-def searched_start(run: Run) -> None:
-    """The start on offer (its sites; a built model's greedy ones) searched in its relaxation's neighbourhood
-    (:func:`~allocator.procedures.neighbourhood.relaxation_start`, with the sites the LP is nearly indifferent
-    about) for the next stage, which then tries to prove it by the LP relaxation's bound (taken from the search,
-    not solved again) instead of diving for a start; the search's seconds are the stage's.  The objective must
-    be a maximisation, set already.
-
-    The payoff points' first stages on nl, from the greedy's sites: P_Q's (max −Q + ε·W), whose LP relaxation is
-    within 3·10⁻⁷ of the optimum that HiGHS found only in a sub-MIP after 7 s of root cut rounds, 8.7 s with the
-    dive → 1.7 s; P_W's (max W) 3.9 → 3.1 s; both proven by that bound."""
-    o = run.data.scenario.solver
-    found = relaxation_start(run, near=o.mip_gap, indifferent=True, seconds=search_seconds(o.time_limit))
-    run.head_start += found.seconds
-    if found.value is None:
-        return
-    run.dive, run.prove_by_relaxation = False, True
-    if found.bound is not None:
-        run.relaxed_start = Relaxation(found.value, found.bound.value)
-
-
-def last_plan_start(run: Run) -> None:
-    """The last plan's sites as the next stage's start, completed for its objective (a maximisation, set already;
-    :func:`~allocator.procedures.neighbourhood.completed_start`, whose seconds are the stage's), which the stage
-    then tries to prove by the LP relaxation's bound.  A payoff point's second stage on nl: P_W's 1.2 → 0.06 s,
-    P_Q's 1.3 → 0.05 s, both proven without HiGHS's run."""
-    run.highs.start_from_current_integers()
-    run.head_start += completed_start(run)
-    run.prove_by_relaxation = True
-
-
 def _solve_grid(ex, workers: int, key: str, data: InstanceData, interior: list[tuple[int, float]], coef: float,
                 start: np.ndarray, on_progress: Points | None) -> tuple[list[dict], list[dict]]:
     """Solve the interior grid values on ``ex``, tight → loose, each from the sites of the nearest tighter point
@@ -346,12 +312,6 @@ def solve_point(key: str, data: InstanceData, epsilon: float, coef: float, start
         return row
     finally:
         hm.set_bounds(q, lo, hi)
-
-
-def search_seconds(time_limit: float | None) -> float:
-    """How long a grid point's neighbourhood may be searched: :data:`SEARCH_SECONDS`, at most a tenth of the
-    time limit."""
-    return SEARCH_SECONDS if time_limit is None else min(SEARCH_SECONDS, time_limit / 10)
 
 
 def _describe(run: Run, rep: SolveReport, epsilon: float | None) -> dict:

@@ -557,6 +557,26 @@ def test_a_plan_read_while_highs_runs_is_read_again_where_highs_ends_elsewhere(w
     _assert_same_solution(r)
 
 
+def test_a_lexicographic_solve_searches_each_stage_and_ends_where_highs_alone_does(monkeypatch):
+    """gen:S:0, lexicographic: each stage's start is searched in the relaxation's neighbourhood (no dive), and the
+    answer is the one HiGHS reaches with neither search nor relaxation proof, within the gap."""
+    from allocator.procedures import modes, neighbourhood
+
+    dives, searches = [], []
+    real = neighbourhood.searched_start
+    monkeypatch.setattr(modes, "dive_start", lambda *a, **k: dives.append(1) or 0.0)
+    monkeypatch.setattr(neighbourhood, "searched_start", lambda run: searches.append(1) or real(run))
+    searched = allocator.solve("gen:S:0", mode="lexicographic")
+    assert dives == [] and searches == [1, 1]
+    assert searched.status == "optimal" and searched.check == "passed"
+    monkeypatch.undo()
+    monkeypatch.setattr(neighbourhood, "searched_start", lambda run: None)
+    plain = allocator.solve("gen:S:0", mode="lexicographic")
+    assert plain.status == "optimal"
+    assert searched.shortfall == pytest.approx(plain.shortfall, rel=1e-4, abs=5.0)
+    assert searched.welfare == pytest.approx(plain.welfare, rel=2e-4)
+
+
 def test_a_cold_solve_and_a_lexicographic_what_if_read_nothing_ahead(monkeypatch):
     read, _ = _read_ahead_spies(monkeypatch)
     model = allocator.WarmModel("gen:S:0")
@@ -604,7 +624,8 @@ def test_only_a_what_ifs_own_mip_solves_stop_presolve_early_and_skip_rens(monkey
     assert all(opts == full for opts, relaxed in seen if relaxed)
     seen.clear()
     model.solve(equity_alpha=2.0, shortfall_price=6000, mode="lexicographic")  # min Q, then max W: RENS kept
-    assert [opts for opts, relaxed in seen if not relaxed] == [(own[0], True)] * 2
+    mips = [opts for opts, relaxed in seen if not relaxed]  # each stage's start searched: a sub-MIP first, if it runs
+    assert [o for o in mips if o != full] == [(own[0], True)] * 2 and mips[-1] == (own[0], True)
     seen.clear()
     model.solve(norms={"gp_practice": 3.0})  # rebuilt, from the last plan's sites: the limit, RENS kept
     rows = model._whatif.run.highs.n_rows
