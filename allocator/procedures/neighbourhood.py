@@ -136,7 +136,7 @@ def _sub_mip(hm, sites: list, cols: np.ndarray, groups: np.ndarray, last: np.nda
     after the default: HiGHS's presolve alone took 0.17 s to see it).  The freed sites that the bound's reduced
     costs rule out below ``last`` stay as they are (:func:`~allocator.solver.reduced_costs.priced_bounds`): HiGHS
     would fix them itself after its root LP and restart, presolve and root LP again (nl λ 3,000, the sub-MIP
-    0.84 → 0.38 s).  The sub-MIP holds the relaxation rows (:meth:`~allocator.solver.highs.HighsModel.tightened`:
+    0.84 → 0.38 s; since it holds the relaxation rows too, about as fast without them).  The sub-MIP holds the relaxation rows (:meth:`~allocator.solver.highs.HighsModel.tightened`:
     the capacity closure rows and the coverage cuts found so far, valid for every plan): its root LP starts where
     the bound is, and its plan comes sooner (nl λ 1,000 0.78 → 0.27-0.29 s, λ 500, 4,000, 6,000 and 8,000
     0.33-0.41 → 0.26-0.30 s, λ 3,000 0.35 s either way).  In the relaxation's neighbourhood
@@ -180,15 +180,14 @@ def _sub_mip(hm, sites: list, cols: np.ndarray, groups: np.ndarray, last: np.nda
 
 def searched_start(run: Run) -> None:
     """The start on offer (its sites; a built model's greedy ones) searched in its relaxation's neighbourhood
-    (:func:`relaxation_start`, with the sites the LP is nearly indifferent
-    about) for the next stage, which then tries to prove it by the LP relaxation's bound (taken from the search,
-    not solved again) instead of diving for a start; the search's seconds are the stage's.  The objective must
-    be a maximisation, set already.
+    (:func:`relaxation_start`, with the sites the LP is nearly indifferent about) for the next stage, which then
+    tries to prove it by the LP relaxation's bound (taken from the search, not solved again) instead of diving for
+    a start; the search's seconds are the stage's.  The objective must be a maximisation, set already.
 
     The payoff points' first stages on nl, from the greedy's sites: P_Q's (max −Q + ε·W), whose LP relaxation is
     within 3·10⁻⁷ of the optimum that HiGHS found only in a sub-MIP after 7 s of root cut rounds, 8.7 s with the
-    dive → 1.7 s; P_W's (max W) 3.9 → 3.1 s; the lexicographic mode's stages (:func:`allocator.procedures.modes.shortfall_first`)
-    too; all proven by that bound."""
+    dive → 1.7 s; P_W's (max W) 3.9 → 3.1 s; the lexicographic mode's stages too
+    (:func:`allocator.procedures.modes.shortfall_first`); all proven by that bound."""
     o = run.data.scenario.solver
     found = relaxation_start(run, near=o.mip_gap, indifferent=True, seconds=search_seconds(o.time_limit))
     run.head_start += found.seconds
@@ -210,8 +209,8 @@ def last_plan_start(run: Run) -> None:
 
 
 def search_seconds(time_limit: float | None) -> float:
-    """How long a stage's neighbourhood may be searched (:func:`searched_start`, a front's point): :data:`SEARCH_SECONDS`, at most a tenth of the
-    time limit."""
+    """How long a stage's neighbourhood may be searched (:func:`searched_start`, a front's point):
+    :data:`SEARCH_SECONDS`, at most a tenth of the time limit."""
     return SEARCH_SECONDS if time_limit is None else min(SEARCH_SECONDS, time_limit / 10)
 
 

@@ -66,7 +66,8 @@ from allocator.procedures.executors import WORKER_CACHE, InlineExecutor, cached,
 from allocator.indicators import inequality
 from allocator.output import json_records
 from allocator.procedures.modes import TIE_BREAK_WELFARE, Run, build, combine_stages, solve_stage
-from allocator.procedures.neighbourhood import last_plan_start, relaxation_start, search_seconds, searched_start, site_columns
+from allocator.procedures.neighbourhood import (last_plan_start, relaxation_start, search_seconds, searched_start,
+                                                 site_columns)
 from allocator.progress import Points
 from allocator.results import extract
 from allocator.status import SEVERITY, SolveReport, Status

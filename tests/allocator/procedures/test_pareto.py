@@ -198,4 +198,5 @@ def test_the_payoff_points_start_searched_and_reach_the_cold_optima(monkeypatch)
         if objective == "W":
             assert front.payoff["welfare"][payoff] == pytest.approx(hm.value(m.welfare.W), rel=2e-4)
         else:
-            assert front.payoff["measure"][payoff] / measure_scale(data.scenario) == pytest.approx(hm.value(q), rel=2e-4)
+            measure = front.payoff["measure"][payoff] / measure_scale(data.scenario)
+            assert measure == pytest.approx(hm.value(q), rel=2e-4)
