@@ -392,7 +392,7 @@ def solve_stage(run: Run, options: dict | None = None, known_bound: KnownBound |
     t0 = time.perf_counter()
     fixing_seconds = FIXING_SECONDS if o.time_limit is None else min(FIXING_SECONDS, o.time_limit / 20)
     given, run.relaxed_start = run.relaxed_start, None
-    if prove and given is not None and given.proves(o.mip_gap):
+    if prove and given is not None and given.proves(o.mip_gap) and hm.whole_start:
         relaxed = nullcontext(given)
     elif fix or prove:
         relaxed = reduced_cost_fixing(hm, fixing_seconds, fix=fix, mip_gap=o.mip_gap if prove else None)

@@ -194,7 +194,7 @@ def searched_start(run: Run) -> None:
     if found.value is None:
         return
     run.dive, run.prove_by_relaxation = False, True
-    if found.bound is not None:
+    if found.bound is not None and run.highs.whole_start:  # the value is the whole plan's on offer
         run.relaxed_start = Relaxation(found.value, found.bound.value)
 
 
