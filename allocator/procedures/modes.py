@@ -70,8 +70,9 @@ class Run:
     # (fixed columns, their values, the dual of Σ_d E_d ≤ E_max) of the LP that completed this mode run's start
     # (:func:`allocator.procedures.neighbourhood.completed_start`): the marginal-welfare LP where the plan keeps them
     completed_lp: tuple[np.ndarray, np.ndarray, float] | None = None
-    # the start on offer's value and the LP relaxation's bound, found with it (the λ neighbourhood's): the next stage
-    # with prove_by_relaxation takes them instead of solving that LP again
+    # the start on offer's value and the LP relaxation's bound, found with it (by the λ neighbourhood or a stage's
+    # search, neighbourhood.searched_start): the next stage with prove_by_relaxation takes them instead of solving
+    # that LP again
     relaxed_start: Relaxation | None = None
 
 
@@ -378,8 +379,8 @@ def solve_stage(run: Run, options: dict | None = None, known_bound: KnownBound |
     ``run.prove_by_relaxation`` (which it uses up) a start within the gap of that LP's bound is the answer,
     without HiGHS's run (:mod:`allocator.solver.reduced_costs`; the LP's seconds count like the start's); else
     the LP's bound stops HiGHS's run as ``known_bound`` does.  Where the start came with that bound already
-    (``run.relaxed_start``, the λ neighbourhood's, which it uses up) and it proves the start, the LP is not solved
-    again (nl, λ 3,000: 0.12 s).
+    (``run.relaxed_start``, the λ neighbourhood's or a stage's search's, which it uses up) and it proves the whole
+    start on offer, the LP is not solved again (nl, λ 3,000: 0.12 s).
     """
     o = run.data.scenario.solver
     hm = run.highs
