@@ -20,7 +20,10 @@ optimum, and HiGHS finds those flips only late, in a sub-MIP after its root cuts
    completes by an LP of its own, from scratch, inside its run.  The whole model's LP relaxation, solved before
    the sub-MIP, bounds it: its reduced costs keep the freed sites that cannot pay where they are, and when the
    last plan completed is within the gap of its bound already, no sub-MIP runs; the bound goes with the start,
-   which it proves without a second LP (nl, eight λ's after the default: 9.6 → 7.9 s in all).
+   which it proves without a second LP (nl, eight λ's after the default: 9.6 → 7.9 s in all);
+4. when that plan is still not within the gap of the bound, a second sub-MIP frees the sites where the LP
+   relaxation and the plan disagree (relaxation-induced, as in :func:`relaxation_start`), from the plan: the flips
+   just past the :data:`FREED` most favoured, which the relaxation holds at 1 or at a fraction.
 
 The full solve proves the answer as before, from a better incumbent: the neighbourhood changes where the
 search starts, never what is proven.  If the last plan does not fit the new scenario (a bound moved, or
@@ -125,7 +128,7 @@ def start_seconds(run: Run, most: float) -> float:
 
 def _sub_mip(hm, sites: list, cols: np.ndarray, groups: np.ndarray, last: np.ndarray, seconds: float,
              t0: float, mip_gap: float) -> tuple[np.ndarray, Relaxation] | None:
-    """The best plan (every column) of the neighbourhood of ``last`` (steps 1–3 of the module docstring) with its
+    """The best plan (every column) of the neighbourhood of ``last`` (steps 1–4 of the module docstring) with its
     value and the whole model's LP relaxation bound (:func:`~allocator.solver.reduced_costs.relaxation_lp`; None
     where no sub-MIP was tried); without one (no site worth freeing, or no plan within the time) ``last``
     completed by step 1's LP; None when that LP is not solved.
@@ -136,11 +139,19 @@ def _sub_mip(hm, sites: list, cols: np.ndarray, groups: np.ndarray, last: np.nda
     after the default: HiGHS's presolve alone took 0.17 s to see it).  The freed sites that the bound's reduced
     costs rule out below ``last`` stay as they are (:func:`~allocator.solver.reduced_costs.priced_bounds`): HiGHS
     would fix them itself after its root LP and restart, presolve and root LP again (nl λ 3,000, the sub-MIP
-    0.84 → 0.38 s; since it holds the relaxation rows too, about as fast without them).  The sub-MIP holds the relaxation rows (:meth:`~allocator.solver.highs.HighsModel.tightened`:
+    0.84 → 0.38 s; since it holds the relaxation rows too, about as fast without them).  The sub-MIP holds the
+    relaxation rows (:meth:`~allocator.solver.highs.HighsModel.tightened`:
     the capacity closure rows and the coverage cuts found so far, valid for every plan): its root LP starts where
     the bound is, and its plan comes sooner (nl λ 1,000 0.78 → 0.27-0.29 s, λ 500, 4,000, 6,000 and 8,000
     0.33-0.41 → 0.26-0.30 s, λ 3,000 0.35 s either way).  In the relaxation's neighbourhood
-    (:func:`relaxation_start`) they did not pay: the nl front 55.2 → 58.0 s, a GP norm of 4 km within noise."""
+    (:func:`relaxation_start`) they did not pay: the nl front 55.2 → 58.0 s, a GP norm of 4 km within noise.
+
+    A plan not within the gap of the bound gets the second neighbourhood (step 4), for the time left.  Which plan
+    the first sub-MIP ends at depends on the last plan: on nl, after λ 4,000 and 3,000 the default's plan found
+    again was 10,351.19 (10,351.81 cold) and the next λ 4,000's sub-MIP ended 1.2·10⁻⁴ below its bound; the
+    default then took 7.0-8.3 s and λ 4,000 2.4-2.5 s of HiGHS's runs.  With the second sub-MIP (58 sites where
+    the relaxation disagreed) both are proven by the bound, at the cold optima: 2.3-2.4 s and 0.8-0.9 s.  Eight
+    λ's after the cold default need no second sub-MIP (6.3-6.7 s in all, as before)."""
     with hm.fixed_lp(cols, last):
         lp = hm.solve(time_limit=seconds)
         reduced = hm.lp_reduced_costs()[cols] if lp.status == Status.OPTIMAL else None
@@ -157,25 +168,34 @@ def _sub_mip(hm, sites: list, cols: np.ndarray, groups: np.ndarray, last: np.nda
     with relaxation_lp(hm, max(seconds - (time.perf_counter() - t0), 0.1),
                        enough=lambda bound: Relaxation(lp.objective, bound).proves(mip_gap)) as bound:
         proven = Relaxation(lp.objective, bound)
+        relaxed = hm.lp_values()[cols] if bound is not None else None
         if bound is not None and hm.h.getInfo().num_dual_infeasibilities == 0:
-            tight = priced_bounds(lower, upper, hm.lp_values()[cols], hm.lp_reduced_costs()[cols], bound,
+            tight = priced_bounds(lower, upper, relaxed, hm.lp_reduced_costs()[cols], bound,
                                   lp.objective, last)
             if tight is not None:
                 free_lower, free_upper = tight
     if bound is None or proven.proves(mip_gap):
         return completed, proven
-    hm.set_col_bounds(cols, np.where(freed, free_lower, last), np.where(freed, free_upper, last))
-    try:
-        if not hm.start_whole(completed):
-            hm.start_from(sites, last)
-        with hm.tightened():  # valid for every plan, the relaxation rows tighten its root
-            sub = hm.solve(time_limit=max(seconds - (time.perf_counter() - t0), 0.1), mip_gap=1e-6,
-                           known_bound=KnownBound(bound, relaxation_source(hm), gap=mip_gap))
-    finally:
-        hm.set_col_bounds(cols, lower, upper)
-    if sub.status.has_solution and sub.objective is not None and sub.objective > lp.objective:
-        return hm.values.copy(), Relaxation(sub.objective, bound)
-    return completed, proven
+    found = completed, proven
+    neighbourhoods = ((last, freed), None)  # the second: where the relaxation and the first's plan disagree
+    for around in neighbourhoods:
+        plan = np.round(found[0][cols])
+        at, free = around or (plan, np.abs(relaxed - plan) > 1e-6)
+        left = seconds - (time.perf_counter() - t0)
+        if found[1].proves(mip_gap) or not free.any() or left <= 0:
+            break
+        hm.set_col_bounds(cols, np.where(free, free_lower, at), np.where(free, free_upper, at))
+        try:
+            if not hm.start_whole(found[0]):
+                hm.start_from(sites, at)
+            with hm.tightened():  # valid for every plan, the relaxation rows tighten its root
+                sub = hm.solve(time_limit=max(left, 0.1), mip_gap=1e-6,
+                               known_bound=KnownBound(bound, relaxation_source(hm), gap=mip_gap))
+        finally:
+            hm.set_col_bounds(cols, lower, upper)
+        if sub.status.has_solution and sub.objective is not None and sub.objective > found[1].value:
+            found = hm.values.copy(), Relaxation(sub.objective, bound)
+    return found
 
 
 def searched_start(run: Run) -> None:

@@ -241,6 +241,39 @@ def test_the_neighbourhood_start_leaves_the_model_as_it_was(monkeypatch):
     assert rep.solve_seconds >= seconds  # the start's seconds are the stage's
 
 
+def test_a_neighbourhood_that_misses_the_optimum_searches_where_the_relaxation_disagrees(monkeypatch):
+    """gen:S:0, λ 2,000 → 9,000, the first neighbourhood cut to the one most favoured site: its sub-MIP's plan is not
+    within the gap of the LP relaxation, so a second sub-MIP frees the sites where the relaxation and that plan
+    disagree; its plan is the cold optimum, proven by the relaxation's bound, and the model's bounds are as before."""
+    import numpy as np
+
+    from allocator.api import prepare
+    from allocator.procedures import neighbourhood
+    from allocator.procedures.modes import build, set_weighted_objective, weighted
+    from allocator.solver.highs import HighsModel
+
+    run = build(prepare("gen:S:0"))
+    weighted(run)
+    hm = run.highs
+    bounds = hm.col_bounds(np.arange(hm.n_cols))
+    run.data = prepare("gen:S:0", shortfall_price=9000)
+    set_weighted_objective(run)
+    monkeypatch.setattr(neighbourhood, "_freed", lambda favour, groups: np.arange(len(favour)) == np.argmax(favour))
+    mips = []
+    real = HighsModel.solve
+    monkeypatch.setattr(HighsModel, "solve", lambda self, *a, **k: (
+        None if self.relaxed else mips.append(1)) or real(self, *a, **k))
+    neighbourhood.neighbourhood_start(run)
+    monkeypatch.setattr(HighsModel, "solve", real)
+    found = run.relaxed_start
+    assert len(mips) == 2 and found is not None and found.proves(1e-4)
+    assert all(np.array_equal(a, b) for a, b in zip(hm.col_bounds(np.arange(hm.n_cols)), bounds))
+    cold = allocator.solve("gen:S:0", shortfall_price=9000)
+    assert found.value == pytest.approx(cold.objective, rel=1e-4)
+    rep = weighted(run)[0][1]
+    assert rep.status.value == "optimal" and rep.objective == pytest.approx(cold.objective, rel=1e-4)
+
+
 def test_a_lambda_what_if_proven_by_the_neighbourhoods_relaxation_runs_no_mip(monkeypatch):
     """gen:S:0, λ 2,000 → 2,500: the last plan completed is within the gap of the neighbourhood's LP relaxation, so
     neither the neighbourhood's sub-MIP nor the stage's HiGHS run happens, and the stage takes that bound without
