@@ -74,6 +74,9 @@ class Run:
     # search, neighbourhood.searched_start): the next stage with prove_by_relaxation takes them instead of solving
     # that LP again
     relaxed_start: Relaxation | None = None
+    # the reading (:func:`read_ahead`) the last answer was made of, when it was one: the plan's values, its solution
+    # without a report, its check and its inequality indicators; a warm model keeps it for the scenario asked again
+    reading: tuple | None = None
 
 
 def build(data: InstanceData, greedy: bool = True) -> Run:
@@ -119,22 +122,29 @@ def greedy_start(hm: HighsModel, m, data: InstanceData) -> None:
 
 def solve(run: Run, mode: str | None = None, run_check: bool = True, indicators: bool = True,
           beside: bool = False, stages: list[tuple[str, SolveReport]] | None = None,
-          draw: Callable[[InstanceData, Solution], str] | None = None) -> Run:
+          draw: Callable[[InstanceData, Solution], str] | None = None, reading: tuple | None = None) -> Run:
     """Run ``mode`` (default: the scenario's) on the built model; extract, check, add indicators.
 
     ``beside``: W_max, when it is not known, is solved on a twin of the model while the mode runs
     (:func:`welfare_max_beside`) instead of after it.  ``stages``: the mode's stages already settled, with
-    their plan in ``run.highs.values`` (a what-if proven without HiGHS, :mod:`allocator.procedures.price_bounds`).
-    ``draw``: the page's sections of a plan with its CSV rendered (the caller's; :func:`read_ahead`).
+    their plan in ``run.highs.values`` (a what-if proven without HiGHS, :mod:`allocator.procedures.price_bounds`);
+    ``reading``: that plan's reading kept from an earlier answer (``Run.reading``), used where its values are the
+    plan's, bit for bit.  ``draw``: the page's sections of a plan with its CSV rendered (the caller's;
+    :func:`read_ahead`).
     """
     mode = mode or run.data.scenario.mode
     weighted_mode = Mode(mode) == Mode.WEIGHTED
     twin = beside and indicators and run.w_max is None
+    run.reading = None
     with side_by_side() if twin else nullcontext():  # HiGHS's runs overlap: one thread each (solver.threads)
         pending = welfare_max_beside(run) if twin else None
         idle = threading.Event()  # this thread's solves are over: the reading may have its core
-        ahead = (read_ahead(run, run_check, indicators, after=pending, draw=draw, idle=idle)
-                 if beside and stages is None and weighted_mode else None)
+        ahead = None
+        if beside and weighted_mode and stages is None:
+            ahead = read_ahead(run, run_check, indicators, after=pending, draw=draw, idle=idle)
+        elif beside and weighted_mode and run.highs.values is not None:  # settled: its plan is read now
+            ahead = _kept_reading(reading, run.highs.values) or in_thread(
+                "regio-read-ahead", _read_plan, run, run.highs.values.copy(), run_check, indicators, idle, draw)
         try:
             if stages is None:
                 stages = weighted(run) if weighted_mode else lexicographic(run)
@@ -172,6 +182,7 @@ def _answer(run: Run, stages: list[tuple[str, SolveReport]], run_check: bool, in
         stage_dicts = tuple({"stage": n, **s.as_dict()} for n, s in stages)
         run.solution = (with_report(read[1], report, stage_dicts) if same
                         else extract(run.model, run.highs.at(run.plan_values), run.data, report, stages=stage_dicts))
+        run.reading = read if same else None
         if run_check:
             run.check = read[2] if same else check(run.data, run.solution)
         if indicators:
@@ -204,6 +215,15 @@ def read_ahead(run: Run, run_check: bool, render: bool, after: Future | None = N
     else:
         after.add_done_callback(lambda _: go.set())
     return in_thread("regio-read-ahead", _read_plan, run, hm.start[1].copy(), run_check, render, go, draw)
+
+
+def _kept_reading(reading: tuple | None, values: np.ndarray) -> Future | None:
+    """``reading`` (a ``Run.reading``) as a finished reading, when it is of the plan ``values``, bit for bit."""
+    if reading is None or not np.array_equal(reading[0], values):
+        return None
+    kept = Future()
+    kept.set_result(reading)
+    return kept
 
 
 def _read_plan(run: Run, values: np.ndarray, run_check: bool, render: bool, go: threading.Event,

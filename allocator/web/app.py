@@ -11,6 +11,7 @@ id only, and scenario keys that name files (``extends``, ``agendas``) are refuse
 from __future__ import annotations
 
 import asyncio
+import gc
 import io
 import zipfile
 from contextlib import asynccontextmanager
@@ -72,9 +73,15 @@ def create_app(instance_ref: str = "nl", results: str | Path = "regio-results", 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         state["board"] = JobBoard(instance_ref, Path(results), workers=workers, max_jobs=max_jobs)
+        # what the server holds for good (the instance, its defaults, the app) is left out of the garbage collector's
+        # full collections: each walked all of it, 0.08 s that fell on whichever request came then (nl: a result view
+        # 0.017 → 0.10 s, a λ what-if request to view 0.98 → 1.07 s)
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
+            gc.unfreeze()
             state["board"].close()
 
     app = FastAPI(title="regio", summary="What-ifs on the allocation of budgets and facilities across Dutch regions",

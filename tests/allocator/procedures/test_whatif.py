@@ -590,6 +590,56 @@ def test_a_plan_read_while_highs_runs_is_read_again_where_highs_ends_elsewhere(w
     _assert_same_solution(r)
 
 
+def test_a_scenario_asked_again_reuses_its_answers_reading(warm, monkeypatch):
+    """gen:S:0: α 2.5 (read while HiGHS proved it), the default, α 2.5 again: its own earlier solve proves it, and
+    its tables, check, CSV and page are those read the first time, not read again; the report is this answer's."""
+    from allocator.procedures import modes
+
+    warm._whatif.forget_solves()
+    warm.solve()
+    first = warm.solve(equity_alpha=2.5)
+    assert first.run.reading is not None and first.run.solution.page_sections is not None
+    warm.solve()
+    read, extracted = _read_ahead_spies(monkeypatch)
+    checked, real_check = [], modes.check
+    monkeypatch.setattr(modes, "check", lambda *a: checked.append(1) or real_check(*a))
+    again = warm.solve(equity_alpha=2.5)
+    assert read == [] and extracted == [] and checked == []
+    assert again.run.report.highs_status.startswith("not run: proven by the bound of an earlier solve")
+    assert again.run.solution.report == again.run.report != first.run.report
+    assert again.run.solution.page_sections == first.run.solution.page_sections
+    assert again.run.solution.csv_cache is first.run.solution.csv_cache
+    assert again.check == "passed" and again.welfare == first.welfare
+    _assert_same_solution(again)
+    another = warm.solve(equity_alpha=2.5, extra_budget=1.0)  # another scenario: read as any other
+    assert another.run.solution.page_sections is not None and len(read) == 1
+    warm._whatif.forget_solves()
+    assert warm._whatif.readings == {}
+
+
+def test_a_kept_reading_serves_only_its_own_plan():
+    import numpy as np
+
+    from allocator.procedures.modes import _kept_reading
+
+    reading = (np.array([1.0, 0.0, 2.5]), "solution", "check", {})
+    assert _kept_reading(reading, np.array([1.0, 0.0, 2.5])).result() is reading
+    assert _kept_reading(reading, np.array([1.0, 0.0, 2.5 + 1e-12])) is None
+    assert _kept_reading(None, np.array([1.0])) is None
+
+
+def test_a_warm_model_keeps_the_readings_of_its_last_answers_only(monkeypatch):
+    from allocator.procedures import whatif
+
+    monkeypatch.setattr(whatif, "READINGS_KEPT", 2)
+    model = allocator.WarmModel("gen:S:0")
+    model.solve()
+    for alpha in (1.5, 2.0, 2.5):
+        model.solve(equity_alpha=alpha)
+    kept = model._whatif.readings
+    assert len(kept) == 2 and all('"equity_alpha":2.0' in k or '"equity_alpha":2.5' in k for k in kept)
+
+
 def test_a_lexicographic_solve_searches_each_stage_and_ends_where_highs_alone_does(monkeypatch):
     """gen:S:0, lexicographic: each stage's start is searched in the relaxation's neighbourhood (no dive), and the
     answer is the one HiGHS reaches with neither search nor relaxation proof, within the gap."""
