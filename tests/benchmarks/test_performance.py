@@ -1,6 +1,6 @@
 """Build, solve and re-solve timed separately at four sizes, plus OR-Library files (pytest-benchmark).
 
-Run (13 minutes on this 2-core machine, 16-19 on earlier, slower ones):
+Run (every benchmark file, 73 rows: 14 minutes on this 2-core machine):
     python -m pytest tests/benchmarks -m benchmark --benchmark-json=benchmarks.json
     python -m tests.benchmarks.table benchmarks.json        # the README table
 
