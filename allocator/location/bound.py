@@ -15,6 +15,11 @@ that exceeds U no solution cheaper than the start opens j.  Every site of the st
 (its solution costs U), so the model over the remaining sites holds the start and every better solution:
 its optimum is the problem's optimum and its dual bound a valid bound for the problem.
 
+The steps choose S from savings in single precision (one pass over a float32 copy of the matrix: half the
+memory traffic of float64, pmed36's tree 7.8 → 3.7 s with the patience below); S only steers the steps.  The
+bound and savings handed back are recomputed in double precision at the best λ, with S the p cheapest sites
+again, so every bound used to rule a site out or prune a node is L(λ) itself.
+
 Why: with p = 5 or 10 and n = 600-900 (OR-Library pmed26-39) HiGHS needed 120 s to over 300 s on the full
 model; the test keeps 61-340 of the 600-900 sites (pmed31: 61 of 700) and each step costs one pass over the
 n × n matrix (pmed38, n = 900: 500 steps in 0.6 s).  See :func:`allocator.location.build_location`.
@@ -60,22 +65,20 @@ def lagrangian_bound(cost: np.ndarray, p: int, upper: float, multipliers: np.nda
     forced = np.zeros(n_s, dtype=bool) if forced is None else forced
     fixed, q = np.flatnonzero(forced), p - int(forced.sum())
     lam = np.asarray(multipliers, dtype=float).copy()
-    best, best_lam, best_savings, stall = -np.inf, lam.copy(), None, 0
+    best, best_lam, stall = -np.inf, lam.copy(), 0
     best_set, best_cost = None, np.inf
-    reduced = np.empty(cost.shape)  # min(0, c_ij − λ_i), written in place: 5× faster than new arrays each step
+    coarse = cost.astype(np.float32)   # the steps' savings, to choose S; every bound returned is exact
+    capped = np.empty(cost.shape, dtype=np.float32)  # min(c_ij, λ_i), written in place
     for _ in range(steps):
-        np.subtract(cost, lam[:, None], out=reduced)
-        savings = np.minimum(reduced, 0.0, out=reduced).sum(axis=0)
-        free = np.where(forced, np.inf, savings) if len(fixed) else savings
-        chosen = np.concatenate([fixed, np.argpartition(free, q - 1)[:q]])
-        bound = lam.sum() + savings[chosen].sum()
+        chosen = _cheapest(_savings(coarse, lam.astype(np.float32), capped), fixed, q)
         at_chosen = cost[:, chosen]
+        bound = lam.sum() + np.minimum(at_chosen - lam[:, None], 0.0).sum()  # L(λ) when S is the p cheapest
         set_cost = float(at_chosen.min(axis=1).sum())
         if set_cost < best_cost:
             best_set, best_cost = chosen.copy(), set_cost
             upper = min(upper, set_cost)
         if bound > best + 1e-9 * max(1.0, abs(bound)):
-            best, best_lam, best_savings, stall = bound, lam.copy(), savings, 0
+            best, best_lam, stall = bound, lam.copy(), 0
         else:
             stall += 1
             if stall >= patience:
@@ -85,9 +88,26 @@ def lagrangian_bound(cost: np.ndarray, p: int, upper: float, multipliers: np.nda
         if norm == 0.0 or theta < MIN_THETA or best >= min(upper, stop_at):
             break
         lam = lam + theta * (upper - bound) / norm * gradient
+    savings = _savings(cost, best_lam, np.empty(cost.shape))
     best_open = np.zeros(n_s)
     best_open[best_set] = 1.0
-    return LagrangianBound(float(best), best_lam, best_savings, best_open, best_cost)
+    exact = float(best_lam.sum() + savings[_cheapest(savings, fixed, q)].sum())
+    return LagrangianBound(exact, best_lam, savings, best_open, best_cost)
+
+
+def _savings(cost: np.ndarray, lam: np.ndarray, capped: np.ndarray) -> np.ndarray:
+    """ρ_j(λ) = Σ_i min(0, c_ij − λ_i) per site, as Σ_i min(c_ij, λ_i) − Σ_i λ_i: one pass over ``cost``,
+    written into ``capped``."""
+    return np.minimum(cost, lam[:, None], out=capped).sum(axis=0) - lam.sum()
+
+
+def _cheapest(savings: np.ndarray, fixed: np.ndarray, q: int) -> np.ndarray:
+    """S: the ``fixed`` sites and the q others with the smallest savings."""
+    if not len(fixed):
+        return np.argpartition(savings, q - 1)[:q]
+    free = savings.copy()
+    free[fixed] = np.inf
+    return np.concatenate([fixed, np.argpartition(free, q - 1)[:q]])
 
 
 @dataclass(frozen=True)

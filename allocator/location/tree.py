@@ -5,7 +5,9 @@ A node fixes some sites open (F₁) and some closed (F₀); its bound is the Lag
 
     L(λ) = Σ_i λ_i + Σ_{j∈F₁} ρ_j + (sum of the q = p − |F₁| smallest ρ_j over the free sites),
 
-raised by a few subgradient steps from the parent's λ.  A node is pruned when L > T, where T is the
+raised by a few subgradient steps from the parent's λ, θ halved only after the bound module's
+:data:`~allocator.location.bound.PATIENCE` steps without progress (halving after 5, as before, shrank the
+steps before the bound rose: pmed36 6,415 nodes against 3,433).  A node is pruned when L > T, where T is the
 cut-off: a p-median worth finding costs at most T = U − 1 when every cost is an integer (U: the best
 found), else U (1 − gap).  Before branching the node fixes what its bound decides: a free site j
 outside the q chosen is closed when L + ρ_j − ρ_(q) > T (opening it raises the bound that much), a chosen
@@ -15,7 +17,7 @@ Every subproblem's site set S is a p-median; the cheapest lowers U.
 
 Why: with p = 5 or 10 the LP bound of OR-Library pmed files is 0.6-1 % below the optimum, and HiGHS
 spent most of its time on the radius model's LPs (pmed16: 8.7 s for a few dozen nodes over 63 sites; pmed36,
-335 sites, 270 s).  A Lagrangian node costs a few milliseconds (pmed36: 6,564 nodes in 15 s).  Where
+335 sites, 270 s).  A Lagrangian node costs about a millisecond (pmed36: 3,433 nodes in 3.7 s).  Where
 the LP bound is tight and the start is not optimal (p ≥ 20) the tree spends its time finding the
 optimum, which HiGHS's core stage finds faster (:func:`allocator.location.solve.solve_location` runs
 that first).
@@ -32,8 +34,7 @@ from allocator.location.bound import lagrangian_bound
 from allocator.location.start import pmedian_cost
 
 ROOT_STEPS = 300     # subgradient steps at the root (λ starts from the site reduction's)
-NODE_STEPS = 20      # steps at every other node, from its parent's λ (pmed36: 40 steps 4,639 nodes in 19.4 s, 20 steps 6,564 in 15.3 s)
-PATIENCE = 5         # steps without a better bound before θ halves
+NODE_STEPS = 20      # steps at every other node, from its parent's λ, θ from 1 (pmed36: 30 steps 2,560 nodes in 4.1 s, 20 steps 3,433 in 3.7 s)
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ def _node_bound(cost, p, node, cut, upper):
     set S seen (sites, cost)."""
     active = np.flatnonzero(node.state >= 0)
     lb = lagrangian_bound(cost[:, active], p, upper, node.multipliers, steps=node.steps, theta=1.0,
-                          patience=PATIENCE, stop_at=cut, forced=node.state[active] == 1)
+                          stop_at=cut, forced=node.state[active] == 1)
     return lb.bound, lb.multipliers, lb.savings, active, active[lb.best_open > 0.5], lb.best_cost
 
 

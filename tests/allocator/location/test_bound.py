@@ -81,6 +81,23 @@ def test_no_solution_cheaper_than_the_start_uses_a_ruled_out_site(seed, integral
                     assert r.sites_within(t)[y > 0.5].all()
 
 
+@pytest.mark.parametrize("forced_open", [0, 2])
+def test_the_bound_handed_back_is_exact_at_its_multipliers(forced_open):
+    """The steps choose S from single-precision savings; what comes back is recomputed in double precision.
+    On 300 customers × 120 sites (costs in km with decimals, p 8, the first sites forced open): bound and
+    savings equal Σ_i λ_i + the p smallest ρ_j(λ) and ρ_j(λ) = Σ_i min(0, c_ij − λ_i) at the λ handed back."""
+    cost, start = random_instance(7, 300, 120, 8, integral=False)
+    forced = np.zeros(120, dtype=bool)
+    forced[:forced_open] = True
+    nearest = cost[:, start > 0.5].min(axis=1)
+    lb = lagrangian_bound(cost, 8, nearest.sum(), nearest, steps=60, forced=forced)
+    savings = np.minimum(cost - lb.multipliers[:, None], 0.0).sum(axis=0)
+    free = np.sort(savings[~forced])[: 8 - forced_open]
+    assert np.allclose(lb.savings, savings, rtol=0, atol=1e-9)
+    assert lb.bound == pytest.approx(lb.multipliers.sum() + savings[forced].sum() + free.sum(), rel=1e-13)
+    assert lb.best_cost == pytest.approx(total(cost, lb.best_open)) and lb.best_open[forced].all()
+
+
 def test_pmed1_model_has_only_the_kept_sites_under_their_own_numbers():
     """pmed1 (n 100, p 5): the start is optimal (5,819) and the bound proves it, so only its 5 sites remain."""
     built = build_location(problem_of("pmed1", "p-median"))

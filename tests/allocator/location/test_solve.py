@@ -58,18 +58,18 @@ def grid_problem(seed: int) -> LocationProblem:
 
 
 def test_each_stage_answers_where_it_should():
-    """A grid instance (seed 4): the core tree finds a p-median at T = ⌈L⌉ and proves it.  pmed4 (n 100,
-    p 20): the core tree does not decide within its nodes and HiGHS over the core proves 3,034, the published
+    """A grid instance (seed 4): the core tree finds a p-median at T = ⌈L⌉ and proves it.  pmed9 (n 200,
+    p 40): the core tree does not decide within its nodes and HiGHS over the core proves 2,734, the published
     optimum, at T.  pmed2 (p 10): L = 4,088.2, T = 4,089; the core tree shows that no p-median costs that
     little and the tree over the kept sites proves 4,093."""
     grid = solve_location(grid_problem(4))
     assert [(s["stage"], s["status"]) for s in grid.stages] == [("core tree", "optimal")]
     assert grid.formulation == "lagrangian tree" and grid.report.objective == grid.report.bound
     assert grid.report.objective == grid.stages[0]["cutoff"]
-    highs = solve_location(problem_of("pmed4", "p-median"))
+    highs = solve_location(problem_of("pmed9", "p-median"))
     assert [(s["stage"], s["status"]) for s in highs.stages] == [("core tree", "node_limit"), ("core", "optimal")]
-    assert highs.stages[1]["cutoff"] == 3034.0 and highs.formulation == "radius"
-    assert highs.report.objective == pytest.approx(3034.0) and highs.sites_in_model == highs.stages[1]["sites"] < 100
+    assert highs.stages[1]["cutoff"] == 2734.0 and highs.formulation == "radius"
+    assert highs.report.objective == pytest.approx(2734.0) and highs.sites_in_model == highs.stages[1]["sites"] < 200
     loose = solve_location(problem_of("pmed2", "p-median"))
     assert [(s["stage"], s["status"]) for s in loose.stages] == [("core tree", "infeasible"), ("tree", "optimal")]
     assert loose.stages[0]["result"] == "no p-median costs at most the cutoff"
