@@ -648,7 +648,8 @@ def _run_interruptibly(h, ticker: SolveTicker, time_limit: float | None = None,
 
     A stop asked for through :func:`allocator.progress.watch` is passed to HiGHS by its MIP interrupt
     callback (HiGHS stops at its next node or cut round, leaving the model usable for the next solve),
-    then raises :class:`~allocator.errors.Cancelled`.  The same callback keeps ``time_limit``
+    then raises :class:`~allocator.errors.Cancelled` (at once when the stop was asked for before the run:
+    a run shorter than 0.2 s would not see it).  The same callback keeps ``time_limit``
     (:class:`Deadline`): HiGHS looks at its clock only where it calls the callback, which on large models
     can be 20-30 s apart (its root cut rounds on gen:XL:0), so it would end that much late.  And it stops
     the run once ``proven(plan value)`` (:meth:`KnownBound.proves`).  ``ended`` is called by the run's
@@ -686,6 +687,8 @@ def _run_interruptibly(h, ticker: SolveTicker, time_limit: float | None = None,
     hooked = watched or deadline.limit is not None or proven is not None
     runner = threading.Thread(target=work, daemon=True, name="highs")
     try:
+        if watched:  # a stop asked for before the run: a run shorter than one look (0.2 s) would never see it
+            progress.stop_if_requested("solving")
         if hooked:
             h.cbMipInterrupt += interrupt
         runner.start()
