@@ -16,7 +16,7 @@ that exceeds U no solution cheaper than the start opens j.  Every site of the st
 its optimum is the problem's optimum and its dual bound a valid bound for the problem.
 
 The steps choose S from savings in single precision (one pass over a float32 copy of the matrix: half the
-memory traffic of float64, pmed36's tree 7.8 → 3.7 s with the patience below); S only steers the steps.  The
+memory traffic of float64; pmed36's tree 7.8 → 3.7 s with the tree's patience); S only steers the steps.  The
 bound and savings handed back are recomputed in double precision at the best λ, with S the p cheapest sites
 again, so every bound used to rule a site out or prune a node is L(λ) itself.
 
