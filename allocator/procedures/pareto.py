@@ -127,7 +127,7 @@ def pareto_front(data: InstanceData, points: int = 7, workers: int = 1, schedule
             handed = _max_welfare_elsewhere(ex, key, data)
             run = build(data)
             WORKER_CACHE[key] = run  # this process's slot (the inline executor's too) reuses the model built here
-            p_w, p_q, start = _payoff_table(run, key, ex, handed, on_progress)
+            p_w, p_q, start = _payoff_table(run, key, handed, on_progress)
             p_w.update(payoff="max welfare first", k=0, epsilon=p_w.get("measure"))
             p_q.update(payoff="min shortfall first", k=points - 1, epsilon=p_q.get("measure"))
             grid_rows = [{"k": 0, "epsilon": p_w.get("measure"), "outcome": "payoff (max welfare first)"}]
@@ -176,7 +176,7 @@ def _max_welfare_elsewhere(ex, key: str, data: InstanceData) -> Future | None:
     return getattr(ex, "submit_elsewhere", ex.submit)(max_welfare_row, key, data)  # not on this process's model
 
 
-def _payoff_table(run: Run, key: str, ex, handed: Future | None,
+def _payoff_table(run: Run, key: str, handed: Future | None,
                   on_progress: Points | None) -> tuple[dict, dict, np.ndarray | None]:
     """P_W (``handed`` to a worker, else solved here after P_Q) and P_Q (:func:`min_shortfall_point`), with P_Q's
     sites as the grid's start."""
