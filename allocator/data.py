@@ -47,6 +47,12 @@ class InstanceData:
         check_against(scenario, instance, label)
         return cls(instance, scenario)
 
+    def __getstate__(self) -> dict:
+        """Pickle the instance and the scenario only: the frames derived from them are caches (7.7 MB of pickle on
+        nl after a build, against 1.1 MB), computed again by a worker that builds its own model.  A build that
+        adds frames in another thread then never changes what is being pickled."""
+        return {"instance": self.instance, "scenario": self.scenario}
+
     def share_frames(self, other: "InstanceData") -> None:
         """Take the frames ``other`` has computed so far (reach, groups, demand, …) instead of computing them again.
 

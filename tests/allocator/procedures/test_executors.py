@@ -27,3 +27,34 @@ def test_here_and_pool_uses_this_process_first_then_the_pool():
 def test_one_worker_runs_inline():
     with executor(1, here=True) as ex:
         assert isinstance(ex, InlineExecutor)
+
+
+def sorted_items(table: dict) -> list:
+    return sorted(table.items())
+
+
+def test_a_pool_task_gets_its_arguments_as_they_were_at_the_submit():
+    """The caller goes on changing what it submitted (the front builds from the data P_Q was handed with): the
+    task still sees the values of the submit, and pickling never meets a dict that changes size."""
+    from allocator.procedures.executors import process_pool
+
+    with process_pool(1) as pool:
+        table = {i: i for i in range(100_000)}
+        future = pool.submit(sorted_items, table)
+        for i in range(100_000, 200_000):
+            table[i] = i
+        assert future.result() == [(i, i) for i in range(100_000)]
+
+
+def test_instance_data_pickles_without_its_derived_frames():
+    """A worker gets the instance and the scenario, not the frames a build cached (they are computed again)."""
+    import pickle
+
+    from allocator.api import prepare
+
+    data = prepare("gen:S:0", {})
+    before = len(pickle.dumps(data))
+    regions = data.regions  # a cached frame
+    copy = pickle.loads(pickle.dumps(data))
+    assert len(pickle.dumps(data)) == before and sorted(vars(copy)) == ["instance", "scenario"]
+    assert copy.regions.equals(regions)
