@@ -33,9 +33,10 @@ others too (tests/allocator/procedures/test_pareto.py has an instance with such 
 Each worker builds the model once (:func:`allocator.procedures.executors.cached`) and only changes the
 shortfall column's upper bound and the two objective costs between points; with two or more local workers
 one of them is a thread of this process, which solves on the model built here
-(:class:`~allocator.procedures.executors.HereAndPool`). With two or more workers P_W runs on a worker beside
-P_Q. The grid is cut into as many runs of neighbouring points as there are workers, solved side by side, each
-point with the sites of the nearest tighter point solved by then (:func:`_solve_grid`).
+(:class:`~allocator.procedures.executors.HereAndPool`). With two or more workers P_Q runs on a worker beside
+P_W. The grid is cut into as many runs of neighbouring points as there are workers (at least two, which one
+worker goes through in turn), solved side by side, each point with the sites of the nearest tighter point solved
+by then (:func:`_solve_grid`).
 
 Why tight → loose, and not AUGMECON2's loose → tight with its bypass (a grid value the last optimum already
 meets is skipped) and early exit: going loose → tight the only plan known to meet a point's ε is P_Q's, far
@@ -124,7 +125,7 @@ def pareto_front(data: InstanceData, points: int = 7, workers: int = 1, schedule
     WORKER_CACHE.clear()
     try:
         with executor(workers, scheduler, here=True) as ex:
-            handed = _max_welfare_elsewhere(ex, key, data)
+            handed = _min_shortfall_elsewhere(ex, key, data)
             run = build(data)
             WORKER_CACHE[key] = run  # this process's slot (the inline executor's too) reuses the model built here
             p_w, p_q, start = _payoff_table(run, key, handed, on_progress)
@@ -164,29 +165,39 @@ def pareto_front(data: InstanceData, points: int = 7, workers: int = 1, schedule
                  time.perf_counter() - t0, run.build_seconds, workers)
 
 
-def _max_welfare_elsewhere(ex, key: str, data: InstanceData) -> Future | None:
-    """P_W (:func:`max_welfare_row`) handed to a worker of the pool before the model is built here (None: one
-    worker, which solves it after P_Q).
+def _min_shortfall_elsewhere(ex, key: str, data: InstanceData) -> Future | None:
+    """P_Q (:func:`min_shortfall_point`) handed to a worker of the pool before the model is built here (None: one
+    worker, which solves P_Q and then P_W).
 
-    Neither payoff point needs the other, so P_W runs beside P_Q, which this process solves on the model it
+    Neither payoff point needs the other, so P_Q runs beside P_W, which this process solves on the model it
     builds.  The worker, spawned at this submit, imports regio, loads the instance and builds its own model while
-    this process builds; handed after the build, P_W ended 2.6 s after P_Q on nl, the grid waiting for it."""
+    this process builds, about a second later than this process; so it takes the shorter of the two (nl: P_Q
+    2.6 s, P_W 3.4 s).  ``regio pareto nl --points 9 --workers 2``: the grid started 6.4 s after the command did
+    with P_W on the worker, 5.8 s with P_Q there; the whole command 21.2-21.6 s (five runs) against 18.0-21.1 s
+    (25 runs)."""
     if isinstance(ex, InlineExecutor):
         return None
-    return getattr(ex, "submit_elsewhere", ex.submit)(max_welfare_row, key, data)  # not on this process's model
+    return getattr(ex, "submit_elsewhere", ex.submit)(min_shortfall_point, key, data)  # not on this model
 
 
 def _payoff_table(run: Run, key: str, handed: Future | None,
                   on_progress: Points | None) -> tuple[dict, dict, np.ndarray | None]:
-    """P_W (``handed`` to a worker, else solved here after P_Q) and P_Q (:func:`min_shortfall_point`), with P_Q's
-    sites as the grid's start."""
-    p_q, start = min_shortfall_point(key, run.data)
-    if on_progress is not None:
-        on_progress.done(Status(p_q["status"]))
-    p_w = handed.result() if handed is not None else max_welfare_row(key, run.data)
-    if on_progress is not None:
-        on_progress.done(Status(p_w["status"]))
+    """P_W (:func:`max_welfare_row`) and P_Q (:func:`min_shortfall_point`: ``handed`` to a worker, else solved
+    here before P_W), with P_Q's sites as the grid's start."""
+    if handed is None:
+        p_q, start = min_shortfall_point(key, run.data)
+        _point_done(on_progress, p_q)
+    p_w = max_welfare_row(key, run.data)
+    _point_done(on_progress, p_w)
+    if handed is not None:
+        p_q, start = handed.result()
+        _point_done(on_progress, p_q)
     return p_w, p_q, start
+
+
+def _point_done(on_progress: Points | None, row: dict) -> None:
+    if on_progress is not None:
+        on_progress.done(Status(row["status"]))
 
 
 def max_welfare_row(key: str, data: InstanceData) -> dict:
@@ -234,29 +245,37 @@ def min_shortfall_point(key: str, data: InstanceData) -> tuple[dict, np.ndarray 
     return row, np.round(hm.values[site_columns(run)[1]])
 
 
+MIN_RUNS = 2
+"""The grid is cut into at least this many runs of neighbouring points, whatever the number of workers: one worker
+goes through the runs two workers solve side by side, one point of each in turn, so each point starts from the
+same plan with one worker as with two and the number of workers is a question of speed only."""
+
+
 def _solve_grid(ex, workers: int, key: str, data: InstanceData, interior: list[tuple[int, float]], coef: float,
                 start: np.ndarray, on_progress: Points | None) -> tuple[list[dict], list[dict]]:
     """Solve the interior grid values on ``ex``, tight → loose, each from the sites of the nearest tighter point
     solved so far (P_Q's, ``start``, at first): a plan that meets every looser ε.
 
-    The grid, tight → loose, is cut into as many runs of neighbouring points as ``ex`` has slots
-    (:func:`_runs`), each slot going through one run; a slot whose run is done takes the next point of the
-    longest run left.  With ``--workers 2`` on two cores the two runs go side by side, each HiGHS run with one
-    thread, the first point of the looser run from P_Q's sites.  nl, three runs each (wall, every point optimal
-    and checked): 9 points 28.6-29.9 s, against 48.8 s with the points one after another in this process, each
-    HiGHS run with both cores (:data:`~allocator.solver.threads.SOLO_THREADS`), the other worker idle, and
-    55.3-56.5 s with one worker; 7 points 25.2 s against 30.5 s and 36.6 s.  Part of the 9-point gain is its
-    k = 3: from P_Q's sites 4.8-5.2 s, from its tighter neighbour's optimum 14.2-14.7 s (that neighbourhood misses
-    four of the sites its optimum changes; the two plans are within the gap of each other).  gen:M:0, 7 points:
-    5.7-5.8 s against 6.1-6.5 s and 6.4 s.  Before the LP relaxation proved most points, the two side by side had
-    lost (nl, 9 points: 62.1 s against 60.5 s one after another)."""
-    return _solve_runs(ex, getattr(ex, "slots", None) or workers, key, data, interior, coef, start, on_progress)
+    The grid, tight → loose, is cut into as many runs of neighbouring points as ``ex`` has slots, and at least
+    :data:`MIN_RUNS` (:func:`_runs`); the first point of each run starts from P_Q's sites.  A slot whose run is
+    done takes the next point of the longest run left.  With ``--workers 2`` on two cores the two runs go side by
+    side, each HiGHS run with one thread.
+
+    Why two runs for one worker too: on nl's 9-point front, k = 3 from k = 4's optimum took 12.9-13.0 s (its
+    neighbourhood misses four of the sites its optimum changes), from P_Q's sites 3.7-4.3 s; the whole front took
+    36.3-39.2 s with one run and 27.2-35.3 s with two (five runs and nine, one worker).  The 7-point
+    fronts of nl (22.8-23.3 s) and gen:M:0 (4.7-5.2 s) took the same either way.  Before the LP relaxation
+    proved most points, two runs side by side had lost to one after another (nl, 9 points: 62.1 s against
+    60.5 s)."""
+    return _solve_runs(ex, max(MIN_RUNS, getattr(ex, "slots", None) or workers), key, data, interior, coef, start,
+                       on_progress)
 
 
-def _solve_runs(ex, slots: int, key: str, data: InstanceData, interior: list[tuple[int, float]], coef: float,
+def _solve_runs(ex, n_runs: int, key: str, data: InstanceData, interior: list[tuple[int, float]], coef: float,
                 start: np.ndarray, on_progress: Points | None) -> tuple[list[dict], list[dict]]:
-    """:func:`_solve_grid` on ``ex`` in ``slots`` runs of neighbouring points."""
-    runs = _runs(sorted(interior, key=lambda item: item[1]), max(1, slots))
+    """:func:`_solve_grid` on ``ex`` in ``n_runs`` runs of neighbouring points, a point of each in flight at once
+    (an inline executor solves each at its submit)."""
+    runs = _runs(sorted(interior, key=lambda item: item[1]), max(1, n_runs))
     plans = [(-np.inf, start)]  # (ε, the sites of its optimum)
     inflight, solved, grid = {}, [], []
     while any(runs) or inflight:
@@ -276,8 +295,7 @@ def _solve_runs(ex, slots: int, key: str, data: InstanceData, interior: list[tup
             if sites is not None:
                 plans.append((eps, sites))
             grid.append({"k": k, "epsilon": eps * measure_scale(data.scenario), "outcome": "solved"})
-            if on_progress is not None:
-                on_progress.done(Status(res["status"]))
+            _point_done(on_progress, res)
             if res["status"] in _HAS_SOLUTION:
                 solved.append(res)
     return solved, grid
