@@ -19,9 +19,11 @@ built once per worker process, not once per task.
 
 from __future__ import annotations
 
+import atexit
 import multiprocessing
 import os
 import pickle
+import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -137,6 +139,25 @@ def process_pool(workers: int, beside_others: bool | None = None) -> ProcessPool
     workers = max(1, min(workers, os.cpu_count() or 1))
     shared = workers > 1 if beside_others is None else beside_others
     pool = SnapshotPool(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                        initializer=one_thread_each if shared else None)
+                        initializer=_worker_start, initargs=(shared,))
     pool.slots = workers
     return pool
+
+
+def _worker_start(shared: bool) -> None:
+    """A spawned worker's start: one HiGHS thread a run where the workers share the cores
+    (:func:`~allocator.solver.threads.one_thread_each`), and an exit without the interpreter's teardown."""
+    if shared:
+        one_thread_each()
+    atexit.register(_exit_at_once)
+
+
+def _exit_at_once() -> None:
+    """The last thing a spawned worker does: end the process without freeing what it built object by object.
+
+    A forked worker ends this way (``os._exit`` after its task loop); a spawned one would go on to finalise the
+    interpreter, which frees its model one Python object at a time: the pool's shutdown at the end of nl's front
+    took 0.72-0.80 s, 0.03 s with this.  Its results are sent by then; its output is flushed here."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)

@@ -58,3 +58,33 @@ def test_instance_data_pickles_without_its_derived_frames():
     copy = pickle.loads(pickle.dumps(data))
     assert len(pickle.dumps(data)) == before and sorted(vars(copy)) == ["instance", "scenario"]
     assert copy.regions.equals(regions)
+
+
+class Finalised:
+    """Writes to ``path`` when it is freed (with what it holds itself: at an interpreter's teardown the modules'
+    names may be gone)."""
+
+    def __init__(self, path: str):
+        self.fd, self.write, self.close = os.open(path, os.O_WRONLY | os.O_CREAT), os.write, os.close
+
+    def __del__(self):
+        self.write(self.fd, b"freed")
+        self.close(self.fd)
+
+
+def keep_until_exit(path: str) -> int:
+    from allocator.procedures.executors import WORKER_CACHE
+
+    WORKER_CACHE["kept"] = Finalised(path)
+    return os.getpid()
+
+
+def test_a_spawned_worker_ends_without_freeing_what_it_built(tmp_path):
+    """What a worker keeps (its model) is not freed object by object at its exit: the process just ends."""
+    from allocator.procedures.executors import process_pool
+
+    marker = tmp_path / "freed.txt"
+    with process_pool(1) as pool:
+        assert pool.submit(keep_until_exit, str(marker)).result() != os.getpid()
+    Finalised(str(tmp_path / "here.txt"))  # freed at once in this process: the class does write when freed
+    assert (tmp_path / "here.txt").read_text() == "freed" and marker.read_text() == ""
