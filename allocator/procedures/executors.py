@@ -6,9 +6,11 @@ Every caller (``pareto``, ``sweep``) uses one interface, :class:`concurrent.futu
 * ``workers == 1`` and no scheduler: :class:`InlineExecutor` runs each task at ``submit`` in this
   process (no pickling, and a model built here for the payoff table is reused);
 * ``workers > 1``: :class:`~concurrent.futures.ProcessPoolExecutor` with the *spawn* start method
-  (a forked child would inherit HiGHS's thread pool in an undefined state); with ``here=True``
-  (:class:`HereAndPool`) one of the ``workers`` slots is a thread of this process, which reuses the model
-  built here, and ``workers − 1`` are spawned processes that build their own;
+  (a forked child would inherit HiGHS's thread pool in an undefined state), each task pickled at its
+  submit (:class:`SnapshotPool`) and each worker ending without the interpreter's teardown
+  (:func:`_exit_at_once`); with ``here=True`` (:class:`HereAndPool`) one of the ``workers`` slots is a
+  thread of this process, which reuses the model built here, and ``workers − 1`` are spawned processes
+  that build their own;
 * ``scheduler`` (an address such as ``tcp://10.0.0.5:8786``): an existing Dask distributed
   cluster, through ``Client.get_executor()`` — the same Executor interface.
 
@@ -118,7 +120,8 @@ class SnapshotPool(ProcessPoolExecutor):
 
     Why: the front hands P_Q to a worker and then builds its model from the same :class:`~allocator.data.InstanceData`;
     pickled by the feeder thread while the build added derived frames to it, the submit failed three of some
-    forty ``regio pareto nl --workers 2`` runs with "dictionary changed size during iteration".  Pickling here costs the caller 3 ms for nl's data."""
+    forty ``regio pareto nl --workers 2`` runs with "dictionary changed size during iteration".  Pickling here
+    costs the caller 3 ms for nl's data."""
 
     def submit(self, fn, /, *args, **kwargs) -> Future:
         return super().submit(_call_pickled, pickle.dumps((fn, args, kwargs), protocol=pickle.HIGHEST_PROTOCOL))
