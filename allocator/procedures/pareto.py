@@ -301,10 +301,10 @@ def _solve_runs(ex, n_runs: int, key: str, data: InstanceData, interior: list[tu
     return solved, grid
 
 
-def _runs(points: list, slots: int) -> list[deque]:
-    """``points`` (tight → loose) cut into ``slots`` runs of neighbours, as even as can be, the longer ones first
+def _runs(points: list, count: int) -> list[deque]:
+    """``points`` (tight → loose) cut into ``count`` runs of neighbours, as even as can be, the longer ones first
     (a run's first point starts from P_Q's sites, furthest from the loosest run's)."""
-    n = min(max(1, slots), max(1, len(points)))
+    n = min(max(1, count), max(1, len(points)))
     cuts = [-(-i * len(points) // n) for i in range(n + 1)]
     return [deque(points[cuts[i]:cuts[i + 1]]) for i in range(n)]
 
