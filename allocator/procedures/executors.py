@@ -160,7 +160,8 @@ def _exit_at_once() -> None:
 
     A forked worker ends this way (``os._exit`` after its task loop); a spawned one would go on to finalise the
     interpreter, which frees its model one Python object at a time: the pool's shutdown at the end of nl's front
-    took 0.72-0.80 s, 0.03 s with this.  Its results are sent by then; its output is flushed here."""
+    took 0.72-0.80 s, 0.03 s with this.  Its results are sent by then; its output is flushed here.  The exit
+    status is 0 whatever the worker did: the pool reads results and a worker's death, never its exit status."""
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)

@@ -267,15 +267,8 @@ def _solve_grid(ex, workers: int, key: str, data: InstanceData, interior: list[t
     fronts of nl (22.8-23.3 s) and gen:M:0 (4.7-5.2 s) took the same either way.  Before the LP relaxation
     proved most points, two runs side by side had lost to one after another (nl, 9 points: 62.1 s against
     60.5 s)."""
-    return _solve_runs(ex, max(MIN_RUNS, getattr(ex, "slots", None) or workers), key, data, interior, coef, start,
-                       on_progress)
-
-
-def _solve_runs(ex, n_runs: int, key: str, data: InstanceData, interior: list[tuple[int, float]], coef: float,
-                start: np.ndarray, on_progress: Points | None) -> tuple[list[dict], list[dict]]:
-    """:func:`_solve_grid` on ``ex`` in ``n_runs`` runs of neighbouring points, a point of each in flight at once
-    (an inline executor solves each at its submit)."""
-    runs = _runs(sorted(interior, key=lambda item: item[1]), max(1, n_runs))
+    n_runs = max(MIN_RUNS, getattr(ex, "slots", None) or workers)  # a point of each run in flight at once
+    runs = _runs(sorted(interior, key=lambda item: item[1]), n_runs)
     plans = [(-np.inf, start)]  # (ε, the sites of its optimum)
     inflight, solved, grid = {}, [], []
     while any(runs) or inflight:
