@@ -7,7 +7,8 @@ to exit (Python's start and imports included, as a user waits for them): ``regio
 command), the 9-point W–Q front on one and on two workers, and the VNG's extra-budget question.  Each row
 records the command's status (the worst of what it reports), every stage's or point's status, the largest MIP
 gap, the checker's verdicts and the command's own peak RSS (``os.wait4``: the main process; a ``--workers 2``
-front's second worker is a process of its own and not counted).  The speed targets these rows answer are in
+front's second worker is a process of its own and not counted).  One more row measures what two workers can gain
+on this machine at most (:func:`test_two_solves_side_by_side`).  The speed targets these rows answer are in
 ``docs/performance.md`` ("Where the speed targets stand").
 """
 
@@ -21,6 +22,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+from allocator.status import Status, worst_status
 
 pytestmark = pytest.mark.benchmark
 
@@ -75,3 +78,40 @@ def test_command_nl(benchmark, name, tmp_path):
                                 peak_rss_mb=seen["rss"], parts=len(solved))
     assert answer["status"] == "optimal" and all(p["status"] == "optimal" for p in solved)
     assert checks and all(c == "passed" for c in checks)
+
+
+def test_two_solves_side_by_side(benchmark, tmp_path):
+    """The most two workers can gain here: nl's MIP alone as one worker runs it (two HiGHS threads), then two
+    copies at once, one thread each, in processes of their own, as two workers run them.
+
+    slowdown = mean HiGHS seconds of the two at once / HiGHS seconds alone; on work that is all solves, two
+    workers are at most 2 / slowdown times as fast as one (``ceiling``).  The benchmark's time is the pair's wall."""
+    alone, _, _ = run_command(["solve", "nl"], tmp_path)
+    one_thread = ["solve", "nl", "--set", "solver.threads=1", "--json"]
+    seen = {}
+
+    def pair():
+        runs = []
+        for i in range(2):
+            out = (tmp_path / f"pair{i}.json").open("wb")
+            err = (tmp_path / f"pair{i}.err").open("wb")
+            runs.append((subprocess.Popen([*REGIO, *one_thread], cwd=tmp_path, stdout=out, stderr=err), out, err))
+        seen["rss"] = 0.0
+        for proc, out, err in runs:
+            _, status, usage = os.wait4(proc.pid, 0)
+            proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait for it again
+            out.close()
+            err.close()
+            assert proc.returncode == 0, Path(err.name).read_text(errors="replace")[-2000:]
+            seen["rss"] = max(seen["rss"], usage.ru_maxrss / 1024)
+        seen["answers"] = [json.loads((tmp_path / f"pair{i}.json").read_text()) for i in range(2)]
+
+    benchmark.pedantic(pair, rounds=1, iterations=1)
+    answers = [alone, *seen["answers"]]
+    slowdown = sum(a["solve_seconds"] for a in seen["answers"]) / 2 / alone["solve_seconds"]
+    benchmark.extra_info.update(status=worst_status(Status(a["status"]) for a in answers).value,
+                                alone_seconds=alone["solve_seconds"],
+                                at_once_seconds=[a["solve_seconds"] for a in seen["answers"]],
+                                slowdown=slowdown, ceiling=2 / slowdown, peak_rss_mb=seen["rss"],
+                                check=sorted({str(a["check"]) for a in answers}))
+    assert all(a["status"] == "optimal" and str(a["check"]) == "passed" for a in answers)
