@@ -38,18 +38,28 @@ COMMANDS = {
 }
 
 
-def run_command(args: list[str], cwd: Path) -> tuple[dict, float, float]:
-    """``regio ARGS --json`` in ``cwd``: its JSON, its wall seconds and its peak RSS in MB."""
-    err = cwd / "stderr.txt"
-    with err.open("wb") as stderr:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen([*REGIO, *args, "--json"], cwd=cwd, stdout=subprocess.PIPE, stderr=stderr)
-        out = proc.stdout.read()
-        _, status, usage = os.wait4(proc.pid, 0)
-        seconds = time.perf_counter() - t0
+def start_command(args: list[str], cwd: Path, tag: str = "") -> tuple[subprocess.Popen, Path, Path]:
+    """``regio ARGS --json`` started in ``cwd``, its output to ``stdout{tag}.json`` and ``stderr{tag}.txt`` there."""
+    out, err = cwd / f"stdout{tag}.json", cwd / f"stderr{tag}.txt"
+    with out.open("wb") as stdout, err.open("wb") as stderr:
+        proc = subprocess.Popen([*REGIO, *args, "--json"], cwd=cwd, stdout=stdout, stderr=stderr)
+    return proc, out, err
+
+
+def finish_command(proc: subprocess.Popen, out: Path, err: Path) -> tuple[dict, float, float]:
+    """Once the started command ends: its JSON, the ``time.perf_counter()`` of its end and its peak RSS in MB."""
+    _, status, usage = os.wait4(proc.pid, 0)
+    ended = time.perf_counter()
     proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait for it again
     assert proc.returncode == 0, err.read_text(errors="replace")[-2000:]
-    return json.loads(out), seconds, usage.ru_maxrss / 1024
+    return json.loads(out.read_text()), ended, usage.ru_maxrss / 1024
+
+
+def run_command(args: list[str], cwd: Path) -> tuple[dict, float, float]:
+    """``regio ARGS --json`` in ``cwd``: its JSON, its wall seconds and its peak RSS in MB."""
+    t0 = time.perf_counter()
+    answer, ended, rss = finish_command(*start_command(args, cwd))
+    return answer, ended - t0, rss
 
 
 def parts(name: str, answer: dict) -> list[dict]:
@@ -87,24 +97,12 @@ def test_two_solves_side_by_side(benchmark, tmp_path):
     slowdown = mean HiGHS seconds of the two at once / HiGHS seconds alone; on work that is all solves, two
     workers are at most 2 / slowdown times as fast as one (``ceiling``).  The benchmark's time is the pair's wall."""
     alone, _, _ = run_command(["solve", "nl"], tmp_path)
-    one_thread = ["solve", "nl", "--set", "solver.threads=1", "--json"]
     seen = {}
 
     def pair():
-        runs = []
-        for i in range(2):
-            out = (tmp_path / f"pair{i}.json").open("wb")
-            err = (tmp_path / f"pair{i}.err").open("wb")
-            runs.append((subprocess.Popen([*REGIO, *one_thread], cwd=tmp_path, stdout=out, stderr=err), out, err))
-        seen["rss"] = 0.0
-        for proc, out, err in runs:
-            _, status, usage = os.wait4(proc.pid, 0)
-            proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait for it again
-            out.close()
-            err.close()
-            assert proc.returncode == 0, Path(err.name).read_text(errors="replace")[-2000:]
-            seen["rss"] = max(seen["rss"], usage.ru_maxrss / 1024)
-        seen["answers"] = [json.loads((tmp_path / f"pair{i}.json").read_text()) for i in range(2)]
+        started = [start_command(["solve", "nl", "--set", "solver.threads=1"], tmp_path, str(i)) for i in range(2)]
+        ended = [finish_command(*run) for run in started]
+        seen["answers"], seen["rss"] = [a for a, _, _ in ended], max(rss for _, _, rss in ended)
 
     benchmark.pedantic(pair, rounds=1, iterations=1)
     answers = [alone, *seen["answers"]]
