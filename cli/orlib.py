@@ -7,10 +7,8 @@ import time
 
 import click
 
-from allocator.location.solve import solve_location
 from allocator.status import EXIT_NO_SOLUTION
 from regio_cli.common import emit_json, handle_input_errors, json_option
-from regio_instances.orlib import read_cap, read_pmedian
 
 
 @click.command()
@@ -26,6 +24,9 @@ from regio_instances.orlib import read_cap, read_pmedian
 @handle_input_errors
 def orlib(kind, file, capacity, uncapacitated, time_limit, mip_gap, formulation, as_json):
     """Solve an OR-Library file: objective, status, MIP gap, build and solve seconds."""
+    from allocator.location.solve import solve_location
+    from regio_instances.orlib import read_cap, read_pmedian
+
     t0 = time.perf_counter()
     problem = read_pmedian(file) if kind == "pmed" else read_cap(file, capacity=capacity, uncapacitated=uncapacitated)
     if formulation == "radius" and kind != "pmed":

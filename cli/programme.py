@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from allocator.multiyear.run import ProgrammeResult, run_programme
 from allocator.output import check_target
 from allocator.status import EXIT_CHECK_FAILED
 from regio_cli.common import (emit_json, force_option, gap_option, handle_input_errors, instance_argument, json_option,
                         scenario_option, time_option)
 from regio_cli.report import report_option, require_out
 from regio_cli.validate import load
+
+if TYPE_CHECKING:
+    from allocator.multiyear.run import ProgrammeResult
 
 
 @click.command()
@@ -38,6 +41,8 @@ def programme(instance, scenario_file, years, out, force, time_limit, mip_gap, w
     require_out(with_report, out)
     if out:
         check_target(Path(out), force)
+    from allocator.multiyear.run import run_programme
+
     data = load(instance, scenario_file, {"solver": _solver(time_limit, mip_gap)})
     result = run_programme(data, years)
     _finish(result, out, force, with_report, as_json)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 
-from allocator.instance import DEFAULT_INSTANCE
 from regio_cli.common import handle_input_errors, instance_argument
 
 
@@ -26,6 +25,7 @@ def serve(instance, host, port, results, workers, max_jobs):
     The JSON API it uses is documented in docs/web.md; /openapi.json describes it."""
     import uvicorn
 
+    from allocator.instance import DEFAULT_INSTANCE
     from allocator.web.app import create_app
 
     app = create_app(instance or DEFAULT_INSTANCE, results, workers=workers, max_jobs=max_jobs)

@@ -8,9 +8,7 @@ from pathlib import Path
 import click
 
 from allocator.policy import Mode
-from allocator.procedures.modes import build, solve as run_mode
 from allocator.output import check_target, run_record, write_atomically
-from allocator.procedures.diagnose import explain_infeasible
 from allocator.status import EXIT_CHECK_FAILED, Status
 from allocator.units import EUR_PER_MEUR
 from regio_cli.common import (csv_option, emit_json, force_option, gap_option, handle_input_errors, instance_argument,
@@ -34,6 +32,9 @@ from regio_cli.validate import load
 @handle_input_errors
 def solve(instance, scenario_file, mode, out, force, excel, time_limit, mip_gap, csv_dialect, with_report, as_json):
     """Solve a scenario: status, gap, W, Q, seconds, top changes; tables to --out."""
+    from allocator.procedures.diagnose import explain_infeasible
+    from allocator.procedures.modes import build, solve as run_mode
+
     require_out(with_report, out)
     if out:
         check_target(Path(out), force)

@@ -9,10 +9,8 @@ from pathlib import Path
 import click
 
 from allocator.errors import InputError, InputIssue
-from allocator.instance import load_instance
 from allocator.progress import Points, enable
 from allocator.status import SEVERITY, Status
-from allocator.procedures.sweep import GRID_COPY, JOURNAL, read_grid, resolve_runs, run_sweep, sweep_fingerprint
 from regio_cli.common import emit_json, handle_input_errors, instance_argument, json_option, scenario_option
 
 
@@ -34,6 +32,9 @@ def sweep(instance, scenario_file, grid_file, workers, scheduler, out, force, as
     Each finished run is written to OUT/journal.jsonl at once; run the same command again after an
     interruption and only the missing runs are solved.  OUT/results.csv is written at the end.
     """
+    from allocator.instance import load_instance
+    from allocator.procedures.sweep import read_grid, resolve_runs, run_sweep, sweep_fingerprint
+
     inst = load_instance(instance)
     runs = read_grid(grid_file)
     scenarios = resolve_runs(inst, runs, scenario_file.file, grid_file, scenario_file.overrides)
@@ -58,6 +59,8 @@ def _prepare_folder(out: Path, grid_file: Path, instance: str | None, fingerprin
     The same sweep means the same grid, the same instance contents, the same resolved scenarios (the
     ``-s`` file and ``--set`` included) and the same code version (:func:`sweep_fingerprint`).
     """
+    from allocator.procedures.sweep import GRID_COPY, JOURNAL
+
     stamp = f"# instance: {instance or 'default'}\n# fingerprint: {fingerprint}\n" + grid_file.read_text(encoding="utf-8")
     copy = out / GRID_COPY
     if out.is_symlink():

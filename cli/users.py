@@ -8,13 +8,7 @@ from pathlib import Path
 
 import click
 
-from allocator.procedures.compare import compare as run_compare
-from allocator.procedures.evaluate import evaluate as run_evaluate
-from allocator.procedures.evaluate import read_plan, status_quo
-from allocator.export import fixed_point
-from allocator.procedures.extra_budget import least_extra_budget
 from allocator.output import check_target, run_record
-from allocator.result_folders import write_extra_budget, write_folder
 from allocator.status import EXIT_INFEASIBLE, EXIT_NO_SOLUTION, Status
 from regio_cli.common import (ScenarioChoice, csv_option, emit_json, handle_input_errors, instance_argument,
                         force_option, json_option, scenario_option, set_option, time_option)
@@ -42,6 +36,9 @@ def run_options(fn):
 def extra_budget(instance, scenario_file, epsilon, with_report, time_limit, out, force, excel, csv_dialect, as_json):
     """The least extra money that brings the shortfall to EPSILON with no region worse off (the scenario's
     hold-harmless), and what redistribution (no extra money, no hold-harmless) would take from whom."""
+    from allocator.procedures.extra_budget import least_extra_budget
+    from allocator.result_folders import write_extra_budget
+
     require_out(with_report, out)
     if out:
         check_target(Path(out), force)
@@ -111,6 +108,10 @@ def _print_extra(data, res) -> None:
 @handle_input_errors
 def compare(instance, scenario_files, set_values, with_report, time_limit, out, force, excel, csv_dialect, as_json):
     """Solve several scenarios and set them side by side (W, Q, money, facilities, inequality, status, gap)."""
+    from allocator.export import fixed_point
+    from allocator.procedures.compare import compare as run_compare
+    from allocator.result_folders import write_folder
+
     require_out(with_report, out)
     if out:
         check_target(Path(out), force)
@@ -146,6 +147,10 @@ def compare(instance, scenario_files, set_values, with_report, time_limit, out, 
 @handle_input_errors
 def evaluate(instance, scenario_file, plan_dir, time_limit, out, force, excel, csv_dialect, as_json):
     """Score a plan (a regiotoets): its W and Q, broken constraints by name, and the gap to the optimum."""
+    from allocator.procedures.evaluate import evaluate as run_evaluate
+    from allocator.procedures.evaluate import read_plan, status_quo
+    from allocator.result_folders import write_folder
+
     if out:
         check_target(Path(out), force)
     data = load(instance, scenario_file, {"solver": {"time_limit": time_limit} if time_limit is not None else {}})

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from allocator.api import prepare
-from allocator.data import InstanceData
-from allocator.multiyear.horizon import read_projects
 from allocator.scenario import deep_merge
 from regio_cli.common import ScenarioChoice, emit_json, handle_input_errors, instance_argument, json_option, scenario_option
+
+if TYPE_CHECKING:
+    from allocator.data import InstanceData
 
 
 def load(instance: str | None, scenario: ScenarioChoice | str | None, overrides: dict | None = None) -> InstanceData:
     """Instance + resolved scenario (instance defaults < file < --set < flags), checked against each other."""
+    from allocator.api import prepare
+
     choice = scenario if isinstance(scenario, ScenarioChoice) else ScenarioChoice(scenario)
     flags = {k: v for k, v in (overrides or {}).items() if v not in (None, {})}
     return prepare(instance, choice.file, label=choice.file, **deep_merge(choice.overrides, flags))
@@ -26,6 +30,8 @@ def load(instance: str | None, scenario: ScenarioChoice | str | None, overrides:
 def validate(instance, scenario_file, as_json):
     """Check an instance (and scenario, with its kansenagenda workbooks): counts, totals, reach per facility type,
     or every error."""
+    from allocator.multiyear.horizon import read_projects
+
     data = load(instance, scenario_file)
     s = data.instance.summary()
     stats = data.reach_stats()

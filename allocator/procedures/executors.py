@@ -10,7 +10,8 @@ Every caller (``pareto``, ``sweep``) uses one interface, :class:`concurrent.futu
   submit (:class:`SnapshotPool`) and each worker ending without the interpreter's teardown
   (:func:`_exit_at_once`); with ``here=True`` (:class:`HereAndPool`) one of the ``workers`` slots is a
   thread of this process, which reuses the model built here, and ``workers − 1`` are spawned processes
-  that build their own;
+  that build their own; with ``preload`` the processes start at once and import those modules while
+  the caller goes on (:meth:`SnapshotPool.start`);
 * ``scheduler`` (an address such as ``tcp://10.0.0.5:8786``): an existing Dask distributed
   cluster, through ``Client.get_executor()`` — the same Executor interface.
 
@@ -22,6 +23,7 @@ built once per worker process, not once per task.
 from __future__ import annotations
 
 import atexit
+import importlib
 import multiprocessing
 import os
 import pickle
@@ -68,8 +70,8 @@ class HereAndPool(Executor):
     releases the GIL while it solves, so the thread's solve and this process's own work run side by side.
     """
 
-    def __init__(self, workers: int):
-        self.pool = process_pool(workers - 1, beside_others=True)
+    def __init__(self, workers: int, preload: tuple[str, ...] = ()):
+        self.pool = process_pool(workers - 1, beside_others=True, preload=preload)
         self.here = ThreadPoolExecutor(max_workers=1, thread_name_prefix="regio-here")
         self.slots = self.pool.slots + 1
         self._here_task: Future | None = None
@@ -89,8 +91,12 @@ class HereAndPool(Executor):
 
 
 @contextmanager
-def executor(workers: int = 1, scheduler: str | None = None, here: bool = False) -> Iterator[Executor]:
-    """An Executor for ``workers`` local processes (``here``: this one and workers − 1 others), or for Dask."""
+def executor(workers: int = 1, scheduler: str | None = None, here: bool = False,
+             preload: tuple[str, ...] = ()) -> Iterator[Executor]:
+    """An Executor for ``workers`` local processes (``here``: this one and workers − 1 others), or for Dask.
+
+    ``preload``: modules the local processes import as they start, which they do at once (:meth:`SnapshotPool.start`).
+    """
     if scheduler:
         try:
             from distributed import Client
@@ -108,7 +114,8 @@ def executor(workers: int = 1, scheduler: str | None = None, here: bool = False)
         finally:
             client.close()
     elif min(workers, os.cpu_count() or 1) > 1:  # every core has a worker: each HiGHS run takes one thread
-        with side_by_side(), (HereAndPool(min(workers, os.cpu_count() or 1)) if here else process_pool(workers)) as pool:
+        cores = min(workers, os.cpu_count() or 1)
+        with side_by_side(), (HereAndPool(cores, preload) if here else process_pool(workers, preload=preload)) as pool:
             yield pool
     else:
         yield InlineExecutor()
@@ -126,6 +133,13 @@ class SnapshotPool(ProcessPoolExecutor):
     def submit(self, fn, /, *args, **kwargs) -> Future:
         return super().submit(_call_pickled, pickle.dumps((fn, args, kwargs), protocol=pickle.HIGHEST_PROTOCOL))
 
+    def start(self) -> None:
+        """Start every worker process now rather than at the first task: each runs the pool's initializer (its
+        imports) while the caller goes on.  A pool starts a process for a task when no worker is idle, so one
+        empty task per worker starts them all."""
+        for _ in range(self.slots):
+            super().submit(os.getpid)
+
 
 def _call_pickled(task: bytes):
     """Run a task :class:`SnapshotPool` pickled at its submit."""
@@ -133,25 +147,31 @@ def _call_pickled(task: bytes):
     return fn(*args, **kwargs)
 
 
-def process_pool(workers: int, beside_others: bool | None = None) -> ProcessPoolExecutor:
+def process_pool(workers: int, beside_others: bool | None = None, preload: tuple[str, ...] = ()) -> SnapshotPool:
     """A pool of ``workers`` spawned processes (at most one per core: more only cost memory).
 
     ``beside_others`` (default: more than one worker): the cores are shared, so each HiGHS run of a worker
-    takes one thread (:func:`allocator.solver.threads.one_thread_each`).
+    takes one thread (:func:`allocator.solver.threads.one_thread_each`).  ``preload``: modules each process
+    imports as it starts; the processes then start at once (:meth:`SnapshotPool.start`).
     """
     workers = max(1, min(workers, os.cpu_count() or 1))
     shared = workers > 1 if beside_others is None else beside_others
     pool = SnapshotPool(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                        initializer=_worker_start, initargs=(shared,))
+                        initializer=_worker_start, initargs=(shared, tuple(preload)))
     pool.slots = workers
+    if preload:
+        pool.start()
     return pool
 
 
-def _worker_start(shared: bool) -> None:
+def _worker_start(shared: bool, preload: tuple[str, ...] = ()) -> None:
     """A spawned worker's start: one HiGHS thread a run where the workers share the cores
-    (:func:`~allocator.solver.threads.one_thread_each`), and an exit without the interpreter's teardown."""
+    (:func:`~allocator.solver.threads.one_thread_each`), the modules its tasks will need, and an exit without the
+    interpreter's teardown."""
     if shared:
         one_thread_each()
+    for module in preload:
+        importlib.import_module(module)
     atexit.register(_exit_at_once)
 
 

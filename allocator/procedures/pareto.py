@@ -55,7 +55,8 @@ from __future__ import annotations
 import time
 import uuid
 from collections import deque
-from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -115,16 +116,17 @@ class Front:
 
 
 def pareto_front(data: InstanceData, points: int = 7, workers: int = 1, scheduler: str | None = None,
-                 on_progress: Points | None = None) -> Front:
+                 on_progress: Points | None = None, ex: Executor | None = None) -> Front:
     """The augmented ε-constraint front with ``points`` grid values (payoff extremes included) on ``workers``
-    processes."""
+    processes, or on ``ex``, an executor the caller opened (``executor(workers, scheduler, here=True)``; the
+    command opens it before it reads the instance, so that its worker imports regio meanwhile)."""
     t0 = time.perf_counter()
     points = max(int(points), 2)
     unit = measure_scale(data.scenario)
     key = f"pareto-{uuid.uuid4().hex}"
     WORKER_CACHE.clear()
     try:
-        with executor(workers, scheduler, here=True) as ex:
+        with nullcontext(ex) if ex is not None else executor(workers, scheduler, here=True) as ex:
             handed = _min_shortfall_elsewhere(ex, key, data)
             run = build(data)
             WORKER_CACHE[key] = run  # this process's slot (the inline executor's too) reuses the model built here

@@ -39,3 +39,17 @@ def test_scenario_prints_resolved_toml(tiny_dir, tmp_path):
     f.write_text('extra_budget = 12.5\n')
     res = CliRunner().invoke(cli, ["scenario", str(tiny_dir), "-s", str(f)])
     assert res.exit_code == 0 and "extra_budget = 12.5" in res.output and 'name = "s"' in res.output
+
+
+def test_the_command_line_loads_without_the_engine():
+    """``regio --help`` and the start of every command load click and the scenario's checks, not pandas, Pyomo or
+    the solver's code: a command imports those when it runs, and ``regio pareto --workers 2`` starts its worker
+    first, so that both import them at once."""
+    import subprocess
+    import sys
+
+    code = ("import sys, regio_cli.main; "
+            "print(sorted(m for m in ('pandas', 'pyomo', 'scipy', 'allocator.api', 'allocator.procedures.modes') "
+            "if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == "[]"

@@ -88,3 +88,26 @@ def test_a_spawned_worker_ends_without_freeing_what_it_built(tmp_path):
         assert pool.submit(keep_until_exit, str(marker)).result() != os.getpid()
     Finalised(str(tmp_path / "here.txt"))  # freed at once in this process: the class does write when freed
     assert (tmp_path / "here.txt").read_text() == "freed" and marker.read_text() == ""
+
+
+def imported(module: str) -> bool:
+    import sys
+
+    return module in sys.modules
+
+
+def test_a_pool_with_preload_starts_its_workers_at_once_with_those_modules_imported():
+    """``preload``: the worker starts when the pool is made, not at its first task, and has imported the modules by
+    the time a task runs; without it, the worker starts at the first task and imports only what the task needs."""
+    import multiprocessing
+
+    from allocator.procedures.executors import process_pool
+
+    module = "allocator.procedures.sweep"
+    children = len(multiprocessing.active_children())
+    with process_pool(1, preload=(module,)) as pool:
+        assert len(multiprocessing.active_children()) == children + 1
+        assert pool.submit(imported, module).result()
+    with process_pool(1) as pool:
+        assert len(multiprocessing.active_children()) == children
+        assert not pool.submit(imported, module).result()
