@@ -1,7 +1,8 @@
 """The job board: a bounded queue of jobs run by a pool of worker processes, each job in its own folder.
 
 The pool is the engine's process pool (:func:`allocator.procedures.executors.process_pool`: spawned
-processes, each keeping a warm model).  At most ``max_jobs`` jobs wait or run at once; one more is
+processes, each keeping a warm model), started with the server: each worker imports the engine while the
+planner opens the page, not when the first job comes.  At most ``max_jobs`` jobs wait or run at once; one more is
 refused (the app answers 429).  A queued job is cancelled by withdrawing it from the pool; a running
 one by a ``cancel`` file its worker reads within 0.2 s during a solve (HiGHS stops at its next node).
 If a worker dies (out of memory, killed), its job fails with that message and the pool is renewed.
@@ -23,6 +24,10 @@ from allocator.web.store import FINAL, cancel_requested, job_folder, new_job_id,
 from allocator.web.worker import JOBS, run_job
 
 
+# what a worker imports as the server starts, so that the first job finds it done
+WORKER_CODE = ("allocator.web.worker",)
+
+
 class QueueFull(Exception):
     """More jobs than the board takes at once."""
 
@@ -36,7 +41,7 @@ class JobBoard:
         self.results.mkdir(parents=True, exist_ok=True)
         self.lock = threading.Lock()
         self.futures: dict[str, Future] = {}
-        self.pool = process_pool(workers)
+        self.pool = process_pool(workers, preload=WORKER_CODE)
         self._close_orphans()
 
     # --- submitting ---------------------------------------------------------------------------
@@ -64,7 +69,7 @@ class JobBoard:
             return self.pool.submit(run_job, str(folder), self.instance_ref, kind, scenario, params)
         except (BrokenProcessPool, RuntimeError):  # a worker died earlier: a new pool, then the job
             self.pool.shutdown(wait=False, cancel_futures=False)
-            self.pool = process_pool(self.workers)
+            self.pool = process_pool(self.workers, preload=WORKER_CODE)
             return self.pool.submit(run_job, str(folder), self.instance_ref, kind, scenario, params)
 
     def active(self) -> int:
