@@ -38,11 +38,11 @@ def programme(instance, scenario_file, years, out, force, time_limit, mip_gap, w
     hold-harmless holds in every year, and W is discounted.  The regions' kansenagenda workbooks
     (scenario 'agendas') add projects regio may start.
     """
+    from allocator.multiyear.run import run_programme
+
     require_out(with_report, out)
     if out:
         check_target(Path(out), force)
-    from allocator.multiyear.run import run_programme
-
     data = load(instance, scenario_file, {"solver": _solver(time_limit, mip_gap)})
     result = run_programme(data, years)
     _finish(result, out, force, with_report, as_json)
