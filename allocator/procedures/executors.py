@@ -27,7 +27,9 @@ import importlib
 import multiprocessing
 import os
 import pickle
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -141,10 +143,17 @@ class SnapshotPool(ProcessPoolExecutor):
             super().submit(os.getpid)
 
 
+_task_running = threading.Event()  # in a worker: a task of the pool's is under way (:func:`_interrupted`)
+
+
 def _call_pickled(task: bytes):
     """Run a task :class:`SnapshotPool` pickled at its submit."""
-    fn, args, kwargs = pickle.loads(task)
-    return fn(*args, **kwargs)
+    _task_running.set()
+    try:
+        fn, args, kwargs = pickle.loads(task)
+        return fn(*args, **kwargs)
+    finally:
+        _task_running.clear()
 
 
 def process_pool(workers: int, beside_others: bool | None = None, preload: tuple[str, ...] = ()) -> SnapshotPool:
@@ -166,13 +175,22 @@ def process_pool(workers: int, beside_others: bool | None = None, preload: tuple
 
 def _worker_start(shared: bool, preload: tuple[str, ...] = ()) -> None:
     """A spawned worker's start: one HiGHS thread a run where the workers share the cores
-    (:func:`~allocator.solver.threads.one_thread_each`), the modules its tasks will need, and an exit without the
-    interpreter's teardown."""
+    (:func:`~allocator.solver.threads.one_thread_each`), the modules its tasks will need, an exit without the
+    interpreter's teardown, and a Ctrl-C that interrupts only a task under way (:func:`_interrupted`)."""
     if shared:
         one_thread_each()
     for module in preload:
         importlib.import_module(module)
     atexit.register(_exit_at_once)
+    signal.signal(signal.SIGINT, _interrupted)
+
+
+def _interrupted(signum, frame) -> None:
+    """A worker's Ctrl-C (a terminal sends it to every process of the command): a task under way is interrupted
+    (its HiGHS run stops and the caller hears of it); an idle worker waits on and ends when the caller shuts the
+    pool down, without a traceback of its task loop (``regio serve`` stopped by Ctrl-C)."""
+    if _task_running.is_set():
+        raise KeyboardInterrupt
 
 
 def _exit_at_once() -> None:

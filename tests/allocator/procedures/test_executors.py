@@ -111,3 +111,22 @@ def test_a_pool_with_preload_starts_its_workers_at_once_with_those_modules_impor
     with process_pool(1) as pool:
         assert len(multiprocessing.active_children()) == children
         assert not pool.submit(imported, module).result()
+
+
+def test_ctrl_c_interrupts_a_workers_task_but_not_an_idle_worker():
+    """A terminal's Ctrl-C reaches every process of a command: a task under way is interrupted (its caller hears of
+    it), an idle worker stays (no traceback of its task loop; the pool shuts it down as usual)."""
+    import signal
+
+    from allocator.procedures.executors import process_pool
+
+    with process_pool(1) as pool:
+        worker = pool.submit(pid_after, 0.0).result()
+        os.kill(worker, signal.SIGINT)  # idle
+        time.sleep(0.5)
+        assert pool.submit(pid_after, 0.0).result() == worker
+        busy = pool.submit(pid_after, 30.0)
+        time.sleep(1.0)
+        os.kill(worker, signal.SIGINT)
+        assert isinstance(busy.exception(timeout=10), KeyboardInterrupt)
+        assert pool.submit(pid_after, 0.0).result() == worker
