@@ -183,6 +183,15 @@ def _worker_start(shared: bool, preload: tuple[str, ...] = ()) -> None:
         importlib.import_module(module)
     atexit.register(_exit_at_once)
     signal.signal(signal.SIGINT, _interrupted)
+    threading.Thread(target=_end_with_parent, name="regio-parent-watch", daemon=True).start()
+
+
+def _end_with_parent() -> None:
+    """A worker ends when the process that made its pool ends without shutting it down (an ``os._exit`` after
+    Ctrl-C, a kill): an idle worker would otherwise wait for its next task for ever, since it holds both ends of
+    the pool's task pipe itself."""
+    multiprocessing.parent_process().join()
+    os._exit(0)
 
 
 def _interrupted(signum, frame) -> None:

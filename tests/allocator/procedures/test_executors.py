@@ -130,3 +130,33 @@ def test_ctrl_c_interrupts_a_workers_task_but_not_an_idle_worker():
         os.kill(worker, signal.SIGINT)
         assert isinstance(busy.exception(timeout=10), KeyboardInterrupt)
         assert pool.submit(pid_after, 0.0).result() == worker
+
+
+ORPHAN = """
+import os, sys
+from allocator.procedures.executors import process_pool
+sys.path.insert(0, {here!r})
+from test_executors import pid_after
+pool = process_pool(1)
+print(pool.submit(pid_after, 0.0).result(), flush=True)
+os._exit(0)  # ends without shutting its pool down, as after a Ctrl-C
+"""
+
+
+def test_a_worker_ends_when_its_pools_process_ends_without_shutting_it_down():
+    """An idle worker holds both ends of its task pipe, so it would wait for a task for ever after its caller's
+    ``os._exit``; it ends with the caller instead."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ORPHAN.format(here=str(Path(__file__).parent))
+    worker = int(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                                timeout=60).stdout.strip())
+    deadline = time.time() + 10
+    while time.time() < deadline and Path(f"/proc/{worker}").exists():
+        time.sleep(0.1)
+    alive = Path(f"/proc/{worker}").exists()
+    if alive:
+        os.kill(worker, 9)
+    assert not alive
