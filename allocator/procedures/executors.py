@@ -179,11 +179,26 @@ def _worker_start(shared: bool, preload: tuple[str, ...] = ()) -> None:
     interpreter's teardown, and a Ctrl-C that interrupts only a task under way (:func:`_interrupted`)."""
     if shared:
         one_thread_each()
-    for module in preload:
-        importlib.import_module(module)
+    _preload(preload)
     atexit.register(_exit_at_once)
     signal.signal(signal.SIGINT, _interrupted)
     threading.Thread(target=_end_with_parent, name="regio-parent-watch", daemon=True).start()
+
+
+def _preload(modules: tuple[str, ...]) -> None:
+    """Import ``modules`` as if while the worker's main module loads, under the platform's default start method:
+    what a library makes at its import then (Pyomo's output lock) is the same as when the worker imported regio with
+    its main module, a lock of its own rather than a named semaphore left to the resource tracker when the worker is
+    killed ('leaked semaphore' warnings after a SIGTERM to the process group: ``timeout``, systemd)."""
+    if not modules:
+        return
+    started_as = multiprocessing.get_start_method()
+    multiprocessing.set_start_method(multiprocessing.get_all_start_methods()[0], force=True)
+    try:
+        for module in modules:
+            importlib.import_module(module)
+    finally:
+        multiprocessing.set_start_method(started_as, force=True)
 
 
 def _end_with_parent() -> None:

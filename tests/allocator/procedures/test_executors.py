@@ -160,3 +160,22 @@ def test_a_worker_ends_when_its_pools_process_ends_without_shutting_it_down():
     if alive:
         os.kill(worker, 9)
     assert not alive
+
+
+def pyomo_lock_and_start_method() -> tuple[str | None, str]:
+    """The name of Pyomo's import-time lock (None: a lock of this process's own) and this process's start method."""
+    import multiprocessing
+
+    from pyomo.common import dependencies
+
+    return dependencies.capture_output_lock._semlock.name, multiprocessing.get_start_method()
+
+
+def test_what_a_preloaded_module_makes_at_its_import_is_the_workers_own():
+    """Pyomo makes a multiprocessing lock at its import: in a preloaded worker it is a lock of the worker's own (no
+    name the resource tracker would have to clean up after a killed worker), and the worker's start method stays
+    spawn."""
+    from allocator.procedures.executors import process_pool
+
+    with process_pool(1, preload=("pyomo.environ",)) as pool:
+        assert pool.submit(pyomo_lock_and_start_method).result() == (None, "spawn")
