@@ -99,6 +99,7 @@ def executor(workers: int = 1, scheduler: str | None = None, here: bool = False,
 
     ``preload``: modules the local processes import as they start, which they do at once (:meth:`SnapshotPool.start`).
     """
+    cores = min(workers, os.cpu_count() or 1)
     if scheduler:
         try:
             from distributed import Client
@@ -115,9 +116,8 @@ def executor(workers: int = 1, scheduler: str | None = None, here: bool = False,
                 yield ex
         finally:
             client.close()
-    elif min(workers, os.cpu_count() or 1) > 1:  # every core has a worker: each HiGHS run takes one thread
-        cores = min(workers, os.cpu_count() or 1)
-        with side_by_side(), (HereAndPool(cores, preload) if here else process_pool(workers, preload=preload)) as pool:
+    elif cores > 1:  # every core has a worker: each HiGHS run takes one thread
+        with side_by_side(), (HereAndPool(cores, preload) if here else process_pool(cores, preload=preload)) as pool:
             yield pool
     else:
         yield InlineExecutor()
@@ -206,7 +206,7 @@ def _end_with_parent() -> None:
     Ctrl-C, a kill): an idle worker would otherwise wait for its next task for ever, since it holds both ends of
     the pool's task pipe itself."""
     multiprocessing.parent_process().join()
-    os._exit(0)
+    _exit_at_once()
 
 
 def _interrupted(signum, frame) -> None:

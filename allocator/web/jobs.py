@@ -41,7 +41,7 @@ class JobBoard:
         self.results.mkdir(parents=True, exist_ok=True)
         self.lock = threading.Lock()
         self.futures: dict[str, Future] = {}
-        self.pool = process_pool(workers, preload=WORKER_CODE)
+        self.pool = self._new_pool()
         self._close_orphans()
 
     # --- submitting ---------------------------------------------------------------------------
@@ -69,8 +69,12 @@ class JobBoard:
             return self.pool.submit(run_job, str(folder), self.instance_ref, kind, scenario, params)
         except (BrokenProcessPool, RuntimeError):  # a worker died earlier: a new pool, then the job
             self.pool.shutdown(wait=False, cancel_futures=False)
-            self.pool = process_pool(self.workers, preload=WORKER_CODE)
+            self.pool = self._new_pool()
             return self.pool.submit(run_job, str(folder), self.instance_ref, kind, scenario, params)
+
+    def _new_pool(self):
+        """The workers, started now (:data:`WORKER_CODE`)."""
+        return process_pool(self.workers, preload=WORKER_CODE)
 
     def active(self) -> int:
         """Jobs waiting or running."""
