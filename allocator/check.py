@@ -18,13 +18,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.spatial import cKDTree
 
 from allocator.data import InstanceData, values_at
 from allocator.instance import PROGRAMME_PAYER
 from allocator.travel import EARTH_RADIUS_KM, great_circle_km, unit_vectors
 from allocator.units import EUR_TO_MEUR
 from allocator.policy import HoldHarmless, MinService
+from allocator.scipy_parts import cKDTree
 
 
 

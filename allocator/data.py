@@ -18,10 +18,10 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 from allocator.instance import PROGRAMME_PAYER, Instance
 from allocator.scenario import Scenario, check_against
+from allocator.scipy_parts import sparse
 from allocator.travel import reach_table
 
 

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.spatial import cKDTree
+
+from allocator.scipy_parts import cKDTree
 
 EARTH_RADIUS_KM = 6371.0088
 REACH_COLUMNS = ["point_id", "ftype_id", "site_id", "km", "minutes"]

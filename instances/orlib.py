@@ -20,11 +20,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import shortest_path
 
-from allocator.files import TEXT_LIMIT
 from allocator.errors import InputError, InputIssue
+from allocator.files import TEXT_LIMIT
+from allocator.scipy_parts import shortest_path, sparse
 
 
 @dataclass(frozen=True)
@@ -129,7 +128,7 @@ def read_pmedian(path: str | Path) -> LocationProblem:
     key = lo * n + hi
     _, last_from_end = np.unique(key[::-1], return_index=True)
     last = len(key) - 1 - last_from_end
-    graph = csr_matrix((c[last], (lo[last], hi[last])), shape=(n, n))
+    graph = sparse.csr_matrix((c[last], (lo[last], hi[last])), shape=(n, n))
     dist = shortest_path(graph, method="D", directed=False)
     if not np.isfinite(dist).all():
         raise InputError(InputIssue(str(path), "the graph is not connected: some vertices cannot reach others"))

@@ -26,7 +26,8 @@ from pyomo.core.expr.numeric_expr import (LinearExpression, MonomialTermExpressi
                                           ProductExpression, SumExpression)
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler, RowEntry
 from pyomo.repn.util import FileDeterminism, FileDeterminism_to_SortComponents
-from scipy import sparse
+
+from allocator.scipy_parts import sparse
 
 NATIVE = (int, float)
 SUMS = (LinearExpression, SumExpression)
