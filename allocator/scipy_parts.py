@@ -30,7 +30,14 @@ def _drop_pyomo_scipy_hook() -> None:
 _drop_pyomo_scipy_hook()
 
 from scipy import sparse  # noqa: E402 - after the hook is dropped
-from scipy.sparse.csgraph import shortest_path  # noqa: E402
 from scipy.spatial import cKDTree  # noqa: E402
 
 __all__ = ["sparse", "shortest_path", "cKDTree"]
+
+
+def shortest_path(*args, **kwargs):
+    """``scipy.sparse.csgraph.shortest_path``, imported at its first call: only the OR-Library reader needs it
+    (0.04 s of import)."""
+    from scipy.sparse.csgraph import shortest_path as run
+
+    return run(*args, **kwargs)
