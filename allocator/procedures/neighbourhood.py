@@ -50,7 +50,7 @@ from typing import NamedTuple
 import numpy as np
 
 from allocator.procedures.modes import Run, marginal_dual, relaxation_source
-from allocator.solver.highs import KnownBound
+from allocator.solver.highs import HighsModel, KnownBound
 from allocator.solver.reduced_costs import Relaxation, priced_bounds, relaxation_lp
 from allocator.status import Status, relative_gap
 
@@ -250,7 +250,8 @@ class Searched(NamedTuple):
 
 
 def relaxation_start(run: Run, near: float | None = None, indifferent: bool = False,
-                     seconds: float | None = None) -> Searched:
+                     seconds: float | None = None, hm: HighsModel | None = None,
+                     mip_gap: float | None = None) -> Searched:
     """Offer the best plan of the relaxation-induced neighbourhood of the start on offer as the next solve's start.
 
     1. the LP with the sites fixed at the start on offer (the start's value z₀, money re-optimised around its
@@ -271,11 +272,14 @@ def relaxation_start(run: Run, near: float | None = None, indifferent: bool = Fa
     there the optimum moves by whole blocks of sites the relaxation holds at 1 (nl: some 30 libraries between two
     points), which the disagreements alone never free.
 
+    W_max (:func:`allocator.procedures.modes.welfare_max_on`) searches the same way, on ``hm`` (the run's model or
+    its twin) and to its own ``mip_gap`` (default: the scenario's).
+
     The objective of the coming solve must be set already and the start on offer must give the sites (as
     :func:`allocator.procedures.whatif.start_from_last_sites` does).  The model is left as it was.
     """
     t0 = time.perf_counter()
-    hm = run.highs
+    hm = run.highs if hm is None else hm
     if hm.start is None or not hm.maximize:
         return Searched(0.0, False, None, None)
     _, cols, _ = site_columns(run)
@@ -311,7 +315,7 @@ def relaxation_start(run: Run, near: float | None = None, indifferent: bool = Fa
     try:
         if not hm.start_whole(completed):  # the sub-MIP starts from the start completed by step 1's LP
             hm.start = offer
-        sub = hm.solve(time_limit=seconds, mip_gap=o.mip_gap, known_bound=known)
+        sub = hm.solve(time_limit=seconds, mip_gap=o.mip_gap if mip_gap is None else mip_gap, known_bound=known)
     finally:
         hm.set_col_bounds(cols, lower, upper)
     hm.start = offer
