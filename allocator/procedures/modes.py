@@ -321,7 +321,7 @@ def welfare_max_on(hm: HighsModel, run: Run) -> tuple[float | None, float | None
         elif hm.values is not None and hm.start_whole(hm.values):
             searched = relaxation_start(run, near=WMAX_GAP, hm=hm, mip_gap=WMAX_GAP)
             if searched.proves(WMAX_GAP) and hm.whole_start:  # its plan is W_max to the gap: no MIP
-                hm.values, hm.start = hm.start[1], None
+                hm.take_start()
                 run.w_max_start = hm.current_integers()
                 return searched.value, relative_gap(searched.value, searched.bound.value)
             known = searched.bound
@@ -442,7 +442,7 @@ def solve_stage(run: Run, options: dict | None = None, known_bound: KnownBound |
         spent += time.perf_counter() - t0
         source = relaxation_source(hm)
         if prove and found.proves(o.mip_gap):
-            hm.values, hm.start = hm.start[1], None
+            hm.take_start()
             rep = hm.proven_without_run(found.value, found.bound, 0.0, o.time_limit, source)
         else:
             if found.bound is not None and (known_bound is None or found.bound < known_bound.value):

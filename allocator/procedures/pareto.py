@@ -321,7 +321,7 @@ def solve_point(key: str, data: InstanceData, epsilon: float, coef: float, start
     try:
         found = relaxation_start(run, near=o.mip_gap, indifferent=True, seconds=search_seconds(o.time_limit))
         if found.proves(o.mip_gap) and hm.whole_start:
-            hm.values, hm.start = hm.start[1], None
+            hm.take_start()
             rep = hm.proven_without_run(found.value, found.bound.value, found.seconds, o.time_limit,
                                         found.bound.source)
         else:

@@ -388,6 +388,11 @@ class HighsModel:
         """Every column's reduced cost d_j in HiGHS's last solution (of an LP), a copy."""
         return np.array(self.h.getSolution().col_dual, dtype=float)
 
+    def take_start(self) -> None:
+        """Make the whole start on offer (:meth:`start_whole`) the last solution, without a run: a plan a bound has
+        proven already (the caller reports it with :meth:`proven_without_run`)."""
+        self.values, self.start = self.start[1], None
+
     @property
     def whole_start(self) -> bool:
         """Whether the start on offer gives every column (:meth:`start_whole`)."""
