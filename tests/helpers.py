@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -60,3 +63,10 @@ def log_highs_to(highs_model, path) -> None:
     highs_model.set_option("log_file", str(path))
     highs_model.set_option("log_to_console", False)
     highs_model.set_option("output_flag", True)
+
+
+def loaded_after(code: str, modules: tuple[str, ...]) -> list[str]:
+    """Which of ``modules`` a fresh interpreter has loaded after running ``code``, sorted."""
+    shown = f"import sys; {code}; print(sorted(m for m in {tuple(modules)!r} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", shown], capture_output=True, text=True, check=True).stdout
+    return ast.literal_eval(out.strip().splitlines()[-1])

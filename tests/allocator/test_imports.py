@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import ast
-import subprocess
-import sys
+from tests.helpers import loaded_after
 
 SUBPACKAGES = ("scipy.sparse", "scipy.spatial", "scipy.stats", "scipy.integrate")
-
-
-def loaded_after(code: str) -> list[str]:
-    """The scipy subpackages a fresh interpreter has loaded after running ``code``."""
-    shown = f"import sys; {code}; print(sorted(m for m in {SUBPACKAGES!r} if m in sys.modules))"
-    out = subprocess.run([sys.executable, "-c", shown], capture_output=True, text=True, check=True).stdout
-    return ast.literal_eval(out.strip().splitlines()[-1])
 
 
 def test_a_solve_loads_no_scipy_stats():
     """Pyomo's hook imports scipy.stats and scipy.integrate (0.25-0.30 s) once anything imports scipy; the engine
     drops it, and a whole solve, checked, needs neither."""
     code = "import allocator.api as a; r = a.solve('gen:S:0'); assert (r.status, r.check) == ('optimal', 'passed')"
-    assert loaded_after(code) == ["scipy.sparse", "scipy.spatial"]
+    assert loaded_after(code, SUBPACKAGES) == ["scipy.sparse", "scipy.spatial"]
 
 
 def test_pyomo_finalises_scipy_when_it_uses_scipy_itself():
@@ -31,4 +22,4 @@ def test_pyomo_finalises_scipy_when_it_uses_scipy_itself():
             "m.c = pyo.Constraint(expr=m.x[1] + 2 * m.x[2] <= 1); m.o = pyo.Objective(expr=m.x[1]); "
             "f = LinearStandardFormCompiler().write(m, mixed_form=True, set_sense=None); "
             "assert f.A.toarray().tolist() == [[1.0, 2.0]], f.A")
-    assert loaded_after(code) == sorted(SUBPACKAGES)
+    assert loaded_after(code, SUBPACKAGES) == sorted(SUBPACKAGES)

@@ -45,11 +45,7 @@ def test_the_command_line_loads_without_the_engine():
     """``regio --help`` and the start of every command load click and the scenario's checks, not pandas, Pyomo or
     the solver's code: a command imports those when it runs, and ``regio pareto --workers 2`` starts its worker
     first, so that both import them at once."""
-    import subprocess
-    import sys
+    from tests.helpers import loaded_after
 
-    code = ("import sys, regio_cli.main; "
-            "print(sorted(m for m in ('pandas', 'pyomo', 'scipy', 'allocator.api', 'allocator.procedures.modes') "
-            "if m in sys.modules))")
-    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
-    assert loaded == "[]"
+    engine = ("pandas", "pyomo", "scipy", "allocator.api", "allocator.procedures.modes")
+    assert loaded_after("import regio_cli.main", engine) == []
